@@ -1,0 +1,111 @@
+// The narrow waist between lock primitives and the validator: the same hook
+// interface Linux uses. instrument/ calls these around the real locking;
+// runtime/ knows nothing about spinlocks or mutexes.
+//
+// Every hook is safe to call from any thread at any time, including before
+// main() and during exit. Costs are stated per function; "fast path" means an
+// acquire whose lock chain was validated before: no global lock, no allocation,
+// no stack unwinding, nothing shared written.
+#ifndef LOCKDEP_RUNTIME_LOCKDEP_H_
+#define LOCKDEP_RUNTIME_LOCKDEP_H_
+
+#include <cstddef>
+
+#include "runtime/lockdep_map.h"
+
+// The caller's return address, recorded as the "at:" location of a held lock.
+#define LOCKDEP_RET_IP \
+  (reinterpret_cast<unsigned long>(__builtin_return_address(0)))
+// The current instruction address (for hooks called from the macro site).
+#define LOCKDEP_THIS_IP                                       \
+  ({                                                          \
+    __label__ lockdep_here;                                   \
+  lockdep_here:                                               \
+    reinterpret_cast<unsigned long>(&&lockdep_here);          \
+  })
+
+// Values of the `read` argument of lock_acquire().
+inline constexpr int kLockdepWrite = 0;
+inline constexpr int kLockdepReadNonRecursive = 1;  // rwsem readers
+inline constexpr int kLockdepReadRecursive = 2;     // rwlock readers
+
+// Gives `map` its class key, name and default subclass (used by acquires that
+// pass subclass 0). `key` may be nullptr only for maps in static storage, whose
+// own address then becomes the key. Lock *_init functions call
+// debug_check_no_locks_freed() on the lock first, so initialising a held lock
+// reports "held lock freed", as in Linux. Cost: a few stores; the class is
+// resolved lazily on first acquire.
+void lockdep_init_map(lockdep_map* map, const char* name, lock_class_key* key,
+                      int subclass);
+
+// Marks `map` destroyed: a later acquire reports "use of uninitialized or
+// destroyed lock". Reports "held lock freed" when this thread holds it, or when
+// `still_locked` (the primitive's own state) says another thread does.
+void lockdep_destroy_map(lockdep_map* map, int still_locked);
+
+// Records that this thread is about to take (or, for trylock=1, has taken) the
+// lock of `map`. Call it *before* blocking on the real lock, so a report is
+// printed (and halt_on_report stops) before a real deadlock hangs.
+//   subclass: 0..7, for nesting two locks of one class in a fixed order.
+//   trylock:  1 when the lock was taken by a successful trylock: no dependency
+//             is added for it, but locks taken under it depend on it.
+//   read:     kLockdepWrite, kLockdepReadNonRecursive or kLockdepReadRecursive.
+//   check:    0 tracks the lock as held (for asserts) without validating order.
+//   nest_lock: a held lock that serialises taking many locks of one class.
+//   ip:       the caller's address (LOCKDEP_RET_IP).
+// Cost: fast path a few tens of nanoseconds; a new chain takes the graph lock
+// and searches the graph; a new dependency also captures a stack trace.
+void lock_acquire(lockdep_map* map, unsigned int subclass, int trylock,
+                  int read, int check, lockdep_map* nest_lock,
+                  unsigned long ip);
+
+// Records that this thread released the lock of `map`. Releasing a lock this
+// thread does not hold reports "bad unlock balance detected". Out-of-order
+// release is allowed. Cost: a scan of the held-lock stack from the top.
+void lock_release(lockdep_map* map, unsigned long ip);
+
+// The held write lock of `map` becomes a read lock of the given kind
+// (downgrade_write). Reports "bad unlock balance detected" when not held.
+void lock_downgrade(lockdep_map* map, int read, unsigned long ip);
+
+// 1 when this thread holds `map` in the given mode: read == -1 any mode,
+// 0 for write, 1 for read (either reader kind). Always 1 while validation is
+// off, so asserts never fire spuriously. Cost: a scan of the held-lock stack.
+int lock_is_held_type(const lockdep_map* map, int read);
+inline int lock_is_held(const lockdep_map* map) {
+  return lock_is_held_type(map, -1);
+}
+
+// Assertion hooks behind lockdep_assert_*(). Each reports (once per class) when
+// the condition fails; `expr` is the asserted expression as written.
+// read: -1 any, 0 write, 1 read. once: the _once variant (same check).
+void lockdep_assert_held_hook(const lockdep_map* map, int read, const char* expr,
+                              unsigned long ip);
+void lockdep_assert_not_held_hook(const lockdep_map* map, const char* expr,
+                                  unsigned long ip);
+// Reports "lockdep_assert_held failed"-style if this thread holds any lock.
+void lockdep_assert_none_held_hook(unsigned long ip);
+
+// Memory [addr, addr+len) is about to be freed: reports "held lock freed" when
+// a lock this thread holds lives there.
+void debug_check_no_locks_freed(const void* addr, unsigned long len);
+// Reports "lock held at thread exit"-style when this thread holds any lock
+// (Linux calls it where a task must hold none).
+void debug_check_no_locks_held();
+
+// Dynamic keys: a key in heap or stack memory must be registered before a lock
+// uses it. Unregistering forgets every class of the key, its dependencies and
+// the chains through it; no lock of that key may be in use then.
+void lockdep_register_key(lock_class_key* key);
+void lockdep_unregister_key(lock_class_key* key);
+
+// Per-thread switch: between lockdep_off() and lockdep_on() this thread's
+// acquires and releases are not tracked (calls nest).
+void lockdep_off();
+void lockdep_on();
+
+// A sleeping primitive is about to sleep. The context checks arrive with the
+// interrupt-context support; today it only records the call site.
+void lockdep_might_sleep(const char* file, int line, unsigned long ip);
+
+#endif  // LOCKDEP_RUNTIME_LOCKDEP_H_

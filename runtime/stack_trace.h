@@ -1,0 +1,70 @@
+// Stack traces: capture (libunwind), a de-duplicating fixed-size store, and
+// symbolisation for reports. Capture and store are used on the validator's slow
+// path only (a new dependency, a report); never on the cached-chain fast path.
+//
+// Limits: TraceStore holds at most kMaxTraceEntries frames in kMaxTraces traces
+// (Linux's MAX_STACK_TRACE_ENTRIES is 524288). When full, Save() returns
+// kNoTrace and full() turns true; the caller decides what that means.
+#ifndef LOCKDEP_RUNTIME_STACK_TRACE_H_
+#define LOCKDEP_RUNTIME_STACK_TRACE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace lockdep {
+
+inline constexpr size_t kMaxTraceEntries = 524288;
+inline constexpr size_t kMaxTraces = 65536;
+inline constexpr uint32_t kNoTrace = 0;
+
+// Writes up to `max` return addresses of the calling thread's stack into `pcs`,
+// innermost first, after skipping `skip` innermost frames (CaptureStack itself
+// is never included). Returns the number written. No allocation, no locks.
+// Cost: roughly a microsecond per 10 frames.
+int CaptureStack(uintptr_t* pcs, int max, int skip);
+
+// Fixed-capacity, de-duplicating store of traces. Identical traces share one
+// id. Not internally synchronised: writers (Save, Clear) must be serialised by
+// the caller; Get() of an id already returned may run concurrently with Save().
+class TraceStore {
+ public:
+  // Stores pcs[0..n) (or finds an identical stored trace) and returns its id;
+  // kNoTrace when n == 0 or the store is full. Cost: a hash of the frames, a
+  // probe, and a copy when new.
+  uint32_t Save(const uintptr_t* pcs, int n);
+  // The frames of `id`; empty for kNoTrace.
+  std::span<const uintptr_t> Get(uint32_t id) const;
+  bool full() const { return full_; }
+  size_t trace_count() const { return trace_count_; }
+  size_t entry_count() const { return entry_count_; }
+  // Forgets every trace. Not safe against concurrent Get().
+  void Clear();
+
+ private:
+  struct Record {
+    uint32_t offset;
+    uint32_t length;
+    uint64_t hash;
+  };
+  static constexpr size_t kHashSlots = kMaxTraces * 2;
+  uintptr_t entries_[kMaxTraceEntries];
+  Record records_[kMaxTraces + 1];  // [0] is kNoTrace
+  uint32_t slots_[kHashSlots];      // record ids, 0 = empty
+  size_t trace_count_ = 0;
+  size_t entry_count_ = 0;
+  bool full_ = false;
+};
+
+// "function+0x1c/0x40 (file.cc:123)" for a return address, demangled; the
+// file:line part only when debug info is there; "0x7f..." when nothing is
+// known. Thread-safe; allocates; caches per address. For reports and dumps.
+std::string SymbolizePc(uintptr_t pc);
+
+// Appends one line per frame: `indent` spaces, then SymbolizePc(pc), "\n".
+void AppendTrace(std::string* out, std::span<const uintptr_t> pcs, int indent);
+
+}  // namespace lockdep
+
+#endif  // LOCKDEP_RUNTIME_STACK_TRACE_H_

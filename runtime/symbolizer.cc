@@ -1,0 +1,1 @@
+#include "runtime/stack_trace.h"
