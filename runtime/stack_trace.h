@@ -49,9 +49,11 @@ class TraceStore {
     uint64_t hash;
   };
   static constexpr size_t kHashSlots = kMaxTraces * 2;
-  uintptr_t entries_[kMaxTraceEntries];
-  Record records_[kMaxTraces + 1];  // [0] is kNoTrace
-  uint32_t slots_[kHashSlots];      // record ids, 0 = empty
+  // The `= {}`s make a static TraceStore constant-initialised (all .bss, no
+  // constructor to race with hooks that run during other static initialisers).
+  uintptr_t entries_[kMaxTraceEntries] = {};
+  Record records_[kMaxTraces + 1] = {};  // [0] is kNoTrace
+  uint32_t slots_[kHashSlots] = {};      // record ids, 0 = empty
   size_t trace_count_ = 0;
   size_t entry_count_ = 0;
   bool full_ = false;

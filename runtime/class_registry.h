@@ -1,0 +1,80 @@
+// Lock classes: (key address + subclass) -> class id, and per-class data.
+//
+// Lookups are lock-free (open addressing over atomics) so that a new lock
+// instance of a known class never takes the graph lock. Registration, removal
+// and every write of a class's graph fields are serialised by the graph lock.
+// Limits: kMaxClasses classes; ids are reused after a key is unregistered, so
+// holders of a cached id re-check the class's key before trusting it.
+#ifndef LOCKDEP_RUNTIME_CLASS_REGISTRY_H_
+#define LOCKDEP_RUNTIME_CLASS_REGISTRY_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "runtime/limits.h"
+
+namespace lockdep {
+
+// What a class is known by: the key's address plus the subclass. Keys are 8
+// bytes (one per subclass), so two keys never share a value.
+using ClassKey = uintptr_t;
+
+struct LockClass {
+  // Identity; 0 while the slot is free. Published last (release) so a reader
+  // that sees it also sees the name.
+  std::atomic<ClassKey> key{0};
+  uint8_t subclass = 0;
+  // Copied from the first map that used the class (maps may be freed).
+  char name[96] = {};
+  // Heads of the dependency lists in DependencyGraph (edge index + 1).
+  uint32_t first_after = 0;   // edges this -> other
+  uint32_t first_before = 0;  // edges other -> this
+  uint32_t dependency_count = 0;
+};
+
+class ClassRegistry {
+ public:
+  // The class for `key`, or kNoClass. Lock-free. Cost: a hash and a probe.
+  ClassId Find(ClassKey key) const;
+  // Registers a class (caller holds the graph lock and checked Find() first).
+  // Returns kNoClass when kMaxClasses classes exist.
+  ClassId Add(ClassKey key, uint8_t subclass, const char* name);
+  // Frees a class id (caller holds the graph lock and removed its edges).
+  void Remove(ClassId id);
+  // Frees every class (caller holds the graph lock; no concurrent users).
+  void Clear();
+
+  LockClass& at(ClassId id) { return classes_[id]; }
+  const LockClass& at(ClassId id) const { return classes_[id]; }
+  // True when `id` currently names the class of `key` (a cached id may be
+  // stale after Remove/Clear). Lock-free.
+  bool Matches(ClassId id, ClassKey key) const {
+    return id != kNoClass && id <= kMaxClasses &&
+           classes_[id].key.load(std::memory_order_acquire) == key;
+  }
+  size_t size() const { return size_; }
+  // Highest id ever handed out since Clear(), for iteration.
+  ClassId high_water() const { return high_water_; }
+
+ private:
+  static constexpr size_t kSlots = kMaxClasses * 2;
+  static constexpr size_t kMask = kSlots - 1;
+  static constexpr ClassKey kTombstone = 1;
+  static size_t Hash(ClassKey key) {
+    uint64_t x = key * 0x9e3779b97f4a7c15ULL;
+    return (x ^ (x >> 31)) & kMask;
+  }
+
+  LockClass classes_[kMaxClasses + 1];  // [0] unused: kNoClass
+  std::atomic<ClassKey> slot_key_[kSlots] = {};
+  std::atomic<ClassId> slot_class_[kSlots] = {};
+  ClassId free_list_[kMaxClasses] = {};
+  size_t free_count_ = 0;
+  ClassId high_water_ = 0;
+  size_t size_ = 0;
+};
+
+}  // namespace lockdep
+
+#endif  // LOCKDEP_RUNTIME_CLASS_REGISTRY_H_

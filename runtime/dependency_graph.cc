@@ -1,0 +1,117 @@
+#include "runtime/dependency_graph.h"
+
+#include <algorithm>
+
+namespace lockdep {
+
+Dependency* DependencyGraph::Find(ClassId from, ClassId to) {
+  for (uint32_t e = classes_->at(from).first_after; e; e = edges_[e - 1].next_after) {
+    if (edges_[e - 1].to == to) return &edges_[e - 1];
+  }
+  return nullptr;
+}
+
+Dependency* DependencyGraph::Add(ClassId from, ClassId to, uint8_t types,
+                                 uint32_t trace, unsigned long ip) {
+  uint32_t index;
+  if (free_count_ > 0) {
+    index = free_list_[--free_count_];
+  } else if (high_water_ < kMaxDependencies) {
+    index = high_water_++;
+  } else {
+    return nullptr;
+  }
+  Dependency& d = edges_[index];
+  LockClass& f = classes_->at(from);
+  LockClass& t = classes_->at(to);
+  d = Dependency{from, to, types, trace, ip, f.first_after, t.first_before};
+  f.first_after = index + 1;
+  t.first_before = index + 1;
+  ++f.dependency_count;
+  ++size_;
+  return &d;
+}
+
+void DependencyGraph::RemoveClass(ClassId id) {
+  // Unlink every edge touching `id` from both endpoint lists.
+  auto unlink = [&](uint32_t* head, bool after, auto pred) {
+    for (uint32_t* link = head; *link;) {
+      Dependency& d = edges_[*link - 1];
+      uint32_t* next = after ? &d.next_after : &d.next_before;
+      if (pred(d)) {
+        *link = *next;
+      } else {
+        link = next;
+      }
+    }
+  };
+  auto touches = [id](const Dependency& d) { return d.from == id || d.to == id; };
+  // Collect the neighbours first: their lists hold the edges too.
+  std::vector<uint32_t> doomed;
+  for (uint32_t e = classes_->at(id).first_after; e; e = edges_[e - 1].next_after)
+    doomed.push_back(e - 1);
+  for (uint32_t e = classes_->at(id).first_before; e; e = edges_[e - 1].next_before)
+    doomed.push_back(e - 1);
+  for (uint32_t index : doomed) {
+    const Dependency& d = edges_[index];
+    unlink(&classes_->at(d.from).first_after, true, touches);
+    unlink(&classes_->at(d.to).first_before, false, touches);
+  }
+  std::sort(doomed.begin(), doomed.end());
+  doomed.erase(std::unique(doomed.begin(), doomed.end()), doomed.end());
+  for (uint32_t index : doomed) {
+    --classes_->at(edges_[index].from).dependency_count;
+    edges_[index] = Dependency{};
+    free_list_[free_count_++] = index;
+    --size_;
+  }
+}
+
+void DependencyGraph::Clear() {
+  free_count_ = 0;
+  high_water_ = 0;
+  size_ = 0;
+}
+
+std::vector<uint32_t> DependencyGraph::FindDeadlockPath(ClassId start,
+                                                        bool start_recursive_read,
+                                                        ClassId target,
+                                                        int target_read) {
+  if (++visit_gen_ == 0) {
+    std::fill(std::begin(visited_), std::end(visited_), 0);
+    visit_gen_ = 1;
+  }
+  size_t head = 0, tail = 0;
+  // Expands the edges out of `from`, reached with `only_xr` (the last step
+  // ended in a recursive read, so only exclusive holds of `from` continue).
+  auto expand = [&](ClassId from, uint32_t parent, bool only_xr) {
+    for (uint32_t e = classes_->at(from).first_after; e; e = edges_[e - 1].next_after) {
+      uint32_t index = e - 1;
+      if (visited_[index] == visit_gen_) continue;
+      uint8_t types = edges_[index].types;
+      if (only_xr) types &= uint8_t(kDepER | kDepEN);
+      if (!types) continue;
+      visited_[index] = visit_gen_;
+      parent_[index] = parent;
+      only_xr_[index] = !(types & (kDepSN | kDepEN));
+      queue_[tail++] = index;
+    }
+  };
+  expand(start, 0, start_recursive_read);
+  while (head < tail) {
+    uint32_t index = queue_[head++];
+    const Dependency& d = edges_[index];
+    // Closing edge target -> start is strong if target is held exclusively or
+    // the path did not end in a recursive read.
+    if (d.to == target && (target_read == 0 || !only_xr_[index])) {
+      std::vector<uint32_t> path;
+      for (uint32_t i = index + 1; i; i = parent_[i - 1]) path.push_back(i - 1);
+      std::reverse(path.begin(), path.end());
+      return path;
+    }
+    expand(d.to, index + 1, only_xr_[index]);
+  }
+  return {};
+}
+
+}  // namespace lockdep

@@ -1,0 +1,96 @@
+// The lock-dependency graph over classes: an edge A -> B means "B was taken
+// while A was held". Each edge carries the read/write kinds seen on both ends
+// (Linux's four dependency types) and the stack trace that created it.
+//
+// Everything here runs under the graph lock, on the slow path only.
+// Limits: kMaxDependencies edges. Searches are breadth-first and visit each
+// edge at most once, so their cost is bounded by the number of edges.
+#ifndef LOCKDEP_RUNTIME_DEPENDENCY_GRAPH_H_
+#define LOCKDEP_RUNTIME_DEPENDENCY_GRAPH_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "runtime/class_registry.h"
+#include "runtime/limits.h"
+
+namespace lockdep {
+
+// Dependency type bits, as Linux: the holder side is Exclusive (writer) or
+// Shared (any reader); the acquired side is Recursive-read or Non-recursive
+// (writer or non-recursive reader).
+enum : uint8_t {
+  kDepSR = 1 << 0,
+  kDepER = 1 << 1,
+  kDepSN = 1 << 2,
+  kDepEN = 1 << 3,
+};
+
+// The dependency bit for holding a lock with read kind `prev_read` while
+// taking one with read kind `next_read` (0 write, 1 read, 2 recursive read).
+inline uint8_t DependencyBit(int prev_read, int next_read) {
+  return uint8_t(1u << ((prev_read == 0) + ((next_read != 2) << 1)));
+}
+
+struct Dependency {
+  ClassId from = kNoClass;
+  ClassId to = kNoClass;
+  uint8_t types = 0;        // kDep* bits seen
+  uint32_t trace = 0;       // TraceStore id of the acquisition that made it
+  unsigned long ip = 0;     // where `to` was taken
+  uint32_t next_after = 0;  // next edge in from's list (index + 1)
+  uint32_t next_before = 0; // next edge in to's list (index + 1)
+};
+
+class DependencyGraph {
+ public:
+  explicit DependencyGraph(ClassRegistry* classes) : classes_(classes) {}
+
+  // The edge from -> to, or nullptr.
+  Dependency* Find(ClassId from, ClassId to);
+  // Adds from -> to (caller checked Find). nullptr when kMaxDependencies
+  // edges exist.
+  Dependency* Add(ClassId from, ClassId to, uint8_t types, uint32_t trace,
+                  unsigned long ip);
+  // Removes every edge into or out of `id`.
+  void RemoveClass(ClassId id);
+  void Clear();
+  size_t size() const { return size_; }
+  const Dependency& at(uint32_t index) const { return edges_[index]; }
+
+  // Searches for a path start -> ... -> target that, closed by the new edge
+  // target -> start, forms a deadlock: Linux's "strong" path rule, where a
+  // step that ends in a recursive read (*R) must be followed by one that
+  // starts from an exclusive hold (E*). `start_recursive_read`: the new lock
+  // is a recursive reader; `target_read`: read kind the target is held with.
+  // Returns the edges of the path in order (empty when none).
+  std::vector<uint32_t> FindDeadlockPath(ClassId start, bool start_recursive_read,
+                                         ClassId target, int target_read);
+
+  // Edge indices out of / into `id`.
+  template <typename F>
+  void ForEachAfter(ClassId id, F f) const {
+    for (uint32_t e = classes_->at(id).first_after; e; e = edges_[e - 1].next_after)
+      f(e - 1, edges_[e - 1]);
+  }
+
+ private:
+  ClassRegistry* classes_;
+  Dependency edges_[kMaxDependencies];
+  uint32_t free_list_[kMaxDependencies];
+  size_t free_count_ = 0;
+  uint32_t high_water_ = 0;
+  size_t size_ = 0;
+
+  // Breadth-first search state, per edge; `visit_gen_` avoids clearing.
+  uint32_t visit_gen_ = 0;
+  uint32_t visited_[kMaxDependencies] = {};
+  uint32_t parent_[kMaxDependencies] = {};  // index + 1 of the edge before
+  bool only_xr_[kMaxDependencies] = {};     // reached through a *R step
+  uint32_t queue_[kMaxDependencies];
+};
+
+}  // namespace lockdep
+
+#endif  // LOCKDEP_RUNTIME_DEPENDENCY_GRAPH_H_

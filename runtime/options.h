@@ -1,0 +1,30 @@
+// Run-time options from the LOCKDEP_OPTIONS environment variable (SPEC.md):
+// colon- or comma-separated key=value pairs, read once at start-up. An unknown
+// key or a bad value prints one line to stderr and is otherwise ignored.
+#ifndef LOCKDEP_RUNTIME_OPTIONS_H_
+#define LOCKDEP_RUNTIME_OPTIONS_H_
+
+#include <string>
+#include <vector>
+
+namespace lockdep {
+
+struct Options {
+  bool halt_on_report = false;  // abort() right after the first report
+  int exitcode = 66;            // exit status of a process that reported; 0 keeps
+  std::string dump_graph;       // binary protobuf graph at exit ("%p" = pid)
+  std::string dump_text;        // kernel-style text listing at exit
+  int stack_depth = 16;         // frames per stack trace; 0 turns traces off
+  int verbosity = 1;            // 0 reports only; 2 adds a summary at exit
+};
+
+// Parses `text` into `options`, starting from the current values. Returns one
+// message per rejected item ("lockdep: LOCKDEP_OPTIONS: unknown key 'x'...").
+std::vector<std::string> ParseOptions(const char* text, Options* options);
+
+// The options in force (parsed from the environment on first call).
+const Options& GetOptions();
+
+}  // namespace lockdep
+
+#endif  // LOCKDEP_RUNTIME_OPTIONS_H_

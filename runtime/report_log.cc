@@ -1,0 +1,127 @@
+#include "runtime/report_log.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <mutex>
+#include <set>
+#include <tuple>
+#include <utility>
+
+#include "runtime/options.h"
+
+namespace lockdep {
+namespace {
+
+struct ReportLog {
+  std::mutex mu;
+  std::set<std::tuple<int, uint64_t, uint64_t>> seen;
+  std::vector<Report> log;
+  size_t total = 0;
+};
+
+ReportLog& Log() {
+  static ReportLog* log = new ReportLog;  // never destroyed: used during exit
+  return *log;
+}
+
+std::atomic<ReportSink> user_sink{nullptr};
+std::atomic<bool> any_printed{false};
+
+void WriteAll(int fd, const std::string& text) {
+  const char* p = text.data();
+  size_t left = text.size();
+  while (left > 0) {
+    ssize_t n = write(fd, p, left);
+    if (n <= 0) return;
+    p += n;
+    left -= size_t(n);
+  }
+}
+
+}  // namespace
+
+const char* ReportKindName(ReportKind kind) {
+  switch (kind) {
+    case ReportKind::kCircularDependency: return "circular_dependency";
+    case ReportKind::kRecursiveLocking: return "recursive_locking";
+    case ReportKind::kInconsistentLockState: return "inconsistent_lock_state";
+    case ReportKind::kIrqSafeToUnsafe: return "irq_safe_to_unsafe";
+    case ReportKind::kIrqInversion: return "irq_inversion";
+    case ReportKind::kBadUnlockBalance: return "bad_unlock_balance";
+    case ReportKind::kHeldLockFreed: return "held_lock_freed";
+    case ReportKind::kLockHeldAtExit: return "lock_held_at_exit";
+    case ReportKind::kUninitializedLock: return "uninitialized_lock";
+    case ReportKind::kSleepInAtomic: return "sleep_in_atomic";
+    case ReportKind::kAssertHeldFailed: return "assert_held_failed";
+    case ReportKind::kAssertNotHeldFailed: return "assert_not_held_failed";
+    case ReportKind::kWwMutexMisuse: return "ww_mutex_misuse";
+    case ReportKind::kNestLockNotHeld: return "nest_lock_not_held";
+    case ReportKind::kLimitReached: return "limit_reached";
+  }
+  return "unknown";
+}
+
+bool FirstReportOf(ReportKind kind, uint64_t a, uint64_t b) {
+  ReportLog& l = Log();
+  std::lock_guard<std::mutex> lock(l.mu);
+  return l.seen.emplace(int(kind), a, b).second;
+}
+
+void EmitReport(Report report) {
+  ReportLog& l = Log();
+  {
+    std::lock_guard<std::mutex> lock(l.mu);
+    WriteAll(STDERR_FILENO, report.text);
+    any_printed.store(true, std::memory_order_relaxed);
+    ++l.total;
+    l.log.push_back(report);
+  }
+  if (ReportSink sink = user_sink.load(std::memory_order_acquire)) sink(report);
+  if (GetOptions().halt_on_report) {
+    static const char kHalt[] = "lockdep: halt_on_report=1: aborting\n";
+    (void)!write(STDERR_FILENO, kHalt, sizeof(kHalt) - 1);
+    std::abort();
+  }
+}
+
+bool AnyReportPrinted() { return any_printed.load(std::memory_order_relaxed); }
+
+size_t TotalReports() {
+  ReportLog& l = Log();
+  std::lock_guard<std::mutex> lock(l.mu);
+  return l.total;
+}
+
+void ResetReports() {
+  ReportLog& l = Log();
+  std::lock_guard<std::mutex> lock(l.mu);
+  l.seen.clear();
+  l.log.clear();
+  l.total = 0;
+}
+
+std::vector<Report> CollectedReports() {
+  ReportLog& l = Log();
+  std::lock_guard<std::mutex> lock(l.mu);
+  return l.log;
+}
+
+size_t ReportCount() {
+  ReportLog& l = Log();
+  std::lock_guard<std::mutex> lock(l.mu);
+  return l.log.size();
+}
+
+void ClearReports() {
+  ReportLog& l = Log();
+  std::lock_guard<std::mutex> lock(l.mu);
+  l.log.clear();
+}
+
+void SetReportSink(ReportSink sink) {
+  user_sink.store(sink, std::memory_order_release);
+}
+
+}  // namespace lockdep

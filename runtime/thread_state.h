@@ -1,0 +1,48 @@
+// Per-thread validator state: the held-lock stack and the running chain key.
+//
+// Lives in static TLS (initial-exec), plain data with no constructor, so the
+// fast path reaches it with one %fs-relative access. A pthread key registered
+// on first use runs the "lock held at thread exit" check when the thread ends.
+#ifndef LOCKDEP_RUNTIME_THREAD_STATE_H_
+#define LOCKDEP_RUNTIME_THREAD_STATE_H_
+
+#include <cstdint>
+
+#include "runtime/limits.h"
+#include "runtime/lockdep_map.h"
+
+namespace lockdep {
+
+struct HeldLock {
+  lockdep_map* map;
+  lockdep_map* nest_lock;
+  unsigned long ip;         // where it was taken
+  uint64_t prev_chain_key;  // chain key before this lock was pushed
+  ClassId class_id;
+  uint8_t read;             // 0 write, 1 read, 2 recursive read
+  uint8_t trylock;
+  uint8_t check;
+  uint32_t references;      // >0: several locks of one class merged (nest_lock)
+};
+
+struct ThreadState {
+  HeldLock held[kMaxLockDepth];
+  uint32_t depth;
+  uint64_t chain_key;   // key of held[0..depth)
+  // >0 while this thread is inside the validator or lockdep_off() is in
+  // effect: acquires and releases are then not tracked.
+  uint32_t recursion;
+  uint32_t off_count;
+  bool exit_hook_installed;
+};
+
+// This thread's state; first use per thread installs the exit hook.
+ThreadState& CurrentThread();
+
+// Short thread name and kernel-style id for reports ("tour/12345").
+void CurrentTaskName(char* buf, unsigned size);
+long CurrentTid();
+
+}  // namespace lockdep
+
+#endif  // LOCKDEP_RUNTIME_THREAD_STATE_H_

@@ -1,0 +1,685 @@
+// The hooks of lockdep.h: held-lock bookkeeping on the fast path, and on a new
+// chain the checks of Linux's validate_chain(): recursion, then a dependency
+// from the held locks to the new one, each proven free of cycles first.
+#include "runtime/validator.h"
+
+#include <cstdio>
+#include <cstring>
+
+#include "runtime/lockdep.h"
+#include "runtime/options.h"
+#include "runtime/report_log.h"
+#include "runtime/report_writer.h"
+#include "runtime/static_storage.h"
+
+namespace lockdep {
+
+std::atomic<bool> g_validation_enabled{true};
+
+GraphState& Graph() {
+  // Never destroyed: hooks run during exit, after static destructors.
+  static GraphState* state = new GraphState;
+  return *state;
+}
+
+namespace {
+
+// Marks this thread as inside the validator for the scope: locks the runtime
+// itself (or a report sink) takes are not tracked.
+class InValidator {
+ public:
+  explicit InValidator(ThreadState& ts) : ts_(ts) { ++ts_.recursion; }
+  ~InValidator() { --ts_.recursion; }
+
+ private:
+  ThreadState& ts_;
+};
+
+bool Tracking(const ThreadState& ts) {
+  return g_validation_enabled.load(std::memory_order_relaxed) &&
+         ts.recursion == 0 && ts.off_count == 0;
+}
+
+bool MapLive(const lockdep_map* map) {
+  uint32_t s = map->state.load(std::memory_order_relaxed);
+  return s == kLockdepMapLive || s == kLockdepMapStatic;
+}
+
+uint64_t KeyId(ClassId id) {
+  return Graph().classes.at(id).key.load(std::memory_order_relaxed);
+}
+
+// Prints one line and turns validation off, as Linux does when a table fills.
+void LimitReached(const char* what) {
+  bool was = g_validation_enabled.exchange(false);
+  if (!was) return;
+  Report r;
+  r.kind = ReportKind::kLimitReached;
+  r.tid = CurrentTid();
+  r.title = absl::StrFormat("BUG: %s too low!", what);
+  r.text = absl::StrFormat(
+      "%s lockdep: a fixed table is full; validation is now off for this "
+      "process\n",
+      r.title);
+  EmitReport(std::move(r));
+}
+
+// ---------------------------------------------------------------------------
+// Reports made by the hooks.
+
+void ReportBadMap(ThreadState& ts, const lockdep_map* map, const char* action,
+                  uintptr_t ra) {
+  if (!FirstReportOf(ReportKind::kUninitializedLock,
+                     reinterpret_cast<uintptr_t>(map), 0))
+    return;
+  bool destroyed =
+      map->state.load(std::memory_order_relaxed) == kLockdepMapDestroyed;
+  ReportWriter w(ReportKind::kUninitializedLock,
+                 "WARNING: use of uninitialized or destroyed lock");
+  w.Line("%s is trying to %s lock %p, which %s.", ReportWriter::Task(), action,
+         static_cast<const void*>(map),
+         destroyed ? "was destroyed (*_destroy) before this use"
+                   : "was never initialised (*_init or DEFINE_*)");
+  if (destroyed && map->name) w.AddClass(map->name);
+  w.Blank();
+  w.HeldLocks(ts);
+  w.CurrentStack(ra);
+  w.Emit();
+}
+
+void ReportUnregisteredKey(ThreadState& ts, const lockdep_map* map,
+                           ClassKey key, unsigned subclass, uintptr_t ra) {
+  if (!FirstReportOf(ReportKind::kUninitializedLock, key - subclass, 1)) return;
+  ReportWriter w(ReportKind::kUninitializedLock,
+                 "WARNING: use of uninitialized or destroyed lock");
+  w.Line("%s is trying to register a non-static key %p for lock %p (%s).",
+         ReportWriter::Task(), reinterpret_cast<const void*>(key - subclass),
+         static_cast<const void*>(map), map->name ? map->name : "?");
+  w.Line("A lock_class_key must be static storage or be registered with");
+  w.Line("lockdep_register_key(); or the lock was not initialised before use.");
+  if (map->name) w.AddClass(map->name);
+  w.Blank();
+  w.HeldLocks(ts);
+  w.CurrentStack(ra);
+  w.Emit();
+}
+
+void ReportRecursive(ThreadState& ts, const HeldLock& prev,
+                     const HeldLock& next, uintptr_t ra) {
+  if (!FirstReportOf(ReportKind::kRecursiveLocking, KeyId(next.class_id), 0))
+    return;
+  ReportWriter w(ReportKind::kRecursiveLocking,
+                 "WARNING: possible recursive locking detected");
+  std::string name = ClassName(next.class_id);
+  w.AddClass(name);
+  w.Line("%s is trying to acquire lock:", ReportWriter::Task());
+  w.HeldLockLine(" ", next);
+  w.Blank();
+  w.Line("but task is already holding lock:");
+  w.HeldLockLine(" ", prev);
+  w.Blank();
+  w.Line("other info that might help us debug this:");
+  w.Line(" Possible unsafe locking scenario:");
+  w.Blank();
+  w.Line("       CPU0");
+  w.Line("       ----");
+  w.Line("  %slock(%s);", prev.read ? "r" : "", name);
+  w.Line("  %slock(%s);", next.read ? "r" : "", name);
+  w.Blank();
+  w.Line(" *** DEADLOCK ***");
+  w.Blank();
+  w.Line(" May be due to missing lock nesting notation");
+  w.Blank();
+  w.HeldLocks(ts);
+  w.CurrentStack(ra);
+  w.Emit();
+}
+
+void ReportCircular(ThreadState& ts, const HeldLock& prev, const HeldLock& next,
+                    const std::vector<uint32_t>& path, uintptr_t ra) {
+  GraphState& g = Graph();
+  uint64_t a = KeyId(prev.class_id), b = KeyId(next.class_id);
+  if (!FirstReportOf(ReportKind::kCircularDependency, std::min(a, b),
+                     std::max(a, b)))
+    return;
+  ReportWriter w(ReportKind::kCircularDependency,
+                 "WARNING: possible circular locking dependency detected");
+  std::string next_name = ClassName(next.class_id);
+  std::string prev_name = ClassName(prev.class_id);
+  w.AddClass(next_name);
+  w.AddClass(prev_name);
+  for (size_t i = 0; i + 1 < path.size(); ++i) w.AddClass(ClassName(g.graph.at(path[i]).to));
+  w.Line("%s is trying to acquire lock:", ReportWriter::Task());
+  w.HeldLockLine(" ", next);
+  w.Blank();
+  w.Line("but task is already holding lock:");
+  w.HeldLockLine(" ", prev);
+  w.Blank();
+  w.Line("which lock already depends on the new lock.");
+  w.Blank();
+  w.Blank();
+  w.Line("the existing dependency chain (in reverse order) is:");
+  // Each entry names a class and the stack that took it while holding the
+  // class below it; #0 is the acquisition happening now.
+  size_t depth = path.size();
+  for (size_t i = path.size(); i-- > 0;) {
+    const Dependency& d = g.graph.at(path[i]);
+    w.Blank();
+    w.Line("-> #%u (%s):", depth, ClassName(d.to));
+    w.StoredTrace(d.trace);
+    --depth;
+  }
+  w.Blank();
+  w.Line("-> #0 (%s):", next_name);
+  {
+    uintptr_t pcs[kMaxStackDepth];
+    int n = CaptureFromHook(ra, pcs, kMaxStackDepth);
+    std::string trace;
+    AppendTrace(&trace, std::span<const uintptr_t>(pcs, size_t(n)), 7);
+    w.Raw(trace);
+  }
+  w.Blank();
+  w.Line("other info that might help us debug this:");
+  w.Blank();
+  // The class taken just before `prev` on the existing path.
+  ClassId parent = g.graph.at(path.back()).from;
+  if (parent != next.class_id) {
+    std::string chain = next_name;
+    for (uint32_t e : path) chain += " --> " + ClassName(g.graph.at(e).to);
+    w.Line("Chain exists of:");
+    w.Line("  %s", chain);
+    w.Blank();
+  }
+  std::string parent_name = ClassName(parent);
+  const char* pr = prev.read ? "r" : "";
+  w.Line(" Possible unsafe locking scenario:");
+  w.Blank();
+  w.Line("       CPU0                    CPU1");
+  w.Line("       ----                    ----");
+  w.Line("  %slock(%s);", pr, prev_name);
+  w.Line("                               lock(%s);", parent_name);
+  w.Line("                               %slock(%s);", pr, prev_name);
+  w.Line("  %slock(%s);", next.read ? "r" : "", next_name);
+  w.Blank();
+  w.Line(" *** DEADLOCK ***");
+  w.Blank();
+  w.HeldLocks(ts);
+  w.CurrentStack(ra);
+  w.Emit();
+}
+
+void ReportBadUnlock(ThreadState& ts, const lockdep_map* map, unsigned long ip,
+                     const char* what, uintptr_t ra) {
+  ClassKey key = KeyOf(map, map->subclass);
+  if (!FirstReportOf(ReportKind::kBadUnlockBalance, key, 0)) return;
+  ReportWriter w(ReportKind::kBadUnlockBalance,
+                 "WARNING: bad unlock balance detected!");
+  const char* name = map->name ? map->name : "?";
+  w.AddClass(name);
+  w.Line("%s is trying to %s lock (%s) at:", ReportWriter::Task(), what, name);
+  w.Line("%s", IpName(ip));
+  w.Line("but there are no more locks to release!");
+  w.Line("(this thread does not hold it: a double unlock, or a lock taken by");
+  w.Line("another thread; locks must be released by the thread that took them)");
+  w.Blank();
+  w.Line("other info that might help us debug this:");
+  w.HeldLocks(ts);
+  w.CurrentStack(ra);
+  w.Emit();
+}
+
+void ReportHeldLockFreed(ThreadState& ts, const HeldLock* held,
+                         const lockdep_map* map, const void* from,
+                         unsigned long len, uintptr_t ra) {
+  ClassKey key = held ? KeyId(held->class_id) : KeyOf(map, map->subclass);
+  if (!FirstReportOf(ReportKind::kHeldLockFreed, key, 0)) return;
+  ReportWriter w(ReportKind::kHeldLockFreed, "WARNING: held lock freed!");
+  if (held) {
+    w.AddClass(ClassName(held->class_id));
+    w.Line("%s is freeing memory %p-%p, with a lock still held there!",
+           ReportWriter::Task(), from,
+           static_cast<const void*>(static_cast<const char*>(from) + len - 1));
+    w.HeldLockLine(" ", *held);
+  } else {
+    const char* name = map->name ? map->name : "?";
+    w.AddClass(name);
+    w.Line("%s is destroying lock %p (%s), which another thread holds!",
+           ReportWriter::Task(), static_cast<const void*>(map), name);
+  }
+  w.HeldLocks(ts);
+  w.CurrentStack(ra);
+  w.Emit();
+}
+
+void ReportNestNotHeld(ThreadState& ts, const HeldLock& next,
+                       const lockdep_map* nest, uintptr_t ra) {
+  if (!FirstReportOf(ReportKind::kNestLockNotHeld, KeyId(next.class_id),
+                     KeyOf(nest, nest->subclass)))
+    return;
+  ReportWriter w(ReportKind::kNestLockNotHeld,
+                 "WARNING: nest_lock not held: nested lock was not taken");
+  std::string name = ClassName(next.class_id);
+  const char* nest_name = nest->name ? nest->name : "?";
+  w.AddClass(name);
+  w.AddClass(nest_name);
+  w.Line("%s is trying to lock:", ReportWriter::Task());
+  w.HeldLockLine(" ", next);
+  w.Line("under nest_lock (%s), but this task is not holding it.", nest_name);
+  w.Blank();
+  w.HeldLocks(ts);
+  w.CurrentStack(ra);
+  w.Emit();
+}
+
+void ReportLocksHeld(ThreadState& ts, const char* why, uintptr_t ra) {
+  uint64_t first = ts.depth ? KeyId(ts.held[0].class_id) : 0;
+  if (!FirstReportOf(ReportKind::kLockHeldAtExit, first, 0)) return;
+  ReportWriter w(ReportKind::kLockHeldAtExit,
+                 "WARNING: lock held at thread exit!");
+  for (uint32_t i = 0; i < ts.depth; ++i) w.AddClass(ClassName(ts.held[i].class_id));
+  w.Line("%s %s with locks still held!", ReportWriter::Task(), why);
+  w.HeldLocks(ts);
+  w.CurrentStack(ra);
+  w.Emit();
+}
+
+// ---------------------------------------------------------------------------
+// Validation (graph lock held).
+
+uint32_t SaveTrace(uintptr_t ra) {
+  uintptr_t pcs[kMaxStackDepth];
+  int n = CaptureFromHook(ra, pcs, kMaxStackDepth);
+  if (n == 0) return kNoTrace;
+  uint32_t id = Graph().traces.Save(pcs, n);
+  if (id == kNoTrace && Graph().traces.full()) LimitReached("MAX_STACK_TRACE_ENTRIES");
+  return id;
+}
+
+// Linux's check_deadlock(): 0 recursion reported, 1 fine, 2 nested under a
+// held nest_lock (no new dependencies either).
+int CheckRecursion(ThreadState& ts, const HeldLock& next, uintptr_t ra) {
+  for (uint32_t i = 0; i < ts.depth; ++i) {
+    const HeldLock& prev = ts.held[i];
+    if (prev.class_id != next.class_id) continue;
+    if (next.read == 2 && prev.read) continue;  // recursive read of a read
+    if (next.nest_lock) return 2;
+    ReportRecursive(ts, prev, next, ra);
+    return 0;
+  }
+  return 1;
+}
+
+// Linux's check_prev_add(): proves prev -> next closes no cycle, then records it.
+void AddDependency(ThreadState& ts, const HeldLock& prev, const HeldLock& next,
+                   uint32_t* trace, uintptr_t ra) {
+  GraphState& g = Graph();
+  if (prev.class_id == next.class_id) return;
+  std::vector<uint32_t> path = g.graph.FindDeadlockPath(
+      next.class_id, next.read == 2, prev.class_id, prev.read);
+  if (!path.empty()) {
+    ReportCircular(ts, prev, next, path, ra);
+    return;
+  }
+  uint8_t bit = DependencyBit(prev.read, next.read);
+  if (Dependency* d = g.graph.Find(prev.class_id, next.class_id)) {
+    d->types |= bit;
+    return;
+  }
+  if (*trace == kNoTrace) *trace = SaveTrace(ra);
+  if (!g.graph.Add(prev.class_id, next.class_id, bit, *trace, next.ip)) {
+    LimitReached("MAX_LOCKDEP_ENTRIES");
+  }
+}
+
+// Validates a chain not in the cache: `next` is about to be pushed on ts.
+void ValidateChain(ThreadState& ts, const HeldLock& next, uint64_t chain_key,
+                   uintptr_t ra) {
+  GraphState& g = Graph();
+  std::lock_guard<std::mutex> lock(g.mu);
+  if (!g_validation_enabled.load(std::memory_order_relaxed)) return;
+  if (g.chains.Contains(chain_key)) return;
+  int ret = CheckRecursion(ts, next, ra);
+  if (ret != 2 && ts.depth > 0) {
+    // Edges from the nearest validated lock, and from every trylock above it
+    // (a trylock adds no dependency for itself but locks under it depend on it).
+    uint32_t trace = kNoTrace;
+    for (uint32_t i = ts.depth; i-- > 0;) {
+      const HeldLock& prev = ts.held[i];
+      if (!prev.check) continue;
+      AddDependency(ts, prev, next, &trace, ra);
+      if (!prev.trylock) break;
+    }
+  }
+  if (!g.chains.Insert(chain_key)) LimitReached("MAX_LOCKDEP_CHAINS");
+}
+
+void Push(ThreadState& ts, HeldLock held, uintptr_t ra) {
+  uint64_t key = ExtendChainKey(ts.chain_key, held.class_id, held.read);
+  held.prev_chain_key = ts.chain_key;
+  if (held.check && !held.trylock && !Graph().chains.Contains(key)) {
+    ValidateChain(ts, held, key, ra);
+  }
+  ts.held[ts.depth++] = held;
+  ts.chain_key = key;
+}
+
+// Re-pushes held[from..depth) after held[from] was removed or changed, so the
+// chain keys (and any new chains) are right again.
+void RebuildFrom(ThreadState& ts, uint32_t from, bool drop_first, uintptr_t ra) {
+  HeldLock saved[kMaxLockDepth];
+  uint32_t n = 0;
+  for (uint32_t i = from + (drop_first ? 1 : 0); i < ts.depth; ++i) saved[n++] = ts.held[i];
+  ts.chain_key = ts.held[from].prev_chain_key;
+  ts.depth = from;
+  for (uint32_t i = 0; i < n; ++i) Push(ts, saved[i], ra);
+}
+
+int FindHeld(const ThreadState& ts, const lockdep_map* map) {
+  for (uint32_t i = ts.depth; i-- > 0;) {
+    const HeldLock& h = ts.held[i];
+    if (h.map == map) return int(i);
+    if (h.references) {
+      const LockClass& c = Graph().classes.at(h.class_id);
+      if (KeyOf(map, c.subclass) == c.key.load(std::memory_order_relaxed)) return int(i);
+    }
+  }
+  return -1;
+}
+
+ClassId ResolveClass(ThreadState& ts, lockdep_map* map, unsigned subclass,
+                     ClassKey key, uintptr_t ra) {
+  GraphState& g = Graph();
+  ClassId id = g.classes.Find(key);
+  if (id == kNoClass) {
+    std::unique_lock<std::mutex> lock(g.mu);
+    id = g.classes.Find(key);
+    if (id == kNoClass) {
+      const void* base = reinterpret_cast<const void*>(key - subclass);
+      if (!IsStaticAddress(base) &&
+          !g.dynamic_keys.count(reinterpret_cast<uintptr_t>(base))) {
+        lock.unlock();
+        ReportUnregisteredKey(ts, map, key, subclass, ra);
+        return kNoClass;
+      }
+      id = g.classes.Add(key, uint8_t(subclass), map->name);
+      if (id == kNoClass) {
+        LimitReached("MAX_LOCKDEP_KEYS");
+        return kNoClass;
+      }
+    }
+  }
+  map->class_cache[subclass].store(id, std::memory_order_release);
+  return id;
+}
+
+void Acquire(ThreadState& ts, lockdep_map* map, unsigned subclass, int trylock,
+             int read, int check, lockdep_map* nest, unsigned long ip,
+             uintptr_t ra) {
+  if (!MapLive(map)) {
+    ReportBadMap(ts, map, "acquire", ra);
+    return;
+  }
+  if (map->novalidate) check = 0;
+  if (subclass == 0) subclass = map->subclass;
+  if (subclass >= kLockdepMaxSubclasses) {
+    std::fprintf(stderr, "lockdep: subclass %u of lock %s is out of range 0..7; "
+                 "not tracked\n", subclass, map->name ? map->name : "?");
+    return;
+  }
+  ClassKey key = KeyOf(map, subclass);
+  ClassId id = map->class_cache[subclass].load(std::memory_order_acquire);
+  if (__builtin_expect(!Graph().classes.Matches(id, key), 0)) {
+    id = ResolveClass(ts, map, subclass, key, ra);
+    if (id == kNoClass) return;
+  }
+  HeldLock held{map, nest, ip, 0, id, uint8_t(read), uint8_t(trylock != 0),
+                uint8_t(check != 0), 0};
+  if (nest && ts.depth > 0) {
+    // Many locks of one class under their nest_lock share one entry, as in
+    // Linux, so the chain (and the depth) stays that of the first.
+    HeldLock& top = ts.held[ts.depth - 1];
+    if (top.class_id == id) {
+      top.references = (top.references ? top.references : 1) + 1;
+      return;
+    }
+  }
+  if (nest && FindHeld(ts, nest) < 0) ReportNestNotHeld(ts, held, nest, ra);
+  if (ts.depth >= kMaxLockDepth) {
+    LimitReached("MAX_LOCK_DEPTH");
+    return;
+  }
+  Push(ts, held, ra);
+}
+
+void Release(ThreadState& ts, lockdep_map* map, unsigned long ip, uintptr_t ra) {
+  int i = FindHeld(ts, map);
+  if (i < 0) {
+    // A lock never initialised was reported (and not tracked) at acquire.
+    if (MapLive(map)) ReportBadUnlock(ts, map, ip, "release", ra);
+    return;
+  }
+  HeldLock& h = ts.held[i];
+  if (h.references > 1) {
+    --h.references;
+    return;
+  }
+  RebuildFrom(ts, uint32_t(i), /*drop_first=*/true, ra);
+}
+
+}  // namespace
+
+void OnThreadExit(ThreadState& ts) {
+  if (ts.depth > 0 && g_validation_enabled.load(std::memory_order_relaxed)) {
+    InValidator guard(ts);
+    ReportLocksHeld(ts, "is exiting", 0);
+  }
+  ts.depth = 0;
+  ts.chain_key = kEmptyChainKey;
+}
+
+}  // namespace lockdep
+
+using namespace lockdep;
+
+#define HOOK_RA reinterpret_cast<uintptr_t>(__builtin_return_address(0))
+
+void lockdep_init_map(lockdep_map* map, const char* name, lock_class_key* key,
+                      int subclass) {
+  map->key = key;
+  map->name = name;
+  map->subclass = uint8_t(subclass);
+  map->novalidate = 0;
+  for (auto& c : map->class_cache) c.store(kNoClass, std::memory_order_relaxed);
+  map->state.store(kLockdepMapLive, std::memory_order_release);
+}
+
+void lockdep_destroy_map(lockdep_map* map, int still_locked) {
+  ThreadState& ts = CurrentThread();
+  if (Tracking(ts) && MapLive(map)) {
+    InValidator guard(ts);
+    int i = FindHeld(ts, map);
+    if (i >= 0) {
+      ReportHeldLockFreed(ts, &ts.held[i], map, map, sizeof(*map), HOOK_RA);
+    } else if (still_locked) {
+      ReportHeldLockFreed(ts, nullptr, map, map, sizeof(*map), HOOK_RA);
+    }
+  }
+  map->state.store(kLockdepMapDestroyed, std::memory_order_release);
+}
+
+void lock_acquire(lockdep_map* map, unsigned int subclass, int trylock,
+                  int read, int check, lockdep_map* nest_lock,
+                  unsigned long ip) {
+  ThreadState& ts = CurrentThread();
+  if (!Tracking(ts)) return;
+  InValidator guard(ts);
+  Acquire(ts, map, subclass, trylock, read, check, nest_lock, ip, HOOK_RA);
+}
+
+void lock_release(lockdep_map* map, unsigned long ip) {
+  ThreadState& ts = CurrentThread();
+  if (!Tracking(ts)) return;
+  InValidator guard(ts);
+  Release(ts, map, ip, HOOK_RA);
+}
+
+void lock_downgrade(lockdep_map* map, int read, unsigned long ip) {
+  ThreadState& ts = CurrentThread();
+  if (!Tracking(ts)) return;
+  InValidator guard(ts);
+  int i = FindHeld(ts, map);
+  if (i < 0) {
+    if (MapLive(map)) ReportBadUnlock(ts, map, ip, "downgrade", HOOK_RA);
+    return;
+  }
+  ts.held[i].read = uint8_t(read);
+  RebuildFrom(ts, uint32_t(i), /*drop_first=*/false, HOOK_RA);
+}
+
+namespace {
+// -1 unknown (validation off here), 0 not held, 1 held in the asked mode.
+int HeldState(const lockdep_map* map, int read) {
+  ThreadState& ts = CurrentThread();
+  if (!g_validation_enabled.load(std::memory_order_relaxed) || ts.off_count) return -1;
+  int i = FindHeld(ts, map);
+  if (i < 0) return 0;
+  if (read == -1) return 1;
+  return (ts.held[i].read != 0) == (read != 0) ? 1 : 0;
+}
+
+void AssertFailed(ReportKind kind, std::string title, const lockdep_map* map,
+                  const char* expr, const char* expectation, unsigned long ip,
+                  uintptr_t ra) {
+  ThreadState& ts = CurrentThread();
+  uint64_t id = map ? KeyOf(map, map->subclass) : 0;
+  if (!FirstReportOf(kind, id, uint64_t(title.size()))) return;
+  InValidator guard(ts);
+  ReportWriter w(kind, std::move(title));
+  if (map && map->name) w.AddClass(map->name);
+  w.Line("%s %s", ReportWriter::Task(), expectation);
+  if (map) {
+    w.Line(" %p (%s), asserted as %s", static_cast<const void*>(map),
+           map->name ? map->name : "?", expr);
+  }
+  w.Line(" at: %s", IpName(ip));
+  w.Blank();
+  w.HeldLocks(ts);
+  w.CurrentStack(ra);
+  w.Emit();
+}
+}  // namespace
+
+int lock_is_held_type(const lockdep_map* map, int read) {
+  return HeldState(map, read) != 0;
+}
+
+void lockdep_assert_held_hook(const lockdep_map* map, int read, const char* expr,
+                              unsigned long ip) {
+  if (HeldState(map, read) != 0) return;
+  std::string title = "WARNING: lockdep_assert_held failed";
+  const char* expectation = "does not hold a lock it must hold:";
+  if (read == 0) {
+    title += " (write)";
+    expectation = "does not hold for write a lock it must hold for write:";
+  } else if (read == 1) {
+    title += " (read)";
+    expectation = "does not hold for read a lock it must hold for read:";
+  }
+  AssertFailed(ReportKind::kAssertHeldFailed, std::move(title), map, expr,
+               expectation, ip, HOOK_RA);
+}
+
+void lockdep_assert_not_held_hook(const lockdep_map* map, const char* expr,
+                                  unsigned long ip) {
+  if (HeldState(map, -1) != 1) return;
+  AssertFailed(ReportKind::kAssertNotHeldFailed,
+               "WARNING: lockdep_assert_not_held failed", map, expr,
+               "holds a lock it must not hold:", ip, HOOK_RA);
+}
+
+void lockdep_assert_none_held_hook(unsigned long ip) {
+  ThreadState& ts = CurrentThread();
+  if (!g_validation_enabled.load(std::memory_order_relaxed) || ts.off_count ||
+      ts.depth == 0)
+    return;
+  AssertFailed(ReportKind::kAssertNotHeldFailed,
+               "WARNING: lockdep_assert_not_held failed (no lock may be held)",
+               nullptr, "", "holds locks where it must hold none "
+               "(lockdep_assert_none_held_once)", ip, HOOK_RA);
+}
+
+void debug_check_no_locks_freed(const void* addr, unsigned long len) {
+  ThreadState& ts = CurrentThread();
+  if (!Tracking(ts) || len == 0) return;
+  InValidator guard(ts);
+  auto from = reinterpret_cast<uintptr_t>(addr);
+  for (uint32_t i = 0; i < ts.depth; ++i) {
+    auto m = reinterpret_cast<uintptr_t>(ts.held[i].map);
+    if (m >= from && m < from + len) {
+      ReportHeldLockFreed(ts, &ts.held[i], ts.held[i].map, addr, len, HOOK_RA);
+      return;
+    }
+  }
+}
+
+void debug_check_no_locks_held() {
+  ThreadState& ts = CurrentThread();
+  if (!Tracking(ts) || ts.depth == 0) return;
+  InValidator guard(ts);
+  ReportLocksHeld(ts, "must hold no locks here, but is", HOOK_RA);
+}
+
+void lockdep_register_key(lock_class_key* key) {
+  GraphState& g = Graph();
+  std::lock_guard<std::mutex> lock(g.mu);
+  g.dynamic_keys.insert(reinterpret_cast<uintptr_t>(key));
+}
+
+void lockdep_unregister_key(lock_class_key* key) {
+  GraphState& g = Graph();
+  std::lock_guard<std::mutex> lock(g.mu);
+  auto base = reinterpret_cast<uintptr_t>(key);
+  g.dynamic_keys.erase(base);
+  bool removed = false;
+  for (unsigned sub = 0; sub < kLockdepMaxSubclasses; ++sub) {
+    ClassId id = g.classes.Find(base + sub);
+    if (id == kNoClass) continue;
+    g.graph.RemoveClass(id);
+    g.classes.Remove(id);
+    removed = true;
+  }
+  // Chains through the zapped classes must be validated afresh.
+  if (removed) g.chains.Clear();
+}
+
+void lockdep_off() { ++CurrentThread().off_count; }
+void lockdep_on() {
+  ThreadState& ts = CurrentThread();
+  if (ts.off_count) --ts.off_count;
+}
+
+void lockdep_might_sleep(const char*, int, unsigned long) {}
+
+namespace lockdep {
+
+void ResetForTesting() {
+  GraphState& g = Graph();
+  {
+    std::lock_guard<std::mutex> lock(g.mu);
+    g.graph.Clear();
+    g.classes.Clear();
+    g.chains.Clear();
+    g.traces.Clear();
+  }
+  ResetReports();
+  ThreadState& ts = CurrentThread();
+  ts.depth = 0;
+  ts.chain_key = kEmptyChainKey;
+  g_validation_enabled.store(true);
+}
+
+bool ValidationEnabled() {
+  return g_validation_enabled.load(std::memory_order_relaxed);
+}
+
+}  // namespace lockdep
