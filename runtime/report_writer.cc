@@ -67,6 +67,7 @@ int CaptureFromHook(uintptr_t hook_return, uintptr_t* pcs, int max) {
 }
 
 void ReportWriter::CurrentStack(uintptr_t hook_return) {
+  if (hook_return == 0) return;  // no caller to show (e.g. thread exit)
   uintptr_t pcs[kMaxStackDepth];
   int n = CaptureFromHook(hook_return, pcs, kMaxStackDepth);
   if (n == 0) return;

@@ -33,7 +33,7 @@ class ReportWriter {
   // "N locks held by task/tid:" and one " #i:" line per held lock.
   void HeldLocks(const ThreadState& ts);
   // "stack backtrace:" and the current stack from the hook's caller outwards
-  // (nothing when stack_depth=0).
+  // (nothing when stack_depth=0 or hook_return is 0).
   void CurrentStack(uintptr_t hook_return);
   // A stored trace, indented like the kernel's chain entries.
   void StoredTrace(uint32_t trace_id);
