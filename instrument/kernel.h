@@ -1,0 +1,33 @@
+// The kernel-style API: Linux's lock primitives and lockdep annotations, with
+// the same names, argument order and return values, validated by the lockdep
+// runtime (runtime/lockdep.h). C++ only.
+//
+//   spinlock_t            spin_lock(), spin_lock_irqsave(l, flags), ...
+//   rwlock_t              read_lock(), write_lock(), ... (recursive readers)
+//   struct mutex          mutex_lock(), mutex_lock_nested(), ...
+//   struct rw_semaphore   down_read(), down_write(), downgrade_write(), ...
+//   struct semaphore      sema_init(), down(), up()
+//   struct completion     wait_for_completion(), complete(), ...
+//   annotations           lockdep_assert_held(), lockdep_set_class(),
+//                         lock_map_acquire(), might_lock(), might_sleep(), ...
+//
+// Every lock must be initialised (*_init or DEFINE_*) before use. The *_init
+// macros give each call site its own static lock_class_key, so all locks
+// initialised at one site form one class, named by the argument as written.
+// Errors are negated <cerrno> constants, as in the kernel.
+#ifndef LOCKDEP_INSTRUMENT_KERNEL_H_
+#define LOCKDEP_INSTRUMENT_KERNEL_H_
+
+#include <cerrno>
+
+#include "instrument/kernel/annotations.h"
+#include "instrument/kernel/completion.h"
+#include "instrument/kernel/mutex.h"
+#include "instrument/kernel/rwlock.h"
+#include "instrument/kernel/rwsem.h"
+#include "instrument/kernel/semaphore.h"
+#include "instrument/kernel/spinlock.h"
+#include "runtime/lockdep.h"
+#include "runtime/lockdep_map.h"
+
+#endif  // LOCKDEP_INSTRUMENT_KERNEL_H_

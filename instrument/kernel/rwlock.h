@@ -1,0 +1,91 @@
+// rwlock_t: the kernel's busy-waiting reader-writer lock.
+//
+// Many readers or one writer. Readers are recursive: a thread may re-take a
+// read lock it holds, even while a writer waits, because readers are preferred:
+// a reader waits only while a writer *holds* the lock, never for a waiting one.
+// (The price: a steady stream of readers can starve writers.) Waiters spin
+// (pausing, then yielding), never sleep. Lockdep sees readers as recursive
+// reads (read=2), writers as write acquires, as Linux does. The lock word is a
+// std::atomic with acquire/release ordering, so ThreadSanitizer sees the
+// happens-before.
+//
+// Every lock/unlock function is out of line and records its caller's address;
+// the lockdep hook runs before spinning, and after success for trylocks.
+#ifndef LOCKDEP_INSTRUMENT_KERNEL_RWLOCK_H_
+#define LOCKDEP_INSTRUMENT_KERNEL_RWLOCK_H_
+
+#include <atomic>
+#include <cstdint>
+
+#include "instrument/kernel/annotations.h"
+#include "runtime/lockdep.h"
+#include "runtime/lockdep_map.h"
+
+// Usable as a global, member, array element or heap object; constant-
+// initialisable. Initialise with rwlock_init() or define with DEFINE_RWLOCK()
+// before use. Not copyable.
+struct rwlock_t {
+  // Bit 31: a writer holds the lock. Bits 0..30: number of readers holding it.
+  std::atomic<uint32_t> state{0};
+  lockdep_map dep_map;
+};
+
+inline lockdep_map* lockdep_map_of(rwlock_t* lock) { return &lock->dep_map; }
+inline const lockdep_map* lockdep_map_of(const rwlock_t* lock) {
+  return &lock->dep_map;
+}
+
+// Static initialiser: unlocked, class keyed by the lock's own address.
+#define __RW_LOCK_UNLOCKED(lockname) \
+  { .dep_map = LOCKDEP_MAP_STATIC_INIT(#lockname) }
+#define DEFINE_RWLOCK(x) rwlock_t x = __RW_LOCK_UNLOCKED(x)
+
+// Initialises *l unlocked; one lock class per call site, named by the argument.
+#define rwlock_init(l)                          \
+  do {                                          \
+    static lock_class_key __key;                \
+    __rwlock_init((l), #l, &__key);             \
+  } while (0)
+void __rwlock_init(rwlock_t* lock, const char* name, lock_class_key* key);
+
+// Shared: waits only while a writer holds the lock.
+void read_lock(rwlock_t* lock);
+// 1 when taken (no writer held it), else 0 without waiting.
+int read_trylock(rwlock_t* lock);
+// Drops one read hold. Without a read hold it changes nothing (the validator
+// reports the bad unlock).
+void read_unlock(rwlock_t* lock);
+
+// Exclusive: waits until no reader and no writer holds the lock.
+void write_lock(rwlock_t* lock);
+// 1 when taken (the lock was free), else 0 without waiting.
+int write_trylock(rwlock_t* lock);
+// Releases the write hold. Without one it changes nothing (reported).
+void write_unlock(rwlock_t* lock);
+
+// Interrupt-context variants: for now exactly the plain lock/unlock, and
+// _irqsave sets `flags` (an unsigned long lvalue) to 0.
+void read_lock_irq(rwlock_t* lock);
+void read_unlock_irq(rwlock_t* lock);
+void read_lock_bh(rwlock_t* lock);
+void read_unlock_bh(rwlock_t* lock);
+void write_lock_irq(rwlock_t* lock);
+void write_unlock_irq(rwlock_t* lock);
+void write_lock_bh(rwlock_t* lock);
+void write_unlock_bh(rwlock_t* lock);
+#define read_lock_irqsave(l, flags)       \
+  do {                                    \
+    LOCKDEP_KERNEL_TYPECHECK_FLAGS(flags); \
+    (flags) = _read_lock_irqsave(l);      \
+  } while (0)
+#define write_lock_irqsave(l, flags)      \
+  do {                                    \
+    LOCKDEP_KERNEL_TYPECHECK_FLAGS(flags); \
+    (flags) = _write_lock_irqsave(l);     \
+  } while (0)
+unsigned long _read_lock_irqsave(rwlock_t* lock);
+unsigned long _write_lock_irqsave(rwlock_t* lock);
+void read_unlock_irqrestore(rwlock_t* lock, unsigned long flags);
+void write_unlock_irqrestore(rwlock_t* lock, unsigned long flags);
+
+#endif  // LOCKDEP_INSTRUMENT_KERNEL_RWLOCK_H_

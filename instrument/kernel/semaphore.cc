@@ -1,0 +1,54 @@
+#include "instrument/kernel/semaphore.h"
+
+#include "instrument/kernel/futex.h"
+#include "runtime/lockdep.h"
+
+namespace {
+
+using lockdep::kernel_internal::FutexWait;
+using lockdep::kernel_internal::FutexWake;
+
+[[maybe_unused]] constinit struct semaphore constant_init_check = {};
+
+bool TryTake(struct semaphore* sem) {
+  uint32_t c = sem->count.load(std::memory_order_relaxed);
+  while (c != 0) {
+    if (sem->count.compare_exchange_weak(c, c - 1, std::memory_order_acquire,
+                                         std::memory_order_relaxed)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+void sema_init(struct semaphore* sem, int val) {
+  sem->count.store(static_cast<uint32_t>(val), std::memory_order_relaxed);
+  sem->sleepers.store(0, std::memory_order_relaxed);
+}
+
+__attribute__((noinline)) void down(struct semaphore* sem) {
+  lockdep_might_sleep(__FILE__, __LINE__, LOCKDEP_RET_IP);
+  while (!TryTake(sem)) {
+    // Announce the sleep, then re-check: up() adds to count before it reads
+    // sleepers (both seq_cst), so either we see its unit or it sees us and
+    // wakes us. FutexWait returns at once if the count moved meanwhile.
+    sem->sleepers.fetch_add(1, std::memory_order_seq_cst);
+    if (sem->count.load(std::memory_order_seq_cst) == 0) {
+      FutexWait(&sem->count, 0);
+    }
+    sem->sleepers.fetch_sub(1, std::memory_order_relaxed);
+  }
+}
+
+__attribute__((noinline)) int down_trylock(struct semaphore* sem) {
+  return TryTake(sem) ? 0 : 1;
+}
+
+__attribute__((noinline)) void up(struct semaphore* sem) {
+  sem->count.fetch_add(1, std::memory_order_seq_cst);
+  if (sem->sleepers.load(std::memory_order_seq_cst) != 0) {
+    FutexWake(&sem->count, 1);
+  }
+}

@@ -1,0 +1,35 @@
+// struct semaphore: the kernel's counting semaphore.
+//
+// down() takes one unit, sleeping while none is left; up() returns one, from
+// any thread. Semaphores have no owner, so lockdep tracks no lock order for
+// them (there is no lockdep_map), but down() may sleep and so calls
+// might_sleep(). The count is a std::atomic (acquire on down, release on up),
+// so ThreadSanitizer sees the happens-before; sleepers park on it with futex.
+#ifndef LOCKDEP_INSTRUMENT_KERNEL_SEMAPHORE_H_
+#define LOCKDEP_INSTRUMENT_KERNEL_SEMAPHORE_H_
+
+#include <atomic>
+#include <cstdint>
+
+// Usable as a global, member, array element or heap object; zero-initialised
+// it is a semaphore with count 0. Set the count with sema_init(). Not copyable.
+struct semaphore {
+  std::atomic<uint32_t> count{0};
+  // Threads in (or about to enter) the futex sleep; lets up() skip the wake-up
+  // syscall when nobody waits.
+  std::atomic<uint32_t> sleepers{0};
+};
+
+// Sets the count to `val`. Only while no thread uses the semaphore.
+void sema_init(struct semaphore* sem, int val);
+
+// Takes one unit, sleeping until one is available.
+void down(struct semaphore* sem);
+// Takes one unit only if one is available: 0 on success, 1 (without waiting)
+// on failure -- the inverse of the lock trylocks, as in Linux.
+int down_trylock(struct semaphore* sem);
+// Returns one unit and wakes one sleeper if any. Cost: one atomic operation,
+// plus a wake-up syscall when a thread sleeps.
+void up(struct semaphore* sem);
+
+#endif  // LOCKDEP_INSTRUMENT_KERNEL_SEMAPHORE_H_
