@@ -68,7 +68,8 @@ void ResetForTesting();
 // Overrides the `exitcode` option: the status a process that printed any
 // report exits with (0 keeps the program's own). Test mains whose framework
 // already fails the test that caused a report (or captured it as expected)
-// set 0, so an expected report does not fail the whole binary.
+// set 0, so an expected report does not fail the whole binary. A negative
+// code restores the option's value.
 void SetReportExitCode(int code);
 
 // True while validation is on (it goes off when a fixed limit is hit).

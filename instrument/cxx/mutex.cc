@@ -1,0 +1,53 @@
+// lockdep::Mutex: the hooks of runtime/lockdep.h around internal::RawMutex.
+// Every function that records a call site is out of line and never inlined,
+// so LOCKDEP_RET_IP is the user's call site. The bodies are exempt from the
+// thread-safety analysis, which cannot see that the hooks track `this`.
+#include "instrument/cxx.h"
+#include "instrument/cxx/class_registry.h"
+#include "runtime/lockdep.h"
+
+namespace lockdep {
+
+Mutex::Mutex(const char* name, LockSite site) {
+  const internal::SiteClass c =
+      internal::ClassForSite(site.file, site.line, name);
+  lockdep_init_map(&map_, c.name, c.key, 0);
+}
+
+Mutex::Mutex(lock_class_key& key, const char* name) {
+  lockdep_init_map(&map_, name, &key, 0);
+}
+
+Mutex::~Mutex() { lockdep_destroy_map(&map_, raw_.is_locked() ? 1 : 0); }
+
+[[gnu::noinline]] void Mutex::lock() LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
+  lock_acquire(&map_, 0, 0, kLockdepWrite, 1, nullptr, LOCKDEP_RET_IP);
+  raw_.lock();
+}
+
+[[gnu::noinline]] void Mutex::lock_nested(unsigned subclass)
+    LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
+  lock_acquire(&map_, subclass, 0, kLockdepWrite, 1, nullptr, LOCKDEP_RET_IP);
+  raw_.lock();
+}
+
+[[gnu::noinline]] bool Mutex::try_lock() LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
+  if (!raw_.try_lock()) return false;
+  lock_acquire(&map_, 0, 1, kLockdepWrite, 1, nullptr, LOCKDEP_RET_IP);
+  return true;
+}
+
+[[gnu::noinline]] void Mutex::unlock() LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
+  lock_release(&map_, LOCKDEP_RET_IP);
+  raw_.unlock();
+}
+
+[[gnu::noinline]] void Mutex::AssertHeld() const {
+  lockdep_assert_held_hook(&map_, -1, map_.name, LOCKDEP_RET_IP);
+}
+
+[[gnu::noinline]] void Mutex::AssertNotHeld() const {
+  lockdep_assert_not_held_hook(&map_, map_.name, LOCKDEP_RET_IP);
+}
+
+}  // namespace lockdep

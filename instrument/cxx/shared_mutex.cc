@@ -1,0 +1,82 @@
+// lockdep::SharedMutex: the hooks of runtime/lockdep.h around
+// internal::RawSharedMutex. Out of line and never inlined so LOCKDEP_RET_IP
+// is the user's call site (see mutex.cc). Readers are non-recursive
+// (kLockdepReadNonRecursive): the real lock blocks readers behind a waiting
+// writer, so a reader re-taking the lock can deadlock.
+#include "instrument/cxx.h"
+#include "instrument/cxx/class_registry.h"
+#include "runtime/lockdep.h"
+
+namespace lockdep {
+
+SharedMutex::SharedMutex(const char* name, LockSite site) {
+  const internal::SiteClass c =
+      internal::ClassForSite(site.file, site.line, name);
+  lockdep_init_map(&map_, c.name, c.key, 0);
+}
+
+SharedMutex::SharedMutex(lock_class_key& key, const char* name) {
+  lockdep_init_map(&map_, name, &key, 0);
+}
+
+SharedMutex::~SharedMutex() {
+  lockdep_destroy_map(&map_, raw_.is_locked() ? 1 : 0);
+}
+
+[[gnu::noinline]] void SharedMutex::lock() LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
+  lock_acquire(&map_, 0, 0, kLockdepWrite, 1, nullptr, LOCKDEP_RET_IP);
+  raw_.lock();
+}
+
+[[gnu::noinline]] void SharedMutex::lock_nested(unsigned subclass)
+    LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
+  lock_acquire(&map_, subclass, 0, kLockdepWrite, 1, nullptr, LOCKDEP_RET_IP);
+  raw_.lock();
+}
+
+[[gnu::noinline]] bool SharedMutex::try_lock()
+    LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
+  if (!raw_.try_lock()) return false;
+  lock_acquire(&map_, 0, 1, kLockdepWrite, 1, nullptr, LOCKDEP_RET_IP);
+  return true;
+}
+
+[[gnu::noinline]] void SharedMutex::unlock() LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
+  lock_release(&map_, LOCKDEP_RET_IP);
+  raw_.unlock();
+}
+
+[[gnu::noinline]] void SharedMutex::lock_shared()
+    LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
+  lock_acquire(&map_, 0, 0, kLockdepReadNonRecursive, 1, nullptr,
+               LOCKDEP_RET_IP);
+  raw_.lock_shared();
+}
+
+[[gnu::noinline]] bool SharedMutex::try_lock_shared()
+    LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
+  if (!raw_.try_lock_shared()) return false;
+  lock_acquire(&map_, 0, 1, kLockdepReadNonRecursive, 1, nullptr,
+               LOCKDEP_RET_IP);
+  return true;
+}
+
+[[gnu::noinline]] void SharedMutex::unlock_shared()
+    LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
+  lock_release(&map_, LOCKDEP_RET_IP);
+  raw_.unlock_shared();
+}
+
+[[gnu::noinline]] void SharedMutex::AssertHeld() const {
+  lockdep_assert_held_hook(&map_, 0, map_.name, LOCKDEP_RET_IP);
+}
+
+[[gnu::noinline]] void SharedMutex::AssertReaderHeld() const {
+  lockdep_assert_held_hook(&map_, -1, map_.name, LOCKDEP_RET_IP);
+}
+
+[[gnu::noinline]] void SharedMutex::AssertNotHeld() const {
+  lockdep_assert_not_held_hook(&map_, map_.name, LOCKDEP_RET_IP);
+}
+
+}  // namespace lockdep

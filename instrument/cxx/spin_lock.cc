@@ -1,0 +1,52 @@
+// lockdep::SpinLock: the hooks of runtime/lockdep.h around
+// internal::RawSpinLock. Out of line and never inlined so LOCKDEP_RET_IP is
+// the user's call site (see mutex.cc).
+#include "instrument/cxx.h"
+#include "instrument/cxx/class_registry.h"
+#include "runtime/lockdep.h"
+
+namespace lockdep {
+
+SpinLock::SpinLock(const char* name, LockSite site) {
+  const internal::SiteClass c =
+      internal::ClassForSite(site.file, site.line, name);
+  lockdep_init_map(&map_, c.name, c.key, 0);
+}
+
+SpinLock::SpinLock(lock_class_key& key, const char* name) {
+  lockdep_init_map(&map_, name, &key, 0);
+}
+
+SpinLock::~SpinLock() { lockdep_destroy_map(&map_, raw_.is_locked() ? 1 : 0); }
+
+[[gnu::noinline]] void SpinLock::lock() LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
+  lock_acquire(&map_, 0, 0, kLockdepWrite, 1, nullptr, LOCKDEP_RET_IP);
+  raw_.lock();
+}
+
+[[gnu::noinline]] void SpinLock::lock_nested(unsigned subclass)
+    LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
+  lock_acquire(&map_, subclass, 0, kLockdepWrite, 1, nullptr, LOCKDEP_RET_IP);
+  raw_.lock();
+}
+
+[[gnu::noinline]] bool SpinLock::try_lock() LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
+  if (!raw_.try_lock()) return false;
+  lock_acquire(&map_, 0, 1, kLockdepWrite, 1, nullptr, LOCKDEP_RET_IP);
+  return true;
+}
+
+[[gnu::noinline]] void SpinLock::unlock() LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
+  lock_release(&map_, LOCKDEP_RET_IP);
+  raw_.unlock();
+}
+
+[[gnu::noinline]] void SpinLock::AssertHeld() const {
+  lockdep_assert_held_hook(&map_, -1, map_.name, LOCKDEP_RET_IP);
+}
+
+[[gnu::noinline]] void SpinLock::AssertNotHeld() const {
+  lockdep_assert_not_held_hook(&map_, map_.name, LOCKDEP_RET_IP);
+}
+
+}  // namespace lockdep
