@@ -1,1 +1,108 @@
 #include "runtime/stack_trace.h"
+
+#include <libunwind.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace lockdep {
+namespace {
+
+// Deeper stacks are cut: 256 frames is far more than any useful report.
+constexpr int kMaxCaptureDepth = 256;
+
+// Murmur3's finaliser: full avalanche, so linear probing on the low bits of
+// the hash does not cluster on pcs that differ only in their low bits.
+inline uint64_t Mix(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  return h;
+}
+
+uint64_t HashFrames(const uintptr_t* pcs, int n) {
+  uint64_t h = Mix(static_cast<uint64_t>(n));
+  for (int i = 0; i < n; ++i) h = Mix(h ^ pcs[i]) + 0x9e3779b97f4a7c15ULL;
+  return h;
+}
+
+}  // namespace
+
+// noinline: the frame dropped below must be this function's own.
+//
+// A plain unw_init_local/unw_step walk, not unw_backtrace: unw_backtrace keeps
+// a per-thread frame cache whose pthread-key destructor runs at thread exit
+// and, under ThreadSanitizer, crashes there (TSan's thread state is already
+// gone). The walk reads DWARF CFI each time, which is fine: captures happen on
+// the slow path only (a new dependency, a report). It never allocates; it
+// takes libunwind's cache lock and the loader lock (dl_iterate_phdr).
+__attribute__((noinline)) int CaptureStack(uintptr_t* pcs, int max, int skip) {
+  if (max <= 0) return 0;
+  skip = std::max(skip, 0);
+  unw_context_t context;
+  unw_cursor_t cursor;
+  if (unw_getcontext(&context) != 0 || unw_init_local(&cursor, &context) != 0) {
+    return 0;
+  }
+  // The cursor starts in CaptureStack itself: step past it, then `skip` more.
+  int n = 0;
+  for (int frame = 0; n < max && frame < kMaxCaptureDepth; ++frame) {
+    if (unw_step(&cursor) <= 0) break;
+    if (frame < skip) continue;
+    unw_word_t pc = 0;
+    if (unw_get_reg(&cursor, UNW_REG_IP, &pc) != 0 || pc == 0) break;
+    pcs[n++] = static_cast<uintptr_t>(pc);
+  }
+  return n;
+}
+
+uint32_t TraceStore::Save(const uintptr_t* pcs, int n) {
+  if (n <= 0 || full_) return kNoTrace;
+  const uint64_t hash = HashFrames(pcs, n);
+  const size_t bytes = static_cast<size_t>(n) * sizeof(uintptr_t);
+  // At most kMaxTraces of the kHashSlots (2x) slots are ever used, so the
+  // probe always reaches an empty slot, on average within two steps.
+  size_t slot = hash & (kHashSlots - 1);
+  for (; slots_[slot] != 0; slot = (slot + 1) & (kHashSlots - 1)) {
+    const Record& r = records_[slots_[slot]];
+    if (r.hash == hash && r.length == static_cast<uint32_t>(n) &&
+        std::memcmp(&entries_[r.offset], pcs, bytes) == 0) {
+      return slots_[slot];
+    }
+  }
+  if (trace_count_ == kMaxTraces ||
+      entry_count_ + static_cast<size_t>(n) > kMaxTraceEntries) {
+    full_ = true;
+    return kNoTrace;
+  }
+  // Only memory no returned id refers to is written before the id escapes, so
+  // a concurrent Get() of an older id never sees a partial write.
+  const uint32_t id = static_cast<uint32_t>(++trace_count_);
+  records_[id] = {static_cast<uint32_t>(entry_count_),
+                  static_cast<uint32_t>(n), hash};
+  std::memcpy(&entries_[entry_count_], pcs, bytes);
+  entry_count_ += static_cast<size_t>(n);
+  slots_[slot] = id;
+  return id;
+}
+
+std::span<const uintptr_t> TraceStore::Get(uint32_t id) const {
+  // Bounded by the constant, not trace_count_: reading the count would race
+  // with a concurrent Save(), and ids come only from Save() anyway.
+  if (id == kNoTrace || id > kMaxTraces) return {};
+  const Record& r = records_[id];
+  return {&entries_[r.offset], r.length};
+}
+
+void TraceStore::Clear() {
+  // Only the slots must be empty again; records and entries past the counts
+  // are never read before being rewritten.
+  std::memset(slots_, 0, sizeof(slots_));
+  trace_count_ = 0;
+  entry_count_ = 0;
+  full_ = false;
+}
+
+}  // namespace lockdep

@@ -21,8 +21,8 @@ inline constexpr uint32_t kNoTrace = 0;
 
 // Writes up to `max` return addresses of the calling thread's stack into `pcs`,
 // innermost first, after skipping `skip` innermost frames (CaptureStack itself
-// is never included). Returns the number written. No allocation, no locks.
-// Cost: roughly a microsecond per 10 frames.
+// is never included). Returns the number written. No allocation; takes
+// libunwind's and the loader's locks. Cost: a few microseconds per 10 frames.
 int CaptureStack(uintptr_t* pcs, int max, int skip);
 
 // Fixed-capacity, de-duplicating store of traces. Identical traces share one
