@@ -83,7 +83,8 @@ void lockdep_assert_held_hook(const lockdep_map* map, int read, const char* expr
                               unsigned long ip);
 void lockdep_assert_not_held_hook(const lockdep_map* map, const char* expr,
                                   unsigned long ip);
-// Reports "lockdep_assert_held failed"-style if this thread holds any lock.
+// Reports "lockdep_assert_not_held failed (no lock may be held)" when this
+// thread holds any lock.
 void lockdep_assert_none_held_hook(unsigned long ip);
 
 // Memory [addr, addr+len) is about to be freed: reports "held lock freed" when

@@ -12,11 +12,6 @@
 namespace lockdep {
 namespace {
 
-// Plain data, constant-initialised, initial-exec: no TLS wrapper call and no
-// __tls_get_addr on the fast path, even when the runtime is a shared object.
-__attribute__((tls_model("initial-exec"))) constinit thread_local ThreadState
-    tls_state = {};
-
 pthread_key_t exit_key;
 pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
 
@@ -29,14 +24,12 @@ void CreateExitKey() { pthread_key_create(&exit_key, RunExitHook); }
 
 }  // namespace
 
-ThreadState& CurrentThread() {
-  ThreadState& ts = tls_state;
-  if (__builtin_expect(!ts.exit_hook_installed, 0)) {
-    ts.exit_hook_installed = true;
-    pthread_once(&exit_key_once, CreateExitKey);
-    pthread_setspecific(exit_key, &ts);
-  }
-  return ts;
+__thread ThreadState tls_thread_state __attribute__((tls_model("initial-exec")));
+
+void InstallThreadExitHook(ThreadState& ts) {
+  ts.exit_hook_installed = true;
+  pthread_once(&exit_key_once, CreateExitKey);
+  pthread_setspecific(exit_key, &ts);
 }
 
 void CurrentTaskName(char* buf, unsigned size) {

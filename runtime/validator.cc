@@ -16,9 +16,12 @@ namespace lockdep {
 
 std::atomic<bool> g_validation_enabled{true};
 
-GraphState& Graph() {
+std::atomic<GraphState*> g_graph_state{nullptr};
+
+GraphState& CreateGraph() {
   // Never destroyed: hooks run during exit, after static destructors.
   static GraphState* state = new GraphState;
+  g_graph_state.store(state, std::memory_order_release);
   return *state;
 }
 
@@ -353,13 +356,15 @@ void ValidateChain(ThreadState& ts, const HeldLock& next, uint64_t chain_key,
   if (!g.chains.Insert(chain_key)) LimitReached("MAX_LOCKDEP_CHAINS");
 }
 
-void Push(ThreadState& ts, HeldLock held, uintptr_t ra) {
+inline void Push(ThreadState& ts, const HeldLock& held, uintptr_t ra) {
   uint64_t key = ExtendChainKey(ts.chain_key, held.class_id, held.read);
-  held.prev_chain_key = ts.chain_key;
-  if (held.check && !held.trylock && !Graph().chains.Contains(key)) {
-    ValidateChain(ts, held, key, ra);
+  HeldLock& slot = ts.held[ts.depth];
+  slot = held;
+  slot.prev_chain_key = ts.chain_key;
+  if (slot.check && !slot.trylock && !Graph().chains.Contains(key)) {
+    ValidateChain(ts, slot, key, ra);
   }
-  ts.held[ts.depth++] = held;
+  ts.depth++;
   ts.chain_key = key;
 }
 
@@ -384,6 +389,19 @@ int FindHeld(const ThreadState& ts, const lockdep_map* map) {
     }
   }
   return -1;
+}
+
+// True when the key of `map` may found a class (static or registered).
+bool KeyAllowed(const void* base) {
+  GraphState& g = Graph();
+  std::lock_guard<std::mutex> lock(g.mu);
+  return IsStaticAddress(base) ||
+         g.dynamic_keys.count(reinterpret_cast<uintptr_t>(base));
+}
+
+bool KeyUsable(const lockdep_map* map) {
+  return Graph().classes.Find(KeyOf(map, map->subclass)) != kNoClass ||
+         KeyAllowed(reinterpret_cast<const void*>(KeyOf(map, 0)));
 }
 
 ClassId ResolveClass(ThreadState& ts, lockdep_map* map, unsigned subclass,
@@ -454,13 +472,19 @@ void Acquire(ThreadState& ts, lockdep_map* map, unsigned subclass, int trylock,
 void Release(ThreadState& ts, lockdep_map* map, unsigned long ip, uintptr_t ra) {
   int i = FindHeld(ts, map);
   if (i < 0) {
-    // A lock never initialised was reported (and not tracked) at acquire.
-    if (MapLive(map)) ReportBadUnlock(ts, map, ip, "release", ra);
+    // Locks refused at acquire (never initialised, unregistered key) were
+    // reported then and not tracked; their release is not a second problem.
+    if (MapLive(map) && KeyUsable(map)) ReportBadUnlock(ts, map, ip, "release", ra);
     return;
   }
   HeldLock& h = ts.held[i];
   if (h.references > 1) {
     --h.references;
+    return;
+  }
+  if (uint32_t(i) == ts.depth - 1) {  // in order: just pop
+    ts.depth--;
+    ts.chain_key = h.prev_chain_key;
     return;
   }
   RebuildFrom(ts, uint32_t(i), /*drop_first=*/true, ra);

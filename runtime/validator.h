@@ -26,7 +26,13 @@ struct GraphState {
   std::set<uintptr_t> dynamic_keys;  // registered lock_class_key addresses
 };
 
-GraphState& Graph();
+// The graph state, allocated on first use (locks may be taken before main).
+extern std::atomic<GraphState*> g_graph_state;
+GraphState& CreateGraph();
+inline GraphState& Graph() {
+  GraphState* g = g_graph_state.load(std::memory_order_acquire);
+  return __builtin_expect(g != nullptr, 1) ? *g : CreateGraph();
+}
 
 // Off after a fixed limit is hit; read on every hook (relaxed).
 extern std::atomic<bool> g_validation_enabled;
