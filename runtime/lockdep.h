@@ -12,6 +12,7 @@
 #include <cstddef>
 
 #include "runtime/lockdep_map.h"
+#include "runtime/report.h"
 
 // The caller's return address, recorded as the "at:" location of a held lock.
 #define LOCKDEP_RET_IP \
@@ -108,5 +109,17 @@ void lockdep_on();
 // A sleeping primitive is about to sleep. The context checks arrive with the
 // interrupt-context support; today it only records the call site.
 void lockdep_might_sleep(const char* file, int line, unsigned long ip);
+
+// A primitive found a misuse of its own rules (e.g. the wound/wait rules) and
+// reports it: title "WARNING: <phrase>" (phrase as SPEC.md names the kind, e.g.
+// "ww_mutex misuse"), then `detail` (one or more lines), the lock if any, the
+// held locks and the stack. De-duplicated per (kind, lock class, detail).
+void lockdep_report_misuse(lockdep::ReportKind kind, const char* phrase,
+                           const char* detail, const lockdep_map* lock,
+                           unsigned long ip);
+
+// Value of LOCKDEP_OPTIONS' ww_inject=N (0 = off): every Nth contended
+// ww_mutex_lock returns -EDEADLK, to exercise back-off paths.
+int lockdep_ww_inject_interval();
 
 #endif  // LOCKDEP_RUNTIME_LOCKDEP_H_

@@ -51,11 +51,13 @@ std::vector<std::string> ParseOptions(const char* text, Options* options) {
       else bad(absl::StrCat("0..", kMaxStackDepth));
     } else if (key == "verbosity") {
       if (ParseInt(value, 0, 2, &v)) options->verbosity = v; else bad("0, 1 or 2");
+    } else if (key == "ww_inject") {
+      if (ParseInt(value, 0, 1 << 30, &v)) options->ww_inject = v; else bad("0 (off) or N >= 1");
     } else {
       errors.push_back(absl::StrCat(
           prefix, "unknown key '", key,
           "' (known: halt_on_report, exitcode, dump_graph, dump_text, "
-          "stack_depth, verbosity); ignored"));
+          "stack_depth, verbosity, ww_inject); ignored"));
     }
   }
   return errors;

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <string_view>
 
 #include "runtime/lockdep.h"
 #include "runtime/options.h"
@@ -26,6 +27,9 @@ GraphState& CreateGraph() {
 }
 
 namespace {
+
+#define LOCKDEP_COLD __attribute__((noinline, cold))
+#define LOCKDEP_HOT inline __attribute__((always_inline))
 
 // Marks this thread as inside the validator for the scope: locks the runtime
 // itself (or a report sink) takes are not tracked.
@@ -53,7 +57,7 @@ uint64_t KeyId(ClassId id) {
 }
 
 // Prints one line and turns validation off, as Linux does when a table fills.
-void LimitReached(const char* what) {
+LOCKDEP_COLD void LimitReached(const char* what) {
   bool was = g_validation_enabled.exchange(false);
   if (!was) return;
   Report r;
@@ -70,7 +74,7 @@ void LimitReached(const char* what) {
 // ---------------------------------------------------------------------------
 // Reports made by the hooks.
 
-void ReportBadMap(ThreadState& ts, const lockdep_map* map, const char* action,
+LOCKDEP_COLD void ReportBadMap(ThreadState& ts, const lockdep_map* map, const char* action,
                   uintptr_t ra) {
   if (!FirstReportOf(ReportKind::kUninitializedLock,
                      reinterpret_cast<uintptr_t>(map), 0))
@@ -90,7 +94,7 @@ void ReportBadMap(ThreadState& ts, const lockdep_map* map, const char* action,
   w.Emit();
 }
 
-void ReportUnregisteredKey(ThreadState& ts, const lockdep_map* map,
+LOCKDEP_COLD void ReportUnregisteredKey(ThreadState& ts, const lockdep_map* map,
                            ClassKey key, unsigned subclass, uintptr_t ra) {
   if (!FirstReportOf(ReportKind::kUninitializedLock, key - subclass, 1)) return;
   ReportWriter w(ReportKind::kUninitializedLock,
@@ -211,7 +215,7 @@ void ReportCircular(ThreadState& ts, const HeldLock& prev, const HeldLock& next,
   w.Emit();
 }
 
-void ReportBadUnlock(ThreadState& ts, const lockdep_map* map, unsigned long ip,
+LOCKDEP_COLD void ReportBadUnlock(ThreadState& ts, const lockdep_map* map, unsigned long ip,
                      const char* what, uintptr_t ra) {
   ClassKey key = KeyOf(map, map->subclass);
   if (!FirstReportOf(ReportKind::kBadUnlockBalance, key, 0)) return;
@@ -254,7 +258,7 @@ void ReportHeldLockFreed(ThreadState& ts, const HeldLock* held,
   w.Emit();
 }
 
-void ReportNestNotHeld(ThreadState& ts, const HeldLock& next,
+LOCKDEP_COLD void ReportNestNotHeld(ThreadState& ts, const HeldLock& next,
                        const lockdep_map* nest, uintptr_t ra) {
   if (!FirstReportOf(ReportKind::kNestLockNotHeld, KeyId(next.class_id),
                      KeyOf(nest, nest->subclass)))
@@ -335,7 +339,7 @@ void AddDependency(ThreadState& ts, const HeldLock& prev, const HeldLock& next,
 }
 
 // Validates a chain not in the cache: `next` is about to be pushed on ts.
-void ValidateChain(ThreadState& ts, const HeldLock& next, uint64_t chain_key,
+LOCKDEP_COLD void ValidateChain(ThreadState& ts, const HeldLock& next, uint64_t chain_key,
                    uintptr_t ra) {
   GraphState& g = Graph();
   std::lock_guard<std::mutex> lock(g.mu);
@@ -356,7 +360,7 @@ void ValidateChain(ThreadState& ts, const HeldLock& next, uint64_t chain_key,
   if (!g.chains.Insert(chain_key)) LimitReached("MAX_LOCKDEP_CHAINS");
 }
 
-inline void Push(ThreadState& ts, const HeldLock& held, uintptr_t ra) {
+LOCKDEP_HOT void Push(ThreadState& ts, const HeldLock& held, uintptr_t ra) {
   uint64_t key = ExtendChainKey(ts.chain_key, held.class_id, held.read);
   HeldLock& slot = ts.held[ts.depth];
   slot = held;
@@ -370,7 +374,7 @@ inline void Push(ThreadState& ts, const HeldLock& held, uintptr_t ra) {
 
 // Re-pushes held[from..depth) after held[from] was removed or changed, so the
 // chain keys (and any new chains) are right again.
-void RebuildFrom(ThreadState& ts, uint32_t from, bool drop_first, uintptr_t ra) {
+LOCKDEP_COLD void RebuildFrom(ThreadState& ts, uint32_t from, bool drop_first, uintptr_t ra) {
   HeldLock saved[kMaxLockDepth];
   uint32_t n = 0;
   for (uint32_t i = from + (drop_first ? 1 : 0); i < ts.depth; ++i) saved[n++] = ts.held[i];
@@ -379,7 +383,7 @@ void RebuildFrom(ThreadState& ts, uint32_t from, bool drop_first, uintptr_t ra) 
   for (uint32_t i = 0; i < n; ++i) Push(ts, saved[i], ra);
 }
 
-int FindHeld(const ThreadState& ts, const lockdep_map* map) {
+LOCKDEP_HOT int FindHeld(const ThreadState& ts, const lockdep_map* map) {
   for (uint32_t i = ts.depth; i-- > 0;) {
     const HeldLock& h = ts.held[i];
     if (h.map == map) return int(i);
@@ -404,7 +408,7 @@ bool KeyUsable(const lockdep_map* map) {
          KeyAllowed(reinterpret_cast<const void*>(KeyOf(map, 0)));
 }
 
-ClassId ResolveClass(ThreadState& ts, lockdep_map* map, unsigned subclass,
+LOCKDEP_COLD ClassId ResolveClass(ThreadState& ts, lockdep_map* map, unsigned subclass,
                      ClassKey key, uintptr_t ra) {
   GraphState& g = Graph();
   ClassId id = g.classes.Find(key);
@@ -430,7 +434,7 @@ ClassId ResolveClass(ThreadState& ts, lockdep_map* map, unsigned subclass,
   return id;
 }
 
-void Acquire(ThreadState& ts, lockdep_map* map, unsigned subclass, int trylock,
+LOCKDEP_HOT void Acquire(ThreadState& ts, lockdep_map* map, unsigned subclass, int trylock,
              int read, int check, lockdep_map* nest, unsigned long ip,
              uintptr_t ra) {
   if (!MapLive(map)) {
@@ -469,7 +473,7 @@ void Acquire(ThreadState& ts, lockdep_map* map, unsigned subclass, int trylock,
   Push(ts, held, ra);
 }
 
-void Release(ThreadState& ts, lockdep_map* map, unsigned long ip, uintptr_t ra) {
+LOCKDEP_HOT void Release(ThreadState& ts, lockdep_map* map, unsigned long ip, uintptr_t ra) {
   int i = FindHeld(ts, map);
   if (i < 0) {
     // Locks refused at acquire (never initialised, unregistered key) were
@@ -592,6 +596,30 @@ void AssertFailed(ReportKind kind, std::string title, const lockdep_map* map,
   w.Emit();
 }
 }  // namespace
+
+void lockdep_report_misuse(lockdep::ReportKind kind, const char* phrase,
+                           const char* detail, const lockdep_map* lock,
+                           unsigned long ip) {
+  ThreadState& ts = CurrentThread();
+  if (!g_validation_enabled.load(std::memory_order_relaxed) || ts.recursion) return;
+  uint64_t id = lock ? KeyOf(lock, lock->subclass) : 0;
+  if (!FirstReportOf(kind, id, std::hash<std::string_view>()(detail))) return;
+  InValidator guard(ts);
+  ReportWriter w(kind, std::string("WARNING: ") + phrase);
+  if (lock && lock->name) w.AddClass(lock->name);
+  w.Line("%s: %s", ReportWriter::Task(), detail);
+  if (lock) {
+    w.Line(" lock: %p (%s)", static_cast<const void*>(lock),
+           lock->name ? lock->name : "?");
+  }
+  w.Line(" at: %s", IpName(ip));
+  w.Blank();
+  w.HeldLocks(ts);
+  w.CurrentStack(HOOK_RA);
+  w.Emit();
+}
+
+int lockdep_ww_inject_interval() { return GetOptions().ww_inject; }
 
 int lock_is_held_type(const lockdep_map* map, int read) {
   return HeldState(map, read) != 0;
