@@ -31,6 +31,11 @@ struct LockClass {
   uint32_t first_after = 0;   // edges this -> other
   uint32_t first_before = 0;  // edges other -> this
   uint32_t dependency_count = 0;
+  // Usage bits (usage.h): the contexts this class was used in. Read lock-free
+  // on the fast path; set under the graph lock.
+  std::atomic<uint16_t> usage{0};
+  // Stack trace (TraceStore id) of the first use of each usage bit.
+  uint32_t usage_trace[16] = {};
 };
 
 class ClassRegistry {

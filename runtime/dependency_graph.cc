@@ -73,45 +73,29 @@ void DependencyGraph::Clear() {
   size_ = 0;
 }
 
-std::vector<uint32_t> DependencyGraph::FindDeadlockPath(ClassId start,
-                                                        bool start_recursive_read,
-                                                        ClassId target,
-                                                        int target_read) {
+void DependencyGraph::BeginSearch() {
   if (++visit_gen_ == 0) {
     std::fill(std::begin(visited_), std::end(visited_), 0);
     visit_gen_ = 1;
   }
-  size_t head = 0, tail = 0;
-  // Expands the edges out of `from`, reached with `only_xr` (the last step
-  // ended in a recursive read, so only exclusive holds of `from` continue).
-  auto expand = [&](ClassId from, uint32_t parent, bool only_xr) {
-    for (uint32_t e = classes_->at(from).first_after; e; e = edges_[e - 1].next_after) {
-      uint32_t index = e - 1;
-      if (visited_[index] == visit_gen_) continue;
-      uint8_t types = edges_[index].types;
-      if (only_xr) types &= uint8_t(kDepER | kDepEN);
-      if (!types) continue;
-      visited_[index] = visit_gen_;
-      parent_[index] = parent;
-      only_xr_[index] = !(types & (kDepSN | kDepEN));
-      queue_[tail++] = index;
-    }
-  };
-  expand(start, 0, start_recursive_read);
-  while (head < tail) {
-    uint32_t index = queue_[head++];
-    const Dependency& d = edges_[index];
-    // Closing edge target -> start is strong if target is held exclusively or
-    // the path did not end in a recursive read.
-    if (d.to == target && (target_read == 0 || !only_xr_[index])) {
-      std::vector<uint32_t> path;
-      for (uint32_t i = index + 1; i; i = parent_[i - 1]) path.push_back(i - 1);
-      std::reverse(path.begin(), path.end());
-      return path;
-    }
-    expand(d.to, index + 1, only_xr_[index]);
-  }
-  return {};
+}
+
+std::vector<uint32_t> DependencyGraph::PathTo(uint32_t index) const {
+  std::vector<uint32_t> path;
+  for (uint32_t i = index + 1; i; i = parent_[i - 1]) path.push_back(i - 1);
+  std::reverse(path.begin(), path.end());
+  return path;
+}
+
+std::vector<uint32_t> DependencyGraph::FindDeadlockPath(ClassId start,
+                                                        bool start_recursive_read,
+                                                        ClassId target,
+                                                        int target_read) {
+  // The closing edge target -> start is strong if target is held exclusively
+  // or the path did not end in a recursive read.
+  return SearchForward(start, start_recursive_read, [&](ClassId c, bool only_xr) {
+    return c == target && (target_read == 0 || !only_xr);
+  });
 }
 
 }  // namespace lockdep

@@ -68,6 +68,21 @@ class DependencyGraph {
   std::vector<uint32_t> FindDeadlockPath(ClassId start, bool start_recursive_read,
                                          ClassId target, int target_read);
 
+  // Breadth-first search along strong paths out of `start` (not matching
+  // `start` itself). match(ClassId reached, bool only_xr) is asked of each
+  // class reached; only_xr: the step into it ended only in recursive reads.
+  // start_only_xr: the first step must start from an exclusive hold.
+  // Returns the path's edges, start first (empty when nothing matched).
+  template <typename Match>
+  std::vector<uint32_t> SearchForward(ClassId start, bool start_only_xr, Match match);
+
+  // The same along edges into `start`, backwards. match(ClassId reached,
+  // uint8_t types) gets the (filtered) types of the edge out of the class
+  // reached. start_only_n: the first edge must end in a non-recursive take.
+  // Returns the path's edges, the one into `start` first.
+  template <typename Match>
+  std::vector<uint32_t> SearchBackward(ClassId start, bool start_only_n, Match match);
+
   // Edge indices out of / into `id`.
   template <typename F>
   void ForEachAfter(ClassId id, F f) const {
@@ -76,6 +91,10 @@ class DependencyGraph {
   }
 
  private:
+  // Starts a search: a fresh visit generation and an empty queue.
+  void BeginSearch();
+  std::vector<uint32_t> PathTo(uint32_t index) const;
+
   ClassRegistry* classes_;
   Dependency edges_[kMaxDependencies];
   uint32_t free_list_[kMaxDependencies];
@@ -88,8 +107,71 @@ class DependencyGraph {
   uint32_t visited_[kMaxDependencies] = {};
   uint32_t parent_[kMaxDependencies] = {};  // index + 1 of the edge before
   bool only_xr_[kMaxDependencies] = {};     // reached through a *R step
+  uint8_t filtered_[kMaxDependencies] = {}; // types left after filtering
   uint32_t queue_[kMaxDependencies];
 };
+
+template <typename Match>
+std::vector<uint32_t> DependencyGraph::SearchForward(ClassId start,
+                                                     bool start_only_xr,
+                                                     Match match) {
+  BeginSearch();
+  size_t head = 0, tail = 0;
+  auto expand = [&](ClassId from, uint32_t parent, bool only_xr) {
+    for (uint32_t e = classes_->at(from).first_after; e; e = edges_[e - 1].next_after) {
+      uint32_t index = e - 1;
+      if (visited_[index] == visit_gen_) continue;
+      uint8_t types = edges_[index].types;
+      // -(*R)-> followed by -(S*)-> is not a strong path: only E* may follow.
+      if (only_xr) types &= uint8_t(kDepER | kDepEN);
+      if (!types) continue;
+      visited_[index] = visit_gen_;
+      parent_[index] = parent;
+      only_xr_[index] = !(types & (kDepSN | kDepEN));
+      queue_[tail++] = index;
+    }
+  };
+  expand(start, 0, start_only_xr);
+  while (head < tail) {
+    uint32_t index = queue_[head++];
+    ClassId to = edges_[index].to;
+    if (match(to, only_xr_[index])) return PathTo(index);
+    expand(to, index + 1, only_xr_[index]);
+  }
+  return {};
+}
+
+template <typename Match>
+std::vector<uint32_t> DependencyGraph::SearchBackward(ClassId start,
+                                                      bool start_only_n,
+                                                      Match match) {
+  BeginSearch();
+  size_t head = 0, tail = 0;
+  // Going backwards, the step just taken (closer to start) starting only from
+  // shared holds (S*) forbids an earlier step ending in a recursive read.
+  auto expand = [&](ClassId to, uint32_t parent, bool only_n) {
+    for (uint32_t e = classes_->at(to).first_before; e; e = edges_[e - 1].next_before) {
+      uint32_t index = e - 1;
+      if (visited_[index] == visit_gen_) continue;
+      uint8_t types = edges_[index].types;
+      if (only_n) types &= uint8_t(kDepSN | kDepEN);
+      if (!types) continue;
+      visited_[index] = visit_gen_;
+      parent_[index] = parent;
+      only_xr_[index] = !(types & (kDepER | kDepEN));  // here: "only S*"
+      filtered_[index] = types;
+      queue_[tail++] = index;
+    }
+  };
+  expand(start, 0, start_only_n);
+  while (head < tail) {
+    uint32_t index = queue_[head++];
+    ClassId from = edges_[index].from;
+    if (match(from, filtered_[index])) return PathTo(index);
+    expand(from, index + 1, only_xr_[index]);
+  }
+  return {};
+}
 
 }  // namespace lockdep
 

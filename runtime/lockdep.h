@@ -39,6 +39,11 @@ inline constexpr int kLockdepReadRecursive = 2;     // rwlock readers
 void lockdep_init_map(lockdep_map* map, const char* name, lock_class_key* key,
                       int subclass);
 
+// lockdep_init_map() for a lock that spins (spinning=1) or sleeps (0): the
+// wait type might_sleep() checks. lockdep_init_map() itself sets 0.
+void lockdep_init_map_wait(lockdep_map* map, const char* name,
+                           lock_class_key* key, int subclass, int spinning);
+
 // Marks `map` destroyed: a later acquire reports "use of uninitialized or
 // destroyed lock". Reports "held lock freed" when this thread holds it, or when
 // `still_locked` (the primitive's own state) says another thread does.
@@ -106,9 +111,39 @@ void lockdep_unregister_key(lock_class_key* key);
 void lockdep_off();
 void lockdep_on();
 
-// A sleeping primitive is about to sleep. The context checks arrive with the
-// interrupt-context support; today it only records the call site.
+// A sleeping primitive is about to sleep: reports "sleeping function called
+// from invalid context" when this thread is in hard or soft interrupt
+// context, has irqs or bottom halves disabled, or holds a spinning lock.
+// `file`:`line` name the sleeping call (as Linux names mutex.c:NNN).
 void lockdep_might_sleep(const char* file, int line, unsigned long ip);
+
+// Simulated interrupt contexts, per thread (user space has no interrupts; a
+// signal handler or a completion callback plays the part). The state is kept
+// even while validation is off, since programs branch on in_interrupt().
+// Costs: a few thread-local stores; turning irqs or bottom halves back on
+// while holding locks marks those locks' usage (slow path the first time).
+//   hardirqs off/on: local_irq_disable/enable (not counted, as in Linux).
+//   softirqs off/on: local_bh_disable/enable (counted: bh may nest).
+//   hardirq enter/exit: irq_enter/irq_exit; the handler runs with irqs off.
+//   softirq enter/exit: a softirq/tasklet body; runs with bottom halves off.
+void lockdep_hardirqs_off(unsigned long ip);
+void lockdep_hardirqs_on(unsigned long ip);
+void lockdep_softirqs_off(unsigned long ip);
+void lockdep_softirqs_on(unsigned long ip);
+void lockdep_hardirq_enter(unsigned long ip);
+void lockdep_hardirq_exit(unsigned long ip);
+void lockdep_softirq_enter(unsigned long ip);
+void lockdep_softirq_exit(unsigned long ip);
+// 1 when the calling thread's simulated hard irqs are enabled.
+int lockdep_hardirqs_enabled();
+// Hard-irq nesting depth (in_irq() is depth > 0); soft-irq depth; the number
+// of local_bh_disable() calls not yet matched.
+int lockdep_hardirq_depth();
+int lockdep_softirq_depth();
+int lockdep_bh_disable_depth();
+// Behind lockdep_assert_irqs_disabled() (want_enabled=0) and
+// lockdep_assert_irqs_enabled() (1): reports when the state differs.
+void lockdep_assert_irqs_hook(int want_enabled, unsigned long ip);
 
 // A primitive found a misuse of its own rules (e.g. the wound/wait rules) and
 // reports it: title "WARNING: <phrase>" (phrase as SPEC.md names the kind, e.g.

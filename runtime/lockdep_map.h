@@ -41,10 +41,15 @@ struct lockdep_map {
   // Resolved class index + 1 per subclass, 0 when not resolved yet. This cache is
   // what lets an acquire find its class without hashing the key.
   std::atomic<uint16_t> class_cache[kLockdepMaxSubclasses] = {};
+  // 1 for locks that spin (spinlock_t, rwlock_t): holding one makes the
+  // thread atomic, so might_sleep() under it is a bug.
+  uint8_t spinning = 0;
 };
 
-// Initialiser for DEFINE_* globals: live, keyed by its own address.
+// Initialisers for DEFINE_* globals: live, keyed by their own address.
 #define LOCKDEP_MAP_STATIC_INIT(lockname) \
-  { nullptr, lockname, 0, 0, {kLockdepMapStatic}, {} }
+  { nullptr, lockname, 0, 0, {kLockdepMapStatic}, {}, 0 }
+#define LOCKDEP_MAP_STATIC_INIT_SPIN(lockname) \
+  { nullptr, lockname, 0, 0, {kLockdepMapStatic}, {}, 1 }
 
 #endif  // LOCKDEP_RUNTIME_LOCKDEP_MAP_H_

@@ -31,6 +31,7 @@ enum class ReportKind {
   kWwMutexMisuse,        // ww_mutex misuse
   kNestLockNotHeld,      // nest_lock not held (Linux: "Nested lock was not taken")
   kLimitReached,         // a fixed table is full; validation turned off
+  kIrqAssertFailed,      // lockdep_assert_irqs_disabled/enabled failed
 };
 
 // Short stable name of a kind ("circular_dependency"), for logs and tools.

@@ -5,6 +5,7 @@
 #include "runtime/options.h"
 #include "runtime/report_log.h"
 #include "runtime/stack_trace.h"
+#include "runtime/usage.h"
 #include "runtime/validator.h"
 
 namespace lockdep {
@@ -32,8 +33,9 @@ std::string ClassName(ClassId id) {
 std::string IpName(unsigned long ip) { return SymbolizePc(ip); }
 
 void ReportWriter::HeldLockLine(const char* prefix, const HeldLock& held) {
-  Line("%s%p (%s)%s, at: %s", prefix, static_cast<const void*>(held.map),
+  Line("%s%p (%s)%s%s, at: %s", prefix, static_cast<const void*>(held.map),
        ClassName(held.class_id),
+       UsageString(Graph().classes.at(held.class_id).usage.load(std::memory_order_relaxed)),
        held.read == 0 ? "" : held.read == 1 ? " [read]" : " [recursive read]",
        IpName(held.ip));
 }

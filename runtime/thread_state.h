@@ -22,6 +22,9 @@ struct HeldLock {
   uint8_t read;             // 0 write, 1 read, 2 recursive read
   uint8_t trylock;
   uint8_t check;
+  uint8_t irq_context;      // IrqContext() when taken: dependencies never
+                            // cross contexts
+  uint8_t hardirqs_off;     // irqs were disabled when taken
   uint32_t references;      // >0: several locks of one class merged (nest_lock)
 };
 
@@ -34,6 +37,23 @@ struct ThreadState {
   uint32_t recursion;
   uint32_t off_count;
   bool exit_hook_installed;
+
+  // Simulated interrupt state. Zero is process context, irqs and bottom
+  // halves enabled.
+  uint32_t hardirq_depth;
+  uint32_t softirq_depth;
+  uint32_t bh_disable_count;
+  bool hardirqs_off;
+  // Per irq_enter nesting level (bit i): were irqs off before it.
+  uint32_t irqs_off_before_enter;
+
+  bool softirqs_enabled() const {
+    return bh_disable_count == 0 && softirq_depth == 0;
+  }
+  // 0 process, 1 softirq, 2 hardirq (Linux's task_irq_context()).
+  uint8_t irq_context() const {
+    return hardirq_depth ? 2 : softirq_depth ? 1 : 0;
+  }
 };
 
 // Plain data in static TLS: zero-initialised, no constructor, initial-exec,

@@ -12,6 +12,7 @@
 #include "runtime/report_log.h"
 #include "runtime/report_writer.h"
 #include "runtime/static_storage.h"
+#include "runtime/usage.h"
 
 namespace lockdep {
 
@@ -31,29 +32,9 @@ namespace {
 #define LOCKDEP_COLD __attribute__((noinline, cold))
 #define LOCKDEP_HOT inline __attribute__((always_inline))
 
-// Marks this thread as inside the validator for the scope: locks the runtime
-// itself (or a report sink) takes are not tracked.
-class InValidator {
- public:
-  explicit InValidator(ThreadState& ts) : ts_(ts) { ++ts_.recursion; }
-  ~InValidator() { --ts_.recursion; }
-
- private:
-  ThreadState& ts_;
-};
-
-bool Tracking(const ThreadState& ts) {
-  return g_validation_enabled.load(std::memory_order_relaxed) &&
-         ts.recursion == 0 && ts.off_count == 0;
-}
-
 bool MapLive(const lockdep_map* map) {
   uint32_t s = map->state.load(std::memory_order_relaxed);
   return s == kLockdepMapLive || s == kLockdepMapStatic;
-}
-
-uint64_t KeyId(ClassId id) {
-  return Graph().classes.at(id).key.load(std::memory_order_relaxed);
 }
 
 // Prints one line and turns validation off, as Linux does when a table fills.
@@ -290,6 +271,8 @@ void ReportLocksHeld(ThreadState& ts, const char* why, uintptr_t ra) {
   w.Emit();
 }
 
+}  // namespace
+
 // ---------------------------------------------------------------------------
 // Validation (graph lock held).
 
@@ -301,6 +284,8 @@ uint32_t SaveTrace(uintptr_t ra) {
   if (id == kNoTrace && Graph().traces.full()) LimitReached("MAX_STACK_TRACE_ENTRIES");
   return id;
 }
+
+namespace {
 
 // Linux's check_deadlock(): 0 recursion reported, 1 fine, 2 nested under a
 // held nest_lock (no new dependencies either).
@@ -327,6 +312,7 @@ void AddDependency(ThreadState& ts, const HeldLock& prev, const HeldLock& next,
     ReportCircular(ts, prev, next, path, ra);
     return;
   }
+  if (!CheckIrqDependency(ts, prev, next, ra)) return;
   uint8_t bit = DependencyBit(prev.read, next.read);
   if (Dependency* d = g.graph.Find(prev.class_id, next.class_id)) {
     d->types |= bit;
@@ -352,6 +338,7 @@ LOCKDEP_COLD void ValidateChain(ThreadState& ts, const HeldLock& next, uint64_t 
     uint32_t trace = kNoTrace;
     for (uint32_t i = ts.depth; i-- > 0;) {
       const HeldLock& prev = ts.held[i];
+      if (prev.irq_context != next.irq_context) break;
       if (!prev.check) continue;
       AddDependency(ts, prev, next, &trace, ra);
       if (!prev.trylock) break;
@@ -361,7 +348,15 @@ LOCKDEP_COLD void ValidateChain(ThreadState& ts, const HeldLock& next, uint64_t 
 }
 
 LOCKDEP_HOT void Push(ThreadState& ts, const HeldLock& held, uintptr_t ra) {
-  uint64_t key = ExtendChainKey(ts.chain_key, held.class_id, held.read);
+  // Dependencies never cross contexts: an interrupt handler's locks do not
+  // depend on what the interrupted code holds, so a context change starts a
+  // new chain (Linux resets the chain key there), whose key names the context.
+  uint64_t key;
+  if (ts.depth == 0 || ts.held[ts.depth - 1].irq_context != held.irq_context) {
+    key = ExtendChainKey(kEmptyChainKey + held.irq_context, held.class_id, held.read);
+  } else {
+    key = ExtendChainKey(ts.chain_key, held.class_id, held.read);
+  }
   HeldLock& slot = ts.held[ts.depth];
   slot = held;
   slot.prev_chain_key = ts.chain_key;
@@ -455,7 +450,13 @@ LOCKDEP_HOT void Acquire(ThreadState& ts, lockdep_map* map, unsigned subclass, i
     if (id == kNoClass) return;
   }
   HeldLock held{map, nest, ip, 0, id, uint8_t(read), uint8_t(trylock != 0),
-                uint8_t(check != 0), 0};
+                uint8_t(check != 0), ts.irq_context(), ts.hardirqs_off, 0};
+  if (check) {
+    // New contexts for this class are rare: one load decides.
+    uint16_t bits = UsageOf(ts, held);
+    uint16_t known = Graph().classes.at(id).usage.load(std::memory_order_acquire);
+    if (__builtin_expect((known & bits) != bits, 0)) MarkUsage(ts, held, bits, ra);
+  }
   if (nest && ts.depth > 0) {
     // Many locks of one class under their nest_lock share one entry, as in
     // Linux, so the chain (and the depth) stays that of the first.
@@ -513,6 +514,12 @@ using namespace lockdep;
 
 void lockdep_init_map(lockdep_map* map, const char* name, lock_class_key* key,
                       int subclass) {
+  lockdep_init_map_wait(map, name, key, subclass, 0);
+}
+
+void lockdep_init_map_wait(lockdep_map* map, const char* name,
+                           lock_class_key* key, int subclass, int spinning) {
+  map->spinning = uint8_t(spinning != 0);
   map->key = key;
   map->name = name;
   map->subclass = uint8_t(subclass);
@@ -710,7 +717,6 @@ void lockdep_on() {
   if (ts.off_count) --ts.off_count;
 }
 
-void lockdep_might_sleep(const char*, int, unsigned long) {}
 
 namespace lockdep {
 

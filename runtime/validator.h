@@ -40,6 +40,43 @@ extern std::atomic<bool> g_validation_enabled;
 // Runs the "lock held at thread exit" check for an ending thread.
 void OnThreadExit(ThreadState& ts);
 
+// Marks this thread as inside the validator for the scope: locks the runtime
+// itself (or a report sink) takes are not tracked.
+class InValidator {
+ public:
+  explicit InValidator(ThreadState& ts) : ts_(ts) { ++ts_.recursion; }
+  ~InValidator() { --ts_.recursion; }
+  InValidator(const InValidator&) = delete;
+  InValidator& operator=(const InValidator&) = delete;
+
+ private:
+  ThreadState& ts_;
+};
+
+inline bool Tracking(const ThreadState& ts) {
+  return g_validation_enabled.load(std::memory_order_relaxed) &&
+         ts.recursion == 0 && ts.off_count == 0;
+}
+
+// The de-duplication identity of a class (its key; stable across id reuse).
+inline uint64_t KeyId(ClassId id) {
+  return Graph().classes.at(id).key.load(std::memory_order_relaxed);
+}
+
+// Captures the current stack (from the hook's caller) into the trace store;
+// graph lock held. kNoTrace when traces are off or the store is full.
+uint32_t SaveTrace(uintptr_t hook_return);
+
+// Sets the usage bits `bits` of held's class that are new, with the checks
+// Linux's mark_lock() makes. Takes the graph lock. Slow path.
+void MarkUsage(ThreadState& ts, const HeldLock& held, uint16_t bits,
+               uintptr_t hook_return);
+
+// Linux's check_irq_usage(): would prev -> next connect an irq-safe lock to
+// an irq-unsafe one? Reports it and returns false. Graph lock held.
+bool CheckIrqDependency(ThreadState& ts, const HeldLock& prev,
+                        const HeldLock& next, uintptr_t hook_return);
+
 // The class key of `map` at `subclass`: its key's address, or for DEFINE_*
 // objects (no key) the map's own address, plus the subclass.
 inline ClassKey KeyOf(const lockdep_map* map, unsigned subclass) {
