@@ -37,19 +37,20 @@ struct lockdep_map {
   uint8_t subclass = 0;
   // 1 when the map opts out of dependency checking (lockdep_set_novalidate_class).
   uint8_t novalidate = 0;
+  // 1 for locks that spin (spinlock_t, rwlock_t): holding one makes the
+  // thread atomic, so might_sleep() under it is a bug.
+  uint8_t spinning = 0;
   std::atomic<uint32_t> state{0};
   // Resolved class index + 1 per subclass, 0 when not resolved yet. This cache is
   // what lets an acquire find its class without hashing the key.
   std::atomic<uint16_t> class_cache[kLockdepMaxSubclasses] = {};
-  // 1 for locks that spin (spinlock_t, rwlock_t): holding one makes the
-  // thread atomic, so might_sleep() under it is a bug.
-  uint8_t spinning = 0;
 };
+static_assert(sizeof(lockdep_map) == 40, "keep every lock small");
 
 // Initialisers for DEFINE_* globals: live, keyed by their own address.
 #define LOCKDEP_MAP_STATIC_INIT(lockname) \
-  { nullptr, lockname, 0, 0, {kLockdepMapStatic}, {}, 0 }
+  { nullptr, lockname, 0, 0, 0, {kLockdepMapStatic}, {} }
 #define LOCKDEP_MAP_STATIC_INIT_SPIN(lockname) \
-  { nullptr, lockname, 0, 0, {kLockdepMapStatic}, {}, 1 }
+  { nullptr, lockname, 0, 0, 1, {kLockdepMapStatic}, {} }
 
 #endif  // LOCKDEP_RUNTIME_LOCKDEP_MAP_H_
