@@ -56,9 +56,13 @@ int CaptureFromHook(uintptr_t hook_return, uintptr_t* pcs, int max) {
   if (depth <= 0) return 0;
   uintptr_t raw[kMaxStackDepth + 32];
   int n = CaptureStack(raw, depth + 32, 0);
+  // Start at the user's frame (the hook's ip argument is the return address
+  // into it) when it is on the stack, else at the hook's caller.
   int start = 0;
+  const uintptr_t user_ip = CurrentThread().hook_ip;
   for (int i = 0; i < n; ++i) {
-    if (raw[i] == hook_return) {
+    if (raw[i] == hook_return && start == 0) start = i;
+    if (user_ip && raw[i] == user_ip) {
       start = i;
       break;
     }

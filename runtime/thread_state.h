@@ -37,6 +37,9 @@ struct ThreadState {
   uint32_t recursion;
   uint32_t off_count;
   bool exit_hook_installed;
+  // The `ip` argument of the hook being run: traces start at the frame that
+  // returns there (the user's code), skipping the primitive's own frames.
+  unsigned long hook_ip;
 
   // Simulated interrupt state. Zero is process context, irqs and bottom
   // halves enabled.

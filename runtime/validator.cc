@@ -548,6 +548,7 @@ void lock_acquire(lockdep_map* map, unsigned int subclass, int trylock,
   ThreadState& ts = CurrentThread();
   if (!Tracking(ts)) return;
   InValidator guard(ts);
+  ts.hook_ip = ip;
   Acquire(ts, map, subclass, trylock, read, check, nest_lock, ip, HOOK_RA);
 }
 
@@ -555,6 +556,7 @@ void lock_release(lockdep_map* map, unsigned long ip) {
   ThreadState& ts = CurrentThread();
   if (!Tracking(ts)) return;
   InValidator guard(ts);
+  ts.hook_ip = ip;
   Release(ts, map, ip, HOOK_RA);
 }
 
@@ -562,6 +564,7 @@ void lock_downgrade(lockdep_map* map, int read, unsigned long ip) {
   ThreadState& ts = CurrentThread();
   if (!Tracking(ts)) return;
   InValidator guard(ts);
+  ts.hook_ip = ip;
   int i = FindHeld(ts, map);
   if (i < 0) {
     if (MapLive(map)) ReportBadUnlock(ts, map, ip, "downgrade", HOOK_RA);

@@ -45,7 +45,10 @@ void OnThreadExit(ThreadState& ts);
 class InValidator {
  public:
   explicit InValidator(ThreadState& ts) : ts_(ts) { ++ts_.recursion; }
-  ~InValidator() { --ts_.recursion; }
+  ~InValidator() {
+    --ts_.recursion;
+    ts_.hook_ip = 0;
+  }
   InValidator(const InValidator&) = delete;
   InValidator& operator=(const InValidator&) = delete;
 
