@@ -115,6 +115,36 @@ int main() {
          spin_unlock(&dev_a.stats_lock);  // error path
          spin_unlock(&dev_a.stats_lock);  // common exit
        }},
+      {"a lock taken in an interrupt handler and with interrupts enabled",
+       "The device's interrupt handler takes stats_lock; a process-context\n"
+       "path takes it with plain spin_lock(), irqs still on. The day the\n"
+       "interrupt arrives on that CPU inside the critical section, the handler\n"
+       "spins on a lock its own CPU holds. Use spin_lock_irqsave() there.",
+       lockdep::ReportKind::kInconsistentLockState,
+       [] {
+         local_irq_disable();  // the CPU takes the interrupt
+         irq_enter();
+         spin_lock(&dev_a.stats_lock);  // in the handler: irq-safe
+         dev_a.packets++;
+         spin_unlock(&dev_a.stats_lock);
+         irq_exit();
+         local_irq_enable();
+         spin_lock(&dev_a.stats_lock);  // process context, irqs on
+         dev_a.packets = 0;
+         spin_unlock(&dev_a.stats_lock);
+       }},
+      {"sleeping with a spinlock held",
+       "A reset path holds the stats spinlock (irqs off) and then takes the\n"
+       "device mutex, which may sleep: every other CPU spinning on the lock\n"
+       "waits for the sleeper, and with irqs off the scheduler may never come.",
+       lockdep::ReportKind::kSleepInAtomic,
+       [] {
+         unsigned long flags;
+         spin_lock_irqsave(&dev_b.stats_lock, flags);
+         mutex_lock(&dev_b.lock);  // might sleep
+         mutex_unlock(&dev_b.lock);
+         spin_unlock_irqrestore(&dev_b.stats_lock, flags);
+       }},
       {"a worker thread that returns with a lock held",
        "The worker's early return skips its unlock.",
        lockdep::ReportKind::kLockHeldAtExit,

@@ -10,6 +10,10 @@
 //   struct completion     wait_for_completion(), complete(), ...
 //   annotations           lockdep_assert_held(), lockdep_set_class(),
 //                         lock_map_acquire(), might_lock(), might_sleep(), ...
+//   contexts              local_irq_save(flags), local_bh_disable(),
+//                         irq_enter(), in_interrupt(), ... (irq.h);
+//                         lockdep::InstallIrqSignalHandler() (irq_signal.h)
+//   delays                msleep() (sleeps), mdelay(), udelay() (spin)
 //
 // Every lock must be initialised (*_init or DEFINE_*) before use. The *_init
 // macros give each call site its own static lock_class_key, so all locks
@@ -22,6 +26,9 @@
 
 #include "instrument/kernel/annotations.h"
 #include "instrument/kernel/completion.h"
+#include "instrument/kernel/delay.h"
+#include "instrument/kernel/irq.h"
+#include "instrument/kernel/irq_signal.h"
 #include "instrument/kernel/mutex.h"
 #include "instrument/kernel/rwlock.h"
 #include "instrument/kernel/rwsem.h"

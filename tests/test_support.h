@@ -70,6 +70,7 @@ inline const char* TitlePhrase(ReportKind kind) {
       return "nest_lock not held";
     case ReportKind::kIrqSafeToUnsafe:  // "<IRQ>-safe -> <IRQ>-unsafe ..."
     case ReportKind::kLimitReached:
+    case ReportKind::kIrqAssertFailed:  // not pinned by SPEC.md
       return nullptr;
   }
   return nullptr;

@@ -43,9 +43,16 @@ inline void MightLock(lockdep_map* map, unsigned int subclass, int read,
   lock_release(map, ip);
 }
 
+// lockdep_set_class*(): a new class for the lock, which stays the kind of
+// lock it is: the spinning flag (what might_sleep() checks) is kept.
+inline void SetClass(lockdep_map* map, const char* name, lock_class_key* key,
+                     int subclass) {
+  lockdep_init_map_wait(map, name, key, subclass, map->spinning);
+}
+
 // lockdep_set_subclass(): same name and key, new default subclass.
 inline void SetSubclass(lockdep_map* map, unsigned int subclass) {
-  lockdep_init_map(map, map->name, map->key, static_cast<int>(subclass));
+  SetClass(map, map->name, map->key, static_cast<int>(subclass));
 }
 
 }  // namespace lockdep::kernel_internal
@@ -62,11 +69,12 @@ inline void SetSubclass(lockdep_map* map, unsigned int subclass) {
 // and lockdep_unregister_key() come from runtime/lockdep.h and lockdep_map.h.
 
 // Puts `l` in the class of `key`, named "key" as written (&my_key), subclass 0.
+// A spinlock or rwlock stays a spinning lock.
 #define lockdep_set_class(l, key) \
-  ::lockdep_init_map(::lockdep_map_of(l), #key, (key), 0)
+  ::lockdep::kernel_internal::SetClass(::lockdep_map_of(l), #key, (key), 0)
 // As lockdep_set_class, with the given class name.
 #define lockdep_set_class_and_name(l, key, name) \
-  ::lockdep_init_map(::lockdep_map_of(l), (name), (key), 0)
+  ::lockdep::kernel_internal::SetClass(::lockdep_map_of(l), (name), (key), 0)
 // Keeps the class (name and key); plain acquires of `l` then use subclass `sub`.
 #define lockdep_set_subclass(l, sub) \
   ::lockdep::kernel_internal::SetSubclass(::lockdep_map_of(l), (sub))
@@ -155,8 +163,11 @@ inline void SetSubclass(lockdep_map* map, unsigned int subclass) {
                                         kLockdepReadNonRecursive,         \
                                         LOCKDEP_THIS_IP)
 
-// This code may sleep: reported when a spinlock is held or in (simulated)
-// interrupt context. The sleeping primitives call it themselves.
+// This code may sleep: reports "sleeping function called from invalid
+// context" when a spinlock or rwlock is held, irqs or bottom halves are
+// disabled, or in (simulated) hard or soft interrupt context. The sleeping
+// primitives (mutex_lock*, down*, wait_for_completion*, msleep) call it
+// themselves, before they could block.
 #define might_sleep() \
   ::lockdep_might_sleep(__FILE__, __LINE__, LOCKDEP_THIS_IP)
 

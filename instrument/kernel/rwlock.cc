@@ -97,7 +97,7 @@ void WriteUnlock(rwlock_t* lock, unsigned long ip) {
 // Every _irq/_irqsave/_bh variant goes through these (see lock_context.h).
 unsigned long ReadLockInContext(rwlock_t* lock, LockContext context,
                                 unsigned long ip) {
-  const unsigned long flags = EnterLockContext(context);
+  const unsigned long flags = EnterLockContext(context, ip);
   ReadLock(lock, ip);
   return flags;
 }
@@ -105,12 +105,12 @@ unsigned long ReadLockInContext(rwlock_t* lock, LockContext context,
 void ReadUnlockInContext(rwlock_t* lock, LockContext context,
                          unsigned long flags, unsigned long ip) {
   ReadUnlock(lock, ip);
-  LeaveLockContext(context, flags);
+  LeaveLockContext(context, flags, ip);
 }
 
 unsigned long WriteLockInContext(rwlock_t* lock, LockContext context,
                                  unsigned long ip) {
-  const unsigned long flags = EnterLockContext(context);
+  const unsigned long flags = EnterLockContext(context, ip);
   WriteLock(lock, ip);
   return flags;
 }
@@ -118,7 +118,7 @@ unsigned long WriteLockInContext(rwlock_t* lock, LockContext context,
 void WriteUnlockInContext(rwlock_t* lock, LockContext context,
                           unsigned long flags, unsigned long ip) {
   WriteUnlock(lock, ip);
-  LeaveLockContext(context, flags);
+  LeaveLockContext(context, flags, ip);
 }
 
 }  // namespace
@@ -127,7 +127,8 @@ void __rwlock_init(rwlock_t* lock, const char* name, lock_class_key* key) {
   debug_check_no_locks_freed(lock, sizeof(*lock));
   lock->state.store(0, std::memory_order_relaxed);
   lock->dep_map.novalidate = 0;
-  lockdep_init_map(&lock->dep_map, name, key, 0);
+  // A spinning lock: might_sleep() while holding it is a bug.
+  lockdep_init_map_wait(&lock->dep_map, name, key, 0, /*spinning=*/1);
 }
 
 // Out of line and never inlined, so LOCKDEP_RET_IP is in the caller's code.

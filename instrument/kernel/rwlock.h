@@ -4,7 +4,8 @@
 // read lock it holds, even while a writer waits, because readers are preferred:
 // a reader waits only while a writer *holds* the lock, never for a waiting one.
 // (The price: a steady stream of readers can starve writers.) Waiters spin
-// (pausing, then yielding), never sleep. Lockdep sees readers as recursive
+// (pausing, then yielding), never sleep; the map is marked spinning, so
+// might_sleep() under either side is reported. Lockdep sees readers as recursive
 // reads (read=2), writers as write acquires, as Linux does. The lock word is a
 // std::atomic with acquire/release ordering, so ThreadSanitizer sees the
 // happens-before.
@@ -37,7 +38,7 @@ inline const lockdep_map* lockdep_map_of(const rwlock_t* lock) {
 
 // Static initialiser: unlocked, class keyed by the lock's own address.
 #define __RW_LOCK_UNLOCKED(lockname) \
-  { .dep_map = LOCKDEP_MAP_STATIC_INIT(#lockname) }
+  { .dep_map = LOCKDEP_MAP_STATIC_INIT_SPIN(#lockname) }
 #define DEFINE_RWLOCK(x) rwlock_t x = __RW_LOCK_UNLOCKED(x)
 
 // Initialises *l unlocked; one lock class per call site, named by the argument.
@@ -63,8 +64,11 @@ int write_trylock(rwlock_t* lock);
 // Releases the write hold. Without one it changes nothing (reported).
 void write_unlock(rwlock_t* lock);
 
-// Interrupt-context variants: for now exactly the plain lock/unlock, and
-// _irqsave sets `flags` (an unsigned long lvalue) to 0.
+// Interrupt-context variants, as spinlock_t's (see spinlock.h): _irq,
+// _irqsave/_irqrestore (`flags` is an unsigned long lvalue) and _bh change the
+// simulated irq / bottom-half state around the lock in the kernel's order.
+// A reader in interrupt context only needs writers elsewhere to disable
+// interrupts (readers are recursive), as in Linux.
 void read_lock_irq(rwlock_t* lock);
 void read_unlock_irq(rwlock_t* lock);
 void read_lock_bh(rwlock_t* lock);

@@ -49,7 +49,7 @@ void Unlock(spinlock_t* lock, unsigned long ip) {
 // Every _irq/_irqsave/_bh variant goes through this pair (see lock_context.h).
 unsigned long LockInContext(spinlock_t* lock, LockContext context,
                             unsigned long ip) {
-  const unsigned long flags = EnterLockContext(context);
+  const unsigned long flags = EnterLockContext(context, ip);
   Lock(lock, 0, ip);
   return flags;
 }
@@ -57,7 +57,7 @@ unsigned long LockInContext(spinlock_t* lock, LockContext context,
 void UnlockInContext(spinlock_t* lock, LockContext context,
                      unsigned long flags, unsigned long ip) {
   Unlock(lock, ip);
-  LeaveLockContext(context, flags);
+  LeaveLockContext(context, flags, ip);
 }
 
 }  // namespace
@@ -67,7 +67,8 @@ void __spin_lock_init(spinlock_t* lock, const char* name, lock_class_key* key) {
   lock->locked.store(0, std::memory_order_relaxed);
   // Re-initialisation starts a fresh lock, as Linux's re-keying does.
   lock->dep_map.novalidate = 0;
-  lockdep_init_map(&lock->dep_map, name, key, 0);
+  // A spinning lock: might_sleep() while holding it is a bug.
+  lockdep_init_map_wait(&lock->dep_map, name, key, 0, /*spinning=*/1);
 }
 
 // Out of line and never inlined, so LOCKDEP_RET_IP is an address in the

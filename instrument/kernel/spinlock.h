@@ -1,7 +1,8 @@
 // spinlock_t: the kernel's busy-waiting mutual-exclusion lock.
 //
 // Waiters spin (pausing the CPU, then yielding), never sleep, so hold it only
-// for short, non-sleeping sections; might_sleep() under it is reported. Not
+// for short, non-sleeping sections; its map is marked spinning, so
+// might_sleep() under it is reported. Not
 // fair, not recursive. The lock word is a std::atomic taken with acquire and
 // released with release ordering, so ThreadSanitizer sees the happens-before.
 //
@@ -37,7 +38,7 @@ inline const lockdep_map* lockdep_map_of(const spinlock_t* lock) {
 // Static initialiser: unlocked, class keyed by the lock's own address, so the
 // object must have static storage duration.
 #define __SPIN_LOCK_UNLOCKED(lockname) \
-  { .dep_map = LOCKDEP_MAP_STATIC_INIT(#lockname) }
+  { .dep_map = LOCKDEP_MAP_STATIC_INIT_SPIN(#lockname) }
 // `static DEFINE_SPINLOCK(name);` or `DEFINE_SPINLOCK(name);` at namespace scope.
 #define DEFINE_SPINLOCK(x) spinlock_t x = __SPIN_LOCK_UNLOCKED(x)
 
@@ -63,9 +64,13 @@ int spin_trylock(spinlock_t* lock);
 // a release by another thread than the holder does release it (and is reported).
 void spin_unlock(spinlock_t* lock);
 
-// Interrupt-context variants. User space has no interrupts: until the
-// simulated contexts land they behave exactly as spin_lock/spin_unlock, and
-// _irqsave sets `flags` (an unsigned long lvalue) to 0.
+// Interrupt-context variants (simulated per thread, see irq.h), in the
+// kernel's order: _irq disables hard irqs then locks, and unlocks then enables
+// them; _irqsave saves the irq state in `flags` (an unsigned long lvalue) and
+// disables, _irqrestore unlocks then restores `flags`; _bh disables bottom
+// halves then locks, and unlocks then enables them. A lock also taken in an
+// interrupt handler must be taken with these everywhere else, or the validator
+// reports "inconsistent lock state".
 void spin_lock_irq(spinlock_t* lock);
 void spin_unlock_irq(spinlock_t* lock);
 void spin_lock_bh(spinlock_t* lock);
