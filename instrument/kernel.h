@@ -8,6 +8,8 @@
 //   struct rw_semaphore   down_read(), down_write(), downgrade_write(), ...
 //   struct semaphore      sema_init(), down(), up()
 //   struct completion     wait_for_completion(), complete(), ...
+//   struct ww_mutex       ww_acquire_init(), ww_mutex_lock() (-EDEADLK back-off),
+//                         ww_mutex_lock_slow(), ww_acquire_fini(), ...
 //   annotations           lockdep_assert_held(), lockdep_set_class(),
 //                         lock_map_acquire(), might_lock(), might_sleep(), ...
 //   contexts              local_irq_save(flags), local_bh_disable(),
@@ -34,6 +36,7 @@
 #include "instrument/kernel/rwsem.h"
 #include "instrument/kernel/semaphore.h"
 #include "instrument/kernel/spinlock.h"
+#include "instrument/kernel/ww_mutex.h"
 #include "runtime/lockdep.h"
 #include "runtime/lockdep_map.h"
 

@@ -153,8 +153,11 @@ void lockdep_report_misuse(lockdep::ReportKind kind, const char* phrase,
                            const char* detail, const lockdep_map* lock,
                            unsigned long ip);
 
-// Value of LOCKDEP_OPTIONS' ww_inject=N (0 = off): every Nth contended
-// ww_mutex_lock returns -EDEADLK, to exercise back-off paths.
+// Value of LOCKDEP_OPTIONS' ww_inject=N (0 = off): as Linux's
+// CONFIG_DEBUG_WW_MUTEX_SLOWPATH, every Nth ww_mutex_lock that would leave a
+// context holding two or more locks, contended or not, backs off with
+// -EDEADLK instead (at most once per ww_acquire_init, so every transaction
+// still completes), to exercise rarely taken back-off paths.
 int lockdep_ww_inject_interval();
 
 #endif  // LOCKDEP_RUNTIME_LOCKDEP_H_

@@ -16,7 +16,7 @@ struct Options {
   std::string dump_text;        // kernel-style text listing at exit
   int stack_depth = 16;         // frames per stack trace; 0 turns traces off
   int verbosity = 1;            // 0 reports only; 2 adds a summary at exit
-  int ww_inject = 0;            // every Nth contended ww_mutex_lock backs off
+  int ww_inject = 0;            // every Nth ww_mutex_lock backs off (lockdep.h)
 };
 
 // Parses `text` into `options`, starting from the current values. Returns one

@@ -290,11 +290,13 @@ namespace {
 // Linux's check_deadlock(): 0 recursion reported, 1 fine, 2 nested under a
 // held nest_lock (no new dependencies either).
 int CheckRecursion(ThreadState& ts, const HeldLock& next, uintptr_t ra) {
+  bool nest_held = false;  // the nest_lock must be held below the same class
   for (uint32_t i = 0; i < ts.depth; ++i) {
     const HeldLock& prev = ts.held[i];
+    if (next.nest_lock && prev.map == next.nest_lock) nest_held = true;
     if (prev.class_id != next.class_id) continue;
     if (next.read == 2 && prev.read) continue;  // recursive read of a read
-    if (next.nest_lock) return 2;
+    if (nest_held) return 2;
     ReportRecursive(ts, prev, next, ra);
     return 0;
   }
@@ -332,7 +334,8 @@ LOCKDEP_COLD void ValidateChain(ThreadState& ts, const HeldLock& next, uint64_t 
   if (!g_validation_enabled.load(std::memory_order_relaxed)) return;
   if (g.chains.Contains(chain_key)) return;
   int ret = CheckRecursion(ts, next, ra);
-  if (ret != 2 && ts.depth > 0) {
+  // After a recursion report, as Linux, no dependency is learnt from it.
+  if (ret == 1 && ts.depth > 0) {
     // Edges from the nearest validated lock, and from every trylock above it
     // (a trylock adds no dependency for itself but locks under it depend on it).
     uint32_t trace = kNoTrace;
@@ -532,7 +535,11 @@ void lockdep_destroy_map(lockdep_map* map, int still_locked) {
   ThreadState& ts = CurrentThread();
   if (Tracking(ts) && MapLive(map)) {
     InValidator guard(ts);
-    int i = FindHeld(ts, map);
+    // The exact lock: a merged nest_lock entry of its class is not this one.
+    int i = -1;
+    for (uint32_t j = 0; j < ts.depth; ++j) {
+      if (ts.held[j].map == map) i = int(j);
+    }
     if (i >= 0) {
       ReportHeldLockFreed(ts, &ts.held[i], map, map, sizeof(*map), HOOK_RA);
     } else if (still_locked) {
@@ -615,6 +622,7 @@ void lockdep_report_misuse(lockdep::ReportKind kind, const char* phrase,
   uint64_t id = lock ? KeyOf(lock, lock->subclass) : 0;
   if (!FirstReportOf(kind, id, std::hash<std::string_view>()(detail))) return;
   InValidator guard(ts);
+  ts.hook_ip = ip;
   ReportWriter w(kind, std::string("WARNING: ") + phrase);
   if (lock && lock->name) w.AddClass(lock->name);
   w.Line("%s: %s", ReportWriter::Task(), detail);

@@ -1,0 +1,37 @@
+// The wound/wait algorithm under struct ww_mutex, without validation: the
+// lock word, the per-lock waiter queue, hand-over, and the wound / die
+// decisions of Linux's kernel/locking/ww_mutex.h. ww_mutex.cc wraps it with
+// the lockdep hooks and the misuse checks. Internal to instrument/kernel:
+// include it from .cc files only.
+#ifndef LOCKDEP_INSTRUMENT_KERNEL_WW_MUTEX_RAW_H_
+#define LOCKDEP_INSTRUMENT_KERNEL_WW_MUTEX_RAW_H_
+
+#include "instrument/kernel/ww_mutex.h"
+#include "runtime/lockdep_map.h"
+
+namespace lockdep::kernel_internal {
+
+// Reports a "ww_mutex misuse" (defined in ww_mutex.cc).
+void WwMisuse(const char* detail, const lockdep_map* map, unsigned long ip);
+
+// Takes `lock` for `ctx` (nullptr: as a plain mutex): at once when free,
+// else after a short spin, else queued (stamp order) and asleep until an
+// unlock hands it over. Returns 0 when taken (then ctx, if any, is its owner,
+// ctx->acquired counts it and ctx->contending_lock is cleared), or -EDEADLK
+// when ctx holds other locks and must back off (ctx->contending_lock = lock).
+// `ip` is for the misuse report of a lock still naming an owner context.
+int WwRawLock(struct ww_mutex* lock, struct ww_acquire_ctx* ctx,
+              unsigned long ip);
+// Takes `lock` only if it is free and nobody waits: true when taken (with
+// the bookkeeping of WwRawLock).
+bool WwRawTryLock(struct ww_mutex* lock, struct ww_acquire_ctx* ctx,
+                  unsigned long ip);
+// Releases `lock` (the caller has already uncounted it from its context) and
+// hands it to the first waiter, if any. Cost: one CAS; with waiters, the
+// wait_lock and one wake-up.
+void WwRawUnlock(struct ww_mutex* lock);
+bool WwRawIsLocked(const struct ww_mutex* lock);
+
+}  // namespace lockdep::kernel_internal
+
+#endif  // LOCKDEP_INSTRUMENT_KERNEL_WW_MUTEX_RAW_H_
