@@ -44,6 +44,24 @@ void DependencyChain(ReportWriter& w, const std::vector<uint32_t>& path) {
   }
 }
 
+// How an interrupt deadlocks two CPUs when `safe` (taken in the irq) leads to
+// `unsafe` (held with the irq enabled).
+void IrqScenario(ReportWriter& w, const std::string& safe, const std::string& unsafe) {
+  w.Line(" Possible interrupt unsafe locking scenario:");
+  w.Blank();
+  w.Line("       CPU0                    CPU1");
+  w.Line("       ----                    ----");
+  w.Line("  lock(%s);", unsafe);
+  w.Line("                               local_irq_disable();");
+  w.Line("                               lock(%s);", safe);
+  w.Line("                               lock(%s);", unsafe);
+  w.Line("  <Interrupt>");
+  w.Line("    lock(%s);", safe);
+  w.Blank();
+  w.Line(" *** DEADLOCK ***");
+  w.Blank();
+}
+
 // Same class used in an irq context and with that irq enabled.
 void ReportInconsistent(ThreadState& ts, const HeldLock& held, int new_bit,
                         int old_bit, uintptr_t ra) {
@@ -108,19 +126,7 @@ void ReportInversion(ThreadState& ts, const HeldLock& held, int new_bit,
   // with interrupts enabled when it arrives.
   const std::string& safe = forwards ? this_name : other_name;
   const std::string& unsafe = forwards ? other_name : this_name;
-  w.Line(" Possible interrupt unsafe locking scenario:");
-  w.Blank();
-  w.Line("       CPU0                    CPU1");
-  w.Line("       ----                    ----");
-  w.Line("  lock(%s);", unsafe);
-  w.Line("                               local_irq_disable();");
-  w.Line("                               lock(%s);", safe);
-  w.Line("                               lock(%s);", unsafe);
-  w.Line("  <Interrupt>");
-  w.Line("    lock(%s);", safe);
-  w.Blank();
-  w.Line(" *** DEADLOCK ***");
-  w.Blank();
+  IrqScenario(w, safe, unsafe);
   w.HeldLocks(ts);
   w.Blank();
   w.Line("the shortest dependencies between 2nd lock and 1st lock:");
@@ -218,19 +224,7 @@ void ReportSafeToUnsafe(ThreadState& ts, const HeldLock& prev, const HeldLock& n
   w.Blank();
   w.Line("other info that might help us debug this:");
   w.Blank();
-  w.Line(" Possible interrupt unsafe locking scenario:");
-  w.Blank();
-  w.Line("       CPU0                    CPU1");
-  w.Line("       ----                    ----");
-  w.Line("  lock(%s);", unsafe_name);
-  w.Line("                               local_irq_disable();");
-  w.Line("                               lock(%s);", safe_name);
-  w.Line("                               lock(%s);", unsafe_name);
-  w.Line("  <Interrupt>");
-  w.Line("    lock(%s);", safe_name);
-  w.Blank();
-  w.Line(" *** DEADLOCK ***");
-  w.Blank();
+  IrqScenario(w, safe_name, unsafe_name);
   w.HeldLocks(ts);
   w.CurrentStack(ra);
   w.Emit();

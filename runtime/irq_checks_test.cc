@@ -19,8 +19,9 @@ struct FakeLock {
   FakeLock(const char* name, lock_class_key* key, int spinning = 1) {
     lockdep_init_map_wait(&map, name, key, 0, spinning);
   }
-  void Lock(int read = 0) { lock_acquire(&map, 0, 0, read, 1, nullptr, LOCKDEP_RET_IP); }
-  void Unlock() { lock_release(&map, LOCKDEP_RET_IP); }
+  // Out of line, like a real lock function, so LOCKDEP_RET_IP is the caller.
+  __attribute__((noinline)) void Lock(int read = 0) { lock_acquire(&map, 0, 0, read, 1, nullptr, LOCKDEP_RET_IP); }
+  __attribute__((noinline)) void Unlock() { lock_release(&map, LOCKDEP_RET_IP); }
 };
 
 // Runs `body` as a hard interrupt handler on this thread.

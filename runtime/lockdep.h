@@ -58,7 +58,10 @@ void lockdep_destroy_map(lockdep_map* map, int still_locked);
 //   read:     kLockdepWrite, kLockdepReadNonRecursive or kLockdepReadRecursive.
 //   check:    0 tracks the lock as held (for asserts) without validating order.
 //   nest_lock: a held lock that serialises taking many locks of one class.
-//   ip:       the caller's address (LOCKDEP_RET_IP).
+//   ip:       LOCKDEP_RET_IP taken in the out-of-line (noinline) lock
+//             function the user called: the "at:" of the held lock, and
+//             where stack traces start. Taken in an inlined function, it
+//             names the user's caller instead.
 // Cost: fast path a few tens of nanoseconds; a new chain takes the graph lock
 // and searches the graph; a new dependency also captures a stack trace.
 void lock_acquire(lockdep_map* map, unsigned int subclass, int trylock,

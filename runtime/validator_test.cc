@@ -23,11 +23,12 @@ struct FakeLock {
   FakeLock(const char* name, lock_class_key* key) {
     lockdep_init_map(&map, name, key, 0);
   }
-  void Lock(int read = 0, unsigned sub = 0) {
+  // Out of line, like a real lock function, so LOCKDEP_RET_IP is the caller.
+  __attribute__((noinline)) void Lock(int read = 0, unsigned sub = 0) {
     lock_acquire(&map, sub, 0, read, 1, nullptr, LOCKDEP_RET_IP);
   }
-  void TryLock() { lock_acquire(&map, 0, 1, 0, 1, nullptr, LOCKDEP_RET_IP); }
-  void Unlock() { lock_release(&map, LOCKDEP_RET_IP); }
+  __attribute__((noinline)) void TryLock() { lock_acquire(&map, 0, 1, 0, 1, nullptr, LOCKDEP_RET_IP); }
+  __attribute__((noinline)) void Unlock() { lock_release(&map, LOCKDEP_RET_IP); }
 };
 
 class ValidatorTest : public ::testing::Test {

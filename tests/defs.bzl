@@ -1,0 +1,22 @@
+"""The shape every suite here shares."""
+
+def lockdep_test(name, deps = [], options = "exitcode=0", **kwargs):
+    """A GoogleTest suite of the kernel-style API reading reports in-process.
+
+    The suites make reports on purpose and assert exactly which appear, so they
+    run with exitcode=0 (a process that printed a report would otherwise exit
+    66); `options` is the whole LOCKDEP_OPTIONS value.
+    """
+    native.cc_test(
+        name = name,
+        size = "small",
+        srcs = [name + ".cc"],
+        env = {"LOCKDEP_OPTIONS": options},
+        deps = deps + [
+            ":test_support",
+            "//instrument:kernel",
+            "//runtime:lockdep",
+            "@system//:gtest_main",
+        ],
+        **kwargs
+    )
