@@ -1,6 +1,6 @@
 #include "instrument/cxx/raw_mutex.h"
 
-#include "instrument/cxx/futex.h"
+#include "instrument/futex.h"
 
 namespace lockdep::internal {
 namespace {

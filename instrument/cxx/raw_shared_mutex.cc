@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "instrument/cxx/futex.h"
+#include "instrument/futex.h"
 
 namespace lockdep::internal {
 namespace {

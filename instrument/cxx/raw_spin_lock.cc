@@ -2,7 +2,7 @@
 
 #include <sched.h>
 
-#include "instrument/cxx/futex.h"
+#include "instrument/futex.h"
 
 namespace lockdep::internal {
 namespace {

@@ -3,14 +3,14 @@
 #include <ctime>
 #include <optional>
 
-#include "instrument/kernel/futex.h"
+#include "instrument/futex.h"
 #include "runtime/lockdep.h"
 
 namespace {
 
-using lockdep::kernel_internal::FutexWait;
-using lockdep::kernel_internal::FutexWake;
-using lockdep::kernel_internal::FutexWakeAll;
+using lockdep::internal::FutexWait;
+using lockdep::internal::FutexWake;
+using lockdep::internal::FutexWakeAll;
 
 [[maybe_unused]] constinit DECLARE_COMPLETION(constant_init_check);
 

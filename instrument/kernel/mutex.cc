@@ -1,14 +1,14 @@
 #include "instrument/kernel/mutex.h"
 
 #include "instrument/kernel/annotations.h"
-#include "instrument/kernel/futex.h"
+#include "instrument/futex.h"
 #include "runtime/lockdep.h"
 
 namespace {
 
 using lockdep::kernel_internal::Acquire;
-using lockdep::kernel_internal::FutexWait;
-using lockdep::kernel_internal::FutexWake;
+using lockdep::internal::FutexWait;
+using lockdep::internal::FutexWake;
 
 [[maybe_unused]] constinit DEFINE_MUTEX(constant_init_check);
 

@@ -1,14 +1,14 @@
 #include "instrument/kernel/rwsem.h"
 
 #include "instrument/kernel/annotations.h"
-#include "instrument/kernel/futex.h"
+#include "instrument/futex.h"
 #include "runtime/lockdep.h"
 
 namespace {
 
 using lockdep::kernel_internal::Acquire;
-using lockdep::kernel_internal::FutexWait;
-using lockdep::kernel_internal::FutexWakeAll;
+using lockdep::internal::FutexWait;
+using lockdep::internal::FutexWakeAll;
 
 [[maybe_unused]] constinit DECLARE_RWSEM(constant_init_check);
 

@@ -1,12 +1,12 @@
 #include "instrument/kernel/semaphore.h"
 
-#include "instrument/kernel/futex.h"
+#include "instrument/futex.h"
 #include "runtime/lockdep.h"
 
 namespace {
 
-using lockdep::kernel_internal::FutexWait;
-using lockdep::kernel_internal::FutexWake;
+using lockdep::internal::FutexWait;
+using lockdep::internal::FutexWake;
 
 [[maybe_unused]] constinit struct semaphore constant_init_check = {};
 

@@ -10,6 +10,8 @@
 
 #include <sched.h>
 
+#include "instrument/futex.h"
+
 namespace lockdep::kernel_internal {
 
 class SpinBackoff {
@@ -19,7 +21,7 @@ class SpinBackoff {
   void Pause() {
     if (rounds_ < kPausesBeforeYield) {
       ++rounds_;
-      CpuRelax();
+      internal::CpuRelax();
     } else {
       sched_yield();
     }
@@ -27,14 +29,6 @@ class SpinBackoff {
 
  private:
   static constexpr int kPausesBeforeYield = 128;
-
-  static void CpuRelax() {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield" ::: "memory");
-#endif
-  }
 
   int rounds_ = 0;
 };

@@ -21,11 +21,14 @@
 #include <cerrno>
 #include <cstdint>
 
-#include "instrument/kernel/futex.h"
+#include "instrument/futex.h"
 #include "instrument/kernel/spin_backoff.h"
 #include "instrument/kernel/ww_mutex.h"
 
 namespace lockdep::kernel_internal {
+
+using internal::FutexWait;
+using internal::FutexWake;
 
 // A thread waiting for a ww_mutex: on its stack, linked into the lock's queue
 // under wait_lock. Context waiters are in stamp order, oldest first; waiters
