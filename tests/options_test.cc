@@ -18,6 +18,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tests/text_lines.h"
+
 extern char** environ;
 
 namespace {
@@ -99,17 +101,7 @@ ProbeResult RunProbe(const char* options, std::vector<std::string> args) {
   return result;
 }
 
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    lines.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return lines;
-}
+using lockdep::testing::Lines;
 
 int CountLinesContaining(const std::string& text, std::string_view needle) {
   int n = 0;

@@ -14,6 +14,7 @@
 
 #include "instrument/kernel.h"
 #include "tests/test_support.h"
+#include "tests/text_lines.h"
 
 namespace {
 
@@ -44,18 +45,7 @@ long RunOnThread(Fn fn) {
   return tid;
 }
 
-// The lines of a report's text.
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    lines.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return lines;
-}
+using lockdep::testing::Lines;
 
 bool AllOf(const std::string& line, char c) {
   return !line.empty() && line.find_first_not_of(c) == std::string::npos;
