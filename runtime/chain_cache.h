@@ -7,7 +7,9 @@
 // lock. Capacity: kMaxChains keys in a table twice that size (linear probing).
 // A 64-bit hash collision would skip one validation; with a good mix over at
 // most 65536 chains its probability is about 1e-10, and Linux's own
-// non-debug build accepts the same trade.
+// non-debug build accepts the same trade. LOCKDEP_OPTIONS=check_chains=1
+// (chain_check.h) stores each chain's held classes and verifies them on every
+// hit, as Linux's CONFIG_DEBUG_LOCKDEP does, so a collision fails loudly.
 #ifndef LOCKDEP_RUNTIME_CHAIN_CACHE_H_
 #define LOCKDEP_RUNTIME_CHAIN_CACHE_H_
 
@@ -20,19 +22,32 @@
 namespace lockdep {
 
 // Extends `chain_key` by one held lock (class id and read kind). Never returns
-// 0, which marks empty slots.
+// 0, which marks empty slots. The held lock is spread over all 64 bits before
+// it meets the key, so two (key, lock) pairs collide only by chance, never
+// because their small numbers differ in the same bits.
 inline uint64_t ExtendChainKey(uint64_t chain_key, ClassId id, int read) {
-  uint64_t x = chain_key ^ (uint64_t{id} | uint64_t(read) << 16);
-  x *= 0x9e3779b97f4a7c15ULL;
-  x ^= x >> 29;
+  uint64_t x = chain_key ^ ((uint64_t{id} << 2 | uint64_t(read)) * 0x9e3779b97f4a7c15ULL);
+  x ^= x >> 30;
   x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 32;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  x ^= x >> 31;
   return x ? x : 1;
 }
 
 // The key of an empty chain (a thread holding nothing); zero-initialised
 // thread state starts there.
 inline constexpr uint64_t kEmptyChainKey = 0;
+
+// Where a chain starts in each irq context (0 process, 1 softirq, 2 hardirq):
+// distinct, well-mixed seeds, so the first lock of one context never hashes
+// like another lock first in a different context.
+inline uint64_t ContextChainSeed(uint8_t irq_context) {
+  static constexpr uint64_t kSeeds[3] = {0x243f6a8885a308d3ULL,
+                                         0x13198a2e03707344ULL,
+                                         0xa4093822299f31d0ULL};
+  return kSeeds[irq_context];
+}
 
 class ChainCache {
  public:

@@ -109,6 +109,12 @@ void debug_check_no_locks_held();
 void lockdep_register_key(lock_class_key* key);
 void lockdep_unregister_key(lock_class_key* key);
 
+// The class of every lock given lockdep_set_novalidate_class() (Linux's
+// __lockdep_no_validate__): such locks are tracked as held (the asserts work)
+// but never validated, and sharing no class with validated locks, they can
+// never stand in for one in the chain cache.
+extern lock_class_key lockdep_no_validate_key;
+
 // Per-thread switch: between lockdep_off() and lockdep_on() this thread's
 // acquires and releases are not tracked (calls nest).
 void lockdep_off();

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "runtime/chain_check.h"
 #include "runtime/limits.h"
 
 namespace lockdep {
@@ -51,13 +52,15 @@ std::vector<std::string> ParseOptions(const char* text, Options* options) {
       else bad(absl::StrCat("0..", kMaxStackDepth));
     } else if (key == "verbosity") {
       if (ParseInt(value, 0, 2, &v)) options->verbosity = v; else bad("0, 1 or 2");
+    } else if (key == "check_chains") {
+      if (ParseInt(value, 0, 1, &v)) options->check_chains = v; else bad("0 or 1");
     } else if (key == "ww_inject") {
       if (ParseInt(value, 0, 1 << 30, &v)) options->ww_inject = v; else bad("0 (off) or N >= 1");
     } else {
       errors.push_back(absl::StrCat(
           prefix, "unknown key '", key,
           "' (known: halt_on_report, exitcode, dump_graph, dump_text, "
-          "stack_depth, verbosity, ww_inject); ignored"));
+          "stack_depth, verbosity, ww_inject, check_chains); ignored"));
     }
   }
   return errors;
@@ -70,6 +73,7 @@ const Options& GetOptions() {
     for (const std::string& e : ParseOptions(std::getenv("LOCKDEP_OPTIONS"), &o)) {
       std::fprintf(stderr, "%s\n", e.c_str());
     }
+    g_check_chains.store(o.check_chains, std::memory_order_relaxed);
     return o;
   }();
   return options;

@@ -1,4 +1,4 @@
-// Run-time options from the LOCKDEP_OPTIONS environment variable (SPEC.md):
+// Run-time options from the LOCKDEP_OPTIONS environment variable (README.md):
 // colon- or comma-separated key=value pairs, read once at start-up. An unknown
 // key or a bad value prints one line to stderr and is otherwise ignored.
 #ifndef LOCKDEP_RUNTIME_OPTIONS_H_
@@ -17,6 +17,7 @@ struct Options {
   int stack_depth = 16;         // frames per stack trace; 0 turns traces off
   int verbosity = 1;            // 0 reports only; 2 adds a summary at exit
   int ww_inject = 0;            // every Nth ww_mutex_lock backs off (lockdep.h)
+  bool check_chains = false;    // verify every chain-cache hit (chain_check.h)
 };
 
 // Parses `text` into `options`, starting from the current values. Returns one

@@ -1,8 +1,6 @@
 // What happens once at start-up (options) and at normal process exit: the
 // main thread's held-lock check, the optional summary and text dump, and the
 // exit status of a process that printed reports.
-#include <unistd.h>
-
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -22,20 +20,37 @@ void AtExit() {
   // The thread calling exit() ends here too.
   if (ts.recursion == 0) OnThreadExit(ts);
   const Options& o = GetOptions();
+  const size_t reports = TotalReports();
+  int code = exit_code_override.load();
+  const bool from_option = code < 0;
+  if (from_option) code = o.exitcode;
+  const bool change_status = code != 0 && AnyReportPrinted();
+  if (o.verbosity >= 1 && reports > 0) {
+    if (change_status) {
+      std::fprintf(stderr, "lockdep: %zu report%s; exit status %d (%s)\n",
+                   reports, reports == 1 ? "" : "s", code,
+                   from_option ? "LOCKDEP_OPTIONS exitcode" : "set by the test main");
+    } else {
+      std::fprintf(stderr, "lockdep: %zu report%s; exit status left to the program\n",
+                   reports, reports == 1 ? "" : "s");
+    }
+  }
   if (o.verbosity >= 2) {
     GraphState& g = Graph();
     std::fprintf(stderr,
                  "lockdep: %zu report%s, %zu lock classes, %zu dependencies, "
                  "%zu chains, %zu stack traces%s\n",
-                 TotalReports(), TotalReports() == 1 ? "" : "s", g.classes.size(),
+                 reports, reports == 1 ? "" : "s", g.classes.size(),
                  g.graph.size(), g.chains.size(), g.traces.trace_count(),
                  ValidationEnabled() ? "" : " (validation was turned off)");
   }
-  int code = exit_code_override.load();
-  if (code < 0) code = o.exitcode;
-  if (code != 0 && AnyReportPrinted()) {
-    std::fflush(nullptr);
-    _exit(code);
+  if (change_status) {
+    // exit() again from inside an exit handler: glibc runs the handlers not
+    // yet run (registered before this one: static destructors, gcov's data,
+    // LeakSanitizer's check), then leaves with the new status. _exit() would
+    // skip them all.
+    static std::atomic<bool> reentered{false};
+    if (!reentered.exchange(true)) std::exit(code);
   }
 }
 

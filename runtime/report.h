@@ -32,6 +32,7 @@ enum class ReportKind {
   kNestLockNotHeld,      // nest_lock not held (Linux: "Nested lock was not taken")
   kLimitReached,         // a fixed table is full; validation turned off
   kIrqAssertFailed,      // lockdep_assert_irqs_disabled/enabled failed
+  kChainKeyCollision,    // lockdep chain key collision (check_chains=1 only)
 };
 
 // Short stable name of a kind ("circular_dependency"), for logs and tools.

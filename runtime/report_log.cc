@@ -59,6 +59,7 @@ const char* ReportKindName(ReportKind kind) {
     case ReportKind::kWwMutexMisuse: return "ww_mutex_misuse";
     case ReportKind::kNestLockNotHeld: return "nest_lock_not_held";
     case ReportKind::kLimitReached: return "limit_reached";
+    case ReportKind::kChainKeyCollision: return "chain_key_collision";
     case ReportKind::kIrqAssertFailed: return "irq_assert_failed";
   }
   return "unknown";

@@ -49,8 +49,10 @@ class TraceStore {
     uint64_t hash;
   };
   static constexpr size_t kHashSlots = kMaxTraces * 2;
-  // The `= {}`s make a static TraceStore constant-initialised (all .bss, no
-  // constructor to race with hooks that run during other static initialisers).
+  // The `= {}`s zero the tables, so a fresh store needs no set-up pass. The
+  // runtime's store lives in the heap-allocated graph state (validator.cc),
+  // made on first use and never destroyed, so hooks that run during other
+  // static initialisers or destructors always find it.
   uintptr_t entries_[kMaxTraceEntries] = {};
   Record records_[kMaxTraces + 1] = {};  // [0] is kNoTrace
   uint32_t slots_[kHashSlots] = {};      // record ids, 0 = empty

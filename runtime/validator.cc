@@ -18,6 +18,12 @@ namespace lockdep {
 
 std::atomic<bool> g_validation_enabled{true};
 
+}  // namespace lockdep
+
+lock_class_key lockdep_no_validate_key;
+
+namespace lockdep {
+
 std::atomic<GraphState*> g_graph_state{nullptr};
 
 GraphState& CreateGraph() {
@@ -37,19 +43,22 @@ bool MapLive(const lockdep_map* map) {
   return s == kLockdepMapLive || s == kLockdepMapStatic;
 }
 
-// Prints one line and turns validation off, as Linux does when a table fills.
-LOCKDEP_COLD void LimitReached(const char* what) {
+// Prints one BUG line and turns validation off, as Linux's debug_locks_off()
+// does when a table fills or a lock is used in a way it cannot track.
+LOCKDEP_COLD void TurnOff(std::string title, const char* why) {
   bool was = g_validation_enabled.exchange(false);
   if (!was) return;
   Report r;
   r.kind = ReportKind::kLimitReached;
   r.tid = CurrentTid();
-  r.title = absl::StrFormat("BUG: %s too low!", what);
-  r.text = absl::StrFormat(
-      "%s lockdep: a fixed table is full; validation is now off for this "
-      "process\n",
-      r.title);
+  r.title = std::move(title);
+  r.text = absl::StrFormat("%s lockdep: %s; validation is now off for this process\n",
+                           r.title, why);
   EmitReport(std::move(r));
+}
+
+LOCKDEP_COLD void LimitReached(const char* what) {
+  TurnOff(absl::StrFormat("BUG: %s too low!", what), "a fixed table is full");
 }
 
 // ---------------------------------------------------------------------------
@@ -259,6 +268,24 @@ LOCKDEP_COLD void ReportNestNotHeld(ThreadState& ts, const HeldLock& next,
   w.Emit();
 }
 
+LOCKDEP_COLD void ReportChainKeyCollision(ThreadState& ts, const HeldLock& next,
+                                          uint64_t key, uintptr_t ra) {
+  if (!FirstReportOf(ReportKind::kChainKeyCollision, key, 0)) return;
+  ReportWriter w(ReportKind::kChainKeyCollision,
+                 "BUG: lockdep chain key collision");
+  w.AddClass(ClassName(next.class_id));
+  w.Line("%s is trying to acquire lock:", ReportWriter::Task());
+  w.HeldLockLine(" ", next);
+  w.Line("whose chain key %016llx was cached for a different sequence of held",
+         static_cast<unsigned long long>(key));
+  w.Line("locks (check_chains=1). The chain is validated now; without the");
+  w.Line("check its dependencies would have been skipped.");
+  w.Blank();
+  w.HeldLocks(ts);
+  w.CurrentStack(ra);
+  w.Emit();
+}
+
 void ReportLocksHeld(ThreadState& ts, const char* why, uintptr_t ra) {
   uint64_t first = ts.depth ? KeyId(ts.held[0].class_id) : 0;
   if (!FirstReportOf(ReportKind::kLockHeldAtExit, first, 0)) return;
@@ -310,11 +337,14 @@ void AddDependency(ThreadState& ts, const HeldLock& prev, const HeldLock& next,
   if (prev.class_id == next.class_id) return;
   std::vector<uint32_t> path = g.graph.FindDeadlockPath(
       next.class_id, next.read == 2, prev.class_id, prev.read);
+  // A reported dependency is still learnt: validation goes on after a report
+  // (Linux stops instead), so the graph must hold every order seen, or a
+  // later, different cycle through this edge would go unreported.
   if (!path.empty()) {
     ReportCircular(ts, prev, next, path, ra);
-    return;
+  } else {
+    CheckIrqDependency(ts, prev, next, ra);
   }
-  if (!CheckIrqDependency(ts, prev, next, ra)) return;
   uint8_t bit = DependencyBit(prev.read, next.read);
   if (Dependency* d = g.graph.Find(prev.class_id, next.class_id)) {
     d->types |= bit;
@@ -326,16 +356,27 @@ void AddDependency(ThreadState& ts, const HeldLock& prev, const HeldLock& next,
   }
 }
 
+// check_chains: true (and reported) when the cached `key` was recorded for
+// other held classes than the ones it stands for now.
+LOCKDEP_COLD bool ChainKeyCollides(ThreadState& ts, const HeldLock& next,
+                                   uint64_t key, uintptr_t ra) {
+  if (!ChainCheckEnabled()) return false;
+  if (Graph().chain_check.Verify(key, ChainEntries(ts, next))) return false;
+  ReportChainKeyCollision(ts, next, key, ra);
+  return true;
+}
+
 // Validates a chain not in the cache: `next` is about to be pushed on ts.
 LOCKDEP_COLD void ValidateChain(ThreadState& ts, const HeldLock& next, uint64_t chain_key,
                    uintptr_t ra) {
   GraphState& g = Graph();
   std::lock_guard<std::mutex> lock(g.mu);
   if (!g_validation_enabled.load(std::memory_order_relaxed)) return;
-  if (g.chains.Contains(chain_key)) return;
+  if (g.chains.Contains(chain_key) && !ChainKeyCollides(ts, next, chain_key, ra)) return;
+  // After a recursion report the other held locks still teach their
+  // dependencies (see AddDependency); under a held nest_lock none are new.
   int ret = CheckRecursion(ts, next, ra);
-  // After a recursion report, as Linux, no dependency is learnt from it.
-  if (ret == 1 && ts.depth > 0) {
+  if (ret != 2 && ts.depth > 0) {
     // Edges from the nearest validated lock, and from every trylock above it
     // (a trylock adds no dependency for itself but locks under it depend on it).
     uint32_t trace = kNoTrace;
@@ -347,23 +388,28 @@ LOCKDEP_COLD void ValidateChain(ThreadState& ts, const HeldLock& next, uint64_t 
       if (!prev.trylock) break;
     }
   }
-  if (!g.chains.Insert(chain_key)) LimitReached("MAX_LOCKDEP_CHAINS");
+  if (!g.chains.Insert(chain_key)) {
+    LimitReached("MAX_LOCKDEP_CHAINS");
+  } else if (ChainCheckEnabled()) {
+    g.chain_check.Record(chain_key, ChainEntries(ts, next));
+  }
 }
 
 LOCKDEP_HOT void Push(ThreadState& ts, const HeldLock& held, uintptr_t ra) {
   // Dependencies never cross contexts: an interrupt handler's locks do not
   // depend on what the interrupted code holds, so a context change starts a
   // new chain (Linux resets the chain key there), whose key names the context.
-  uint64_t key;
-  if (ts.depth == 0 || ts.held[ts.depth - 1].irq_context != held.irq_context) {
-    key = ExtendChainKey(kEmptyChainKey + held.irq_context, held.class_id, held.read);
-  } else {
-    key = ExtendChainKey(ts.chain_key, held.class_id, held.read);
-  }
+  bool new_context =
+      ts.depth == 0 || ts.held[ts.depth - 1].irq_context != held.irq_context;
+  uint64_t key = ExtendChainKey(
+      new_context ? ContextChainSeed(held.irq_context) : ts.chain_key,
+      held.class_id, held.read);
   HeldLock& slot = ts.held[ts.depth];
   slot = held;
   slot.prev_chain_key = ts.chain_key;
-  if (slot.check && !slot.trylock && !Graph().chains.Contains(key)) {
+  // With check_chains every hit is verified too (under the graph lock).
+  if (slot.check && !slot.trylock &&
+      (!Graph().chains.Contains(key) || ChainCheckEnabled())) {
     ValidateChain(ts, slot, key, ra);
   }
   ts.depth++;
@@ -439,11 +485,15 @@ LOCKDEP_HOT void Acquire(ThreadState& ts, lockdep_map* map, unsigned subclass, i
     ReportBadMap(ts, map, "acquire", ra);
     return;
   }
-  if (map->novalidate) check = 0;
+  if (map->novalidate) check = 0;  // the no-validate class (see lockdep.h)
   if (subclass == 0) subclass = map->subclass;
   if (subclass >= kLockdepMaxSubclasses) {
-    std::fprintf(stderr, "lockdep: subclass %u of lock %s is out of range 0..7; "
-                 "not tracked\n", subclass, map->name ? map->name : "?");
+    // As Linux's look_up_lock_class(): the lock cannot be tracked, and an
+    // untracked held lock would make every later report about it wrong.
+    TurnOff(absl::StrFormat("BUG: looking up invalid subclass: %u", subclass),
+            absl::StrFormat("lock %s used with subclass %u (valid: 0..%u)",
+                            map->name ? map->name : "?", subclass,
+                            kLockdepMaxSubclasses - 1).c_str());
     return;
   }
   ClassKey key = KeyOf(map, subclass);
@@ -719,7 +769,10 @@ void lockdep_unregister_key(lock_class_key* key) {
     removed = true;
   }
   // Chains through the zapped classes must be validated afresh.
-  if (removed) g.chains.Clear();
+  if (removed) {
+    g.chains.Clear();
+    g.chain_check.Clear();
+  }
 }
 
 void lockdep_off() { ++CurrentThread().off_count; }
@@ -738,6 +791,7 @@ void ResetForTesting() {
     g.graph.Clear();
     g.classes.Clear();
     g.chains.Clear();
+    g.chain_check.Clear();
     g.traces.Clear();
   }
   ResetReports();

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "runtime/chain_cache.h"
+#include "runtime/chain_check.h"
 #include "runtime/class_registry.h"
 #include "runtime/dependency_graph.h"
 #include "runtime/stack_trace.h"
@@ -22,6 +23,7 @@ struct GraphState {
   ClassRegistry classes;
   DependencyGraph graph{&classes};
   ChainCache chains;
+  ChainCheck chain_check;  // only filled with check_chains=1
   TraceStore traces;
   std::set<uintptr_t> dynamic_keys;  // registered lock_class_key addresses
 };

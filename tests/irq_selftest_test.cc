@@ -30,6 +30,14 @@
 
 namespace {
 
+// As Linux's locking_selftest(), which sets force_read_lock_recursive around
+// these groups: read_lock() is a recursive reader here. The queued-rwlock
+// group (queued_rwlock_test.cc) runs without it.
+const bool kReadLockForcedRecursive = [] {
+  force_read_lock_recursive = true;
+  return true;
+}();
+
 using ::lockdep::ReportKind;
 using ::lockdep_test::Kinds;
 

@@ -7,6 +7,11 @@
 //                                line kAfterFirstReport, then a release of a
 //                                lock not held (a second, distinct report);
 //                                returns `code` (default 0)
+//
+// Before the runtime starts, it registers an exit handler that prints
+// kEarlyExitHandler: handlers registered before the runtime's own (static
+// destructors, gcov, LeakSanitizer) must still run when reports change the
+// exit status.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -30,6 +35,14 @@ void InOrder(lockdep_map* first, lockdep_map* second) {
   Lock(second);
   Unlock(second);
   Unlock(first);
+}
+
+constexpr char kEarlyExitHandler[] = "options_probe: early exit handler ran";
+
+// Priority 101 runs before the runtime's (default-priority) start-up, so this
+// handler is registered first and runs after the runtime's exit hook.
+__attribute__((constructor(101))) void RegisterEarlyExitHandler() {
+  std::atexit([] { std::fprintf(stderr, "%s\n", kEarlyExitHandler); });
 }
 
 }  // namespace

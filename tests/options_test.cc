@@ -207,13 +207,60 @@ TEST(Options, VerbosityZeroStillPrintsReports) {
   EXPECT_EQ(CountOccurrences(r.err, kBadUnlock), 1) << r.err;
 }
 
+constexpr char kEarlyExitHandler[] = "options_probe: early exit handler ran";
+constexpr char kStatusLine[] = "lockdep: 2 reports; exit status 66 (LOCKDEP_OPTIONS exitcode)";
+
+TEST(Options, VerbosityZeroPrintsNothingButReports) {
+  const ProbeResult r = RunProbe("verbosity=0", {"report"});
+  for (const std::string& line : Lines(r.err)) {
+    EXPECT_FALSE(line.rfind("lockdep: ", 0) == 0) << line;
+  }
+}
+
+TEST(Options, VerbosityOneSaysWhyTheExitStatusChanged) {
+  const ProbeResult r = RunProbe(nullptr, {"report"});
+  EXPECT_EQ(r.exit_code, 66) << r.err;
+  EXPECT_EQ(CountOccurrences(r.err, kStatusLine), 1) << r.err;
+  const ProbeResult kept = RunProbe("exitcode=0", {"report", "3"});
+  EXPECT_EQ(kept.exit_code, 3) << kept.err;
+  EXPECT_EQ(CountOccurrences(kept.err, "lockdep: 2 reports; exit status left to the program"), 1)
+      << kept.err;
+  const ProbeResult clean = RunProbe(nullptr, {"clean"});
+  EXPECT_THAT(clean.err, Not(HasSubstr("lockdep: "))) << clean.err;
+}
+
+// The exit status is changed without skipping exit work registered before the
+// runtime's (an _exit() would skip it).
+TEST(Options, ExitStatusChangeStillRunsEarlierExitHandlers) {
+  const ProbeResult r = RunProbe(nullptr, {"report"});
+  EXPECT_EQ(r.exit_code, 66) << r.err;
+  EXPECT_EQ(CountOccurrences(r.err, kEarlyExitHandler), 1) << r.err;
+  const size_t status = r.err.find(kStatusLine);
+  ASSERT_NE(status, std::string::npos) << r.err;
+  EXPECT_GT(r.err.find(kEarlyExitHandler), status) << "runs after the runtime's hook";
+}
+
+TEST(Options, CheckChainsIsAccepted) {
+  const ProbeResult r = RunProbe("check_chains=1", {"report"});
+  EXPECT_EQ(r.exit_code, 66) << r.err;
+  EXPECT_THAT(r.err, Not(HasSubstr("LOCKDEP_OPTIONS:"))) << r.err;
+  EXPECT_EQ(CountOccurrences(r.err, kCircular), 1) << r.err;
+}
+
 TEST(Options, VerbosityTwoAddsASummaryLineAtExit) {
   const ProbeResult v1 = RunProbe("stack_depth=0", {"report"});
   const ProbeResult v2 = RunProbe("stack_depth=0:verbosity=2", {"report"});
   EXPECT_EQ(v1.exit_code, 66) << v1.err;
   EXPECT_EQ(v2.exit_code, 66) << v2.err;
-  const std::string a = WithoutNumbers(v1.err);
-  const std::string b = WithoutNumbers(v2.err);
+  // The probe's own exit handler prints last; the comparison is of lockdep's.
+  auto without_probe_line = [](std::string text) {
+    const std::string line = std::string(kEarlyExitHandler) + "\n";
+    size_t pos = text.find(line);
+    if (pos != std::string::npos) text.erase(pos, line.size());
+    return text;
+  };
+  const std::string a = WithoutNumbers(without_probe_line(v1.err));
+  const std::string b = WithoutNumbers(without_probe_line(v2.err));
   ASSERT_EQ(b.substr(0, a.size()), a) << "verbosity=2 must only add at the end";
   const std::vector<std::string> extra = Lines(b.substr(a.size()));
   ASSERT_FALSE(extra.empty()) << v2.err;
@@ -246,8 +293,10 @@ TEST(Options, UnknownKeyPrintsOneLineAndIsIgnored) {
 
 TEST(Options, BadValuePrintsOneLineAndIsIgnored) {
   const ProbeResult r = RunProbe("exitcode=abc", {"report"});
-  EXPECT_EQ(CountLinesContaining(r.err, "exitcode"), 1) << r.err;
-  EXPECT_EQ(CountLinesContaining(r.err, "abc"), 1) << r.err;
+  // One option-error line naming both; the exit-status line names the option
+  // too, but is no error.
+  EXPECT_EQ(CountLinesContaining(r.err, "LOCKDEP_OPTIONS: "), 1) << r.err;
+  EXPECT_EQ(CountLinesContaining(r.err, "'abc' for exitcode"), 1) << r.err;
   EXPECT_EQ(r.exit_code, 66) << r.err;  // the default stays
 }
 
@@ -263,7 +312,7 @@ TEST(Options, CommaAndColonBothSeparate) {
     const ProbeResult r = RunProbe(options, {"report"});
     EXPECT_EQ(r.exit_code, 3) << r.err;
     EXPECT_EQ(CountTraceLines(r.err), 0) << r.err;
-    EXPECT_EQ(CountLinesContaining(r.err, "LOCKDEP_OPTIONS"), 0) << r.err;
+    EXPECT_EQ(CountLinesContaining(r.err, "LOCKDEP_OPTIONS: "), 0) << r.err;
   }
 }
 
@@ -275,7 +324,7 @@ TEST(Options, DumpOptionsAreAccepted) {
   const ProbeResult r = RunProbe(options.c_str(), {"report"});
   EXPECT_EQ(CountLinesContaining(r.err, "dump_graph"), 0) << r.err;
   EXPECT_EQ(CountLinesContaining(r.err, "dump_text"), 0) << r.err;
-  EXPECT_EQ(CountLinesContaining(r.err, "LOCKDEP_OPTIONS"), 0) << r.err;
+  EXPECT_EQ(CountLinesContaining(r.err, "LOCKDEP_OPTIONS: "), 0) << r.err;
   EXPECT_EQ(r.exit_code, 66) << r.err;
 }
 

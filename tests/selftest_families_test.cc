@@ -13,7 +13,7 @@
 //
 // The tables below are locking_selftest() of lib/locking-selftest.c (Linux
 // v5.10+, with recursive-read deadlock detection; `force_read_lock_recursive`
-// makes read_lock() a recursive reader there, as it always is here):
+// makes read_lock() a recursive reader there, and here too: see below):
 //   DO_TESTCASE_6R("A-A deadlock", AA) ... ("A-B-C-D-B-C-D-A deadlock",
 //       ABCDBCDA): every primitive FAILURE except rlock (recursive readers).
 //   DO_TESTCASE_6("double unlock", double_unlock) and
@@ -34,6 +34,14 @@
 #include "tests/test_support.h"
 
 namespace {
+
+// As Linux's locking_selftest(), which sets force_read_lock_recursive around
+// these groups: read_lock() is a recursive reader here. The queued-rwlock
+// group (queued_rwlock_test.cc) runs without it.
+const bool kReadLockForcedRecursive = [] {
+  force_read_lock_recursive = true;
+  return true;
+}();
 
 using ::lockdep::ReportKind;
 using ::lockdep_test::FakeLock;

@@ -68,6 +68,8 @@ inline const char* TitlePhrase(ReportKind kind) {
       return "ww_mutex misuse";
     case ReportKind::kNestLockNotHeld:
       return "nest_lock not held";
+    case ReportKind::kChainKeyCollision:
+      return "lockdep chain key collision";
     case ReportKind::kIrqSafeToUnsafe:  // "<IRQ>-safe -> <IRQ>-unsafe ..."
     case ReportKind::kLimitReached:
     case ReportKind::kIrqAssertFailed:  // not pinned by SPEC.md

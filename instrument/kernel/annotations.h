@@ -50,6 +50,13 @@ inline void SetClass(lockdep_map* map, const char* name, lock_class_key* key,
   lockdep_init_map_wait(map, name, key, subclass, map->spinning);
 }
 
+// lockdep_set_novalidate_class(): Linux's lockdep_set_class_and_name(l,
+// &__lockdep_no_validate__, name), which is what makes acquires check=0.
+inline void SetNovalidateClass(lockdep_map* map) {
+  SetClass(map, map->name, &lockdep_no_validate_key, 0);
+  map->novalidate = 1;
+}
+
 // lockdep_set_subclass(): same name and key, new default subclass.
 inline void SetSubclass(lockdep_map* map, unsigned int subclass) {
   SetClass(map, map->name, map->key, static_cast<int>(subclass));
@@ -78,11 +85,10 @@ inline void SetSubclass(lockdep_map* map, unsigned int subclass) {
 // Keeps the class (name and key); plain acquires of `l` then use subclass `sub`.
 #define lockdep_set_subclass(l, sub) \
   ::lockdep::kernel_internal::SetSubclass(::lockdep_map_of(l), (sub))
-// `l` is still tracked as held, but never validated for lock order (check=0).
+// `l` moves to the one no-validate class (lockdep_no_validate_key), keeping
+// its name: still tracked as held, never validated for lock order (check=0).
 #define lockdep_set_novalidate_class(l) \
-  do {                                  \
-    ::lockdep_map_of(l)->novalidate = 1; \
-  } while (0)
+  ::lockdep::kernel_internal::SetNovalidateClass(::lockdep_map_of(l))
 
 // ---------------------------------------------------------------------------
 // Raw acquire/release of a map, for things that behave like locks without being

@@ -1,6 +1,7 @@
 #include "instrument/kernel/rwlock.h"
 
 #include "instrument/kernel/annotations.h"
+#include "instrument/kernel/irq.h"
 #include "instrument/kernel/lock_context.h"
 #include "instrument/kernel/spin_backoff.h"
 #include "runtime/lockdep.h"
@@ -15,12 +16,18 @@ using lockdep::kernel_internal::SpinBackoff;
 
 [[maybe_unused]] constinit DEFINE_RWLOCK(constant_init_check);
 
-constexpr uint32_t kWriter = 1u << 31;
-constexpr uint32_t kReaderMask = kWriter - 1;
+constexpr uint64_t kWriter = uint64_t{1} << 63;
+constexpr uint64_t kWaitingWriter = uint64_t{1} << 32;
+constexpr uint64_t kWaitingMask = kWriter - kWaitingWriter;
+constexpr uint64_t kReaderMask = kWaitingWriter - 1;
 
-bool RawReadTryLock(rwlock_t* lock) {
-  uint32_t s = lock->state.load(std::memory_order_relaxed);
-  while ((s & kWriter) == 0) {
+// `fair`: also wait for waiting writers (process context). Unfair readers
+// (interrupt context) only wait for a writer holding the lock, as Linux's
+// queued_read_lock_slowpath() does when in_interrupt().
+bool RawReadTryLock(rwlock_t* lock, bool fair) {
+  const uint64_t blockers = fair ? (kWriter | kWaitingMask) : kWriter;
+  uint64_t s = lock->state.load(std::memory_order_relaxed);
+  while ((s & blockers) == 0) {
     if (lock->state.compare_exchange_weak(s, s + 1, std::memory_order_acquire,
                                           std::memory_order_relaxed)) {
       return true;
@@ -29,20 +36,17 @@ bool RawReadTryLock(rwlock_t* lock) {
   return false;
 }
 
-// Reader preference is what makes recursive reads safe: a waiting writer
-// leaves no mark in the word, so only a writer that holds the lock stops us.
-void RawReadLock(rwlock_t* lock) {
+void RawReadLock(rwlock_t* lock, bool fair) {
+  const uint64_t blockers = fair ? (kWriter | kWaitingMask) : kWriter;
   SpinBackoff backoff;
-  while (!RawReadTryLock(lock)) {
-    while (lock->state.load(std::memory_order_relaxed) & kWriter) {
-      backoff.Pause();
-    }
+  while (!RawReadTryLock(lock, fair)) {
+    while (lock->state.load(std::memory_order_relaxed) & blockers) backoff.Pause();
   }
 }
 
 void RawReadUnlock(rwlock_t* lock) {
-  uint32_t s = lock->state.load(std::memory_order_relaxed);
-  // No read hold (free or write-held): nothing to drop.
+  uint64_t s = lock->state.load(std::memory_order_relaxed);
+  // No read hold: nothing to drop.
   while ((s & kReaderMask) != 0) {
     if (lock->state.compare_exchange_weak(s, s - 1, std::memory_order_release,
                                           std::memory_order_relaxed)) {
@@ -51,32 +55,55 @@ void RawReadUnlock(rwlock_t* lock) {
   }
 }
 
+// Succeeds only on a free lock no writer waits for, as queued_write_trylock().
 bool RawWriteTryLock(rwlock_t* lock) {
-  uint32_t expected = 0;
+  uint64_t expected = 0;
   return lock->state.load(std::memory_order_relaxed) == 0 &&
          lock->state.compare_exchange_strong(expected, kWriter,
                                              std::memory_order_acquire,
                                              std::memory_order_relaxed);
 }
 
+// Announces itself first, so new process-context readers hold back and the
+// readers inside drain: writers are not starved by a stream of readers.
 void RawWriteLock(rwlock_t* lock) {
+  if (RawWriteTryLock(lock)) return;
+  lock->state.fetch_add(kWaitingWriter, std::memory_order_relaxed);
   SpinBackoff backoff;
-  while (!RawWriteTryLock(lock)) {
-    while (lock->state.load(std::memory_order_relaxed) != 0) backoff.Pause();
+  for (;;) {
+    uint64_t s = lock->state.load(std::memory_order_relaxed);
+    if ((s & (kWriter | kReaderMask)) == 0 &&
+        lock->state.compare_exchange_weak(s, s - kWaitingWriter + kWriter,
+                                          std::memory_order_acquire,
+                                          std::memory_order_relaxed)) {
+      return;
+    }
+    backoff.Pause();
   }
 }
 
-// While a writer holds the lock the word is exactly kWriter; anything else
-// means there is no write hold to release.
+// Drops the write hold, leaving the count of waiting writers; without a write
+// hold there is nothing to release.
 void RawWriteUnlock(rwlock_t* lock) {
-  uint32_t expected = kWriter;
-  lock->state.compare_exchange_strong(expected, 0, std::memory_order_release,
-                                      std::memory_order_relaxed);
+  uint64_t s = lock->state.load(std::memory_order_relaxed);
+  while (s & kWriter) {
+    if (lock->state.compare_exchange_weak(s, s & ~kWriter, std::memory_order_release,
+                                          std::memory_order_relaxed)) {
+      return;
+    }
+  }
 }
 
+// The read kind lockdep is told, and the raw lock's fairness, agree: an
+// interrupt-context reader is recursive because it does not queue.
 void ReadLock(rwlock_t* lock, unsigned long ip) {
-  Acquire(&lock->dep_map, 0, 0, kLockdepReadRecursive, nullptr, ip);
-  RawReadLock(lock);
+  const bool in_irq = in_interrupt() != 0;
+  Acquire(&lock->dep_map, 0, 0,
+          in_irq || force_read_lock_recursive.load(std::memory_order_relaxed)
+              ? kLockdepReadRecursive
+              : kLockdepReadNonRecursive,
+          nullptr, ip);
+  RawReadLock(lock, /*fair=*/!in_irq);
 }
 
 void ReadUnlock(rwlock_t* lock, unsigned long ip) {
@@ -123,6 +150,13 @@ void WriteUnlockInContext(rwlock_t* lock, LockContext context,
 
 }  // namespace
 
+std::atomic<bool> force_read_lock_recursive{false};
+
+bool read_lock_is_recursive() {
+  return force_read_lock_recursive.load(std::memory_order_relaxed) ||
+         in_interrupt() != 0;
+}
+
 void __rwlock_init(rwlock_t* lock, const char* name, lock_class_key* key) {
   debug_check_no_locks_freed(lock, sizeof(*lock));
   lock->state.store(0, std::memory_order_relaxed);
@@ -137,9 +171,11 @@ __attribute__((noinline)) void read_lock(rwlock_t* lock) {
 }
 
 __attribute__((noinline)) int read_trylock(rwlock_t* lock) {
-  if (!RawReadTryLock(lock)) return 0;
-  Acquire(&lock->dep_map, 0, 1, kLockdepReadRecursive, nullptr,
-          LOCKDEP_RET_IP);
+  const bool in_irq = in_interrupt() != 0;
+  if (!RawReadTryLock(lock, /*fair=*/!in_irq)) return 0;
+  Acquire(&lock->dep_map, 0, 1,
+          read_lock_is_recursive() ? kLockdepReadRecursive : kLockdepReadNonRecursive,
+          nullptr, LOCKDEP_RET_IP);
   return 1;
 }
 
