@@ -155,7 +155,7 @@ int lockdep_bh_disable_depth();
 void lockdep_assert_irqs_hook(int want_enabled, unsigned long ip);
 
 // A primitive found a misuse of its own rules (e.g. the wound/wait rules) and
-// reports it: title "WARNING: <phrase>" (phrase as SPEC.md names the kind, e.g.
+// reports it: title "WARNING: <phrase>" (phrase as the README names the kind, e.g.
 // "ww_mutex misuse"), then `detail` (one or more lines), the lock if any, the
 // held locks and the stack. De-duplicated per (kind, lock class, detail).
 void lockdep_report_misuse(lockdep::ReportKind kind, const char* phrase,

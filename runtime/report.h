@@ -13,7 +13,7 @@
 
 namespace lockdep {
 
-// One per row of SPEC.md's report table, plus the few Linux reports it leaves
+// One per row of the README's report table, plus the few Linux reports it leaves
 // open. The comment is the phrase the report's title contains.
 enum class ReportKind {
   kCircularDependency,   // possible circular locking dependency detected

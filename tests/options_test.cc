@@ -1,6 +1,6 @@
 // LOCKDEP_OPTIONS is read once at start-up, so each case runs options_probe
 // (tests/options_probe.cc) as a child process with its own LOCKDEP_OPTIONS and
-// checks the child's stderr and exit status against SPEC.md's options table.
+// checks the child's stderr and exit status against the README's options table.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>

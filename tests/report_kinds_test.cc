@@ -1,7 +1,7 @@
 // Every report kind that needs neither interrupt contexts nor ww_mutexes, each
 // with a near miss that must stay silent, and the validator rules around them
 // (trylock, classes and keys, might_lock, threads, limits, de-duplication).
-// Expectations follow SPEC.md and Linux's kernel/locking/lockdep.c.
+// Expectations follow the README's report table and Linux's kernel/locking/lockdep.c.
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -85,7 +85,7 @@ TEST_F(CircularDependency, AbbaIsReportedWithChainAndScenario) {
   EXPECT_THAT(r.text, HasSubstr("*** DEADLOCK ***"));
   EXPECT_EQ(r.tid, Gettid());
 
-  // SPEC.md's layout: a line of '=', the title, a line of '-', details.
+  // The kernel's layout: a line of '=', the title, a line of '-', details.
   const std::vector<std::string> lines = Lines(r.text);
   size_t t = 0;
   while (t < lines.size() && lines[t] != r.title) ++t;

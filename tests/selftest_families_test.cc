@@ -21,7 +21,7 @@
 //   "bad unlock order" (LOCK A, LOCK B, UNLOCK A): DO_TESTCASE_6_SUCCESS in
 //       the kernels that still had the test without
 //       CONFIG_DEBUG_NON_NESTED_UNLOCKS; lockdep has since dropped the check
-//       altogether, and SPEC.md allows out-of-order release.
+//       altogether, and out-of-order release is allowed here.
 //   The "recursive read-lock" ... "chain cached mixed R-L/L-W ABBA" rows and
 //   DO_TESTCASE_6x1RRB / DO_TESTCASE_6x1RR ("rlock W1R2/W2R3/W3R1" ...).
 #include <memory>

@@ -1,5 +1,5 @@
 // Helpers shared by the GoogleTest suites in tests/: reading the report log,
-// checking report titles against SPEC.md, a fixture that starts every test
+// checking report titles against the README's table, a fixture that starts every test
 // from an empty graph, and FakeLock, a lock that only calls the hooks.
 #ifndef LOCKDEP_TESTS_TEST_SUPPORT_H_
 #define LOCKDEP_TESTS_TEST_SUPPORT_H_
@@ -38,7 +38,7 @@ inline std::vector<ReportKind> Kinds() {
   return kinds;
 }
 
-// The phrase SPEC.md's report table (or report.h, for the kinds SPEC.md leaves
+// The phrase the README's report table (or report.h, for the kinds it leaves
 // open) pins for a kind's title; nullptr when nothing is pinned.
 inline const char* TitlePhrase(ReportKind kind) {
   switch (kind) {
@@ -72,7 +72,7 @@ inline const char* TitlePhrase(ReportKind kind) {
       return "lockdep chain key collision";
     case ReportKind::kIrqSafeToUnsafe:  // "<IRQ>-safe -> <IRQ>-unsafe ..."
     case ReportKind::kLimitReached:
-    case ReportKind::kIrqAssertFailed:  // not pinned by SPEC.md
+    case ReportKind::kIrqAssertFailed:  // not pinned by the README
       return nullptr;
   }
   return nullptr;
@@ -87,7 +87,7 @@ inline int CountOccurrences(std::string_view text, std::string_view needle) {
   return n;
 }
 
-// SPEC.md: a title begins with "WARNING: " or "BUG: " and contains its kind's
+// The README: a title begins with "WARNING: " or "BUG: " and contains its kind's
 // phrase; the phrase is there exactly once.
 inline void ExpectWellFormedTitle(const Report& r) {
   SCOPED_TRACE("title: \"" + r.title + "\"");

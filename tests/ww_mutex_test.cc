@@ -28,7 +28,7 @@ using ::ww_test::LockAll;
 using ::ww_test::OlderHolder;
 using ::ww_test::UnlockAll;
 
-// (SPEC.md: a DEFINE_* may be preceded by static.)
+// (A DEFINE_* may be preceded by static, as in Linux.)
 static DEFINE_WW_CLASS(wound_class);
 static DEFINE_WD_CLASS(die_class);
 DEFINE_WD_CLASS(other_class);
