@@ -46,6 +46,9 @@ class ChainCheck {
   // never recorded (inserted while the check was off) passes.
   bool Verify(uint64_t key, absl::Span<const uint32_t> entries) const;
   void Clear();
+  // fork_safety.cc: held across fork().
+  void LockForFork() { mu_.lock(); }
+  void UnlockAfterFork() { mu_.unlock(); }
 
  private:
   mutable std::mutex mu_;

@@ -235,7 +235,7 @@ void ReportSafeToUnsafe(ThreadState& ts, const HeldLock& prev, const HeldLock& n
 void MarkUsage(ThreadState& ts, const HeldLock& held, uint16_t bits,
                uintptr_t ra) {
   GraphState& g = Graph();
-  std::lock_guard<std::mutex> lock(g.mu);
+  GraphLock lock;
   if (!g_validation_enabled.load(std::memory_order_relaxed)) return;
   LockClass& c = g.classes.at(held.class_id);
   uint16_t fresh = bits & ~c.usage.load(std::memory_order_relaxed);

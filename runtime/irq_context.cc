@@ -100,6 +100,11 @@ void lockdep_hardirq_enter(unsigned long) {
   } else if (ts.hardirq_depth < 32) {
     ts.irqs_off_before_enter &= ~(1u << ts.hardirq_depth);
   }
+  if (ts.hardirq_depth < 32) {
+    const uint32_t bit = 1u << ts.hardirq_depth;
+    ts.irq_entered_in_runtime =
+        ts.recursion ? ts.irq_entered_in_runtime | bit : ts.irq_entered_in_runtime & ~bit;
+  }
   ++ts.hardirq_depth;
   ts.hardirqs_off = true;  // handlers run with interrupts disabled
 }

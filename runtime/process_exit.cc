@@ -35,6 +35,12 @@ void AtExit() {
                    reports, reports == 1 ? "" : "s");
     }
   }
+  if (uint64_t n = g_untracked_handler_acquisitions.load(); n > 0 && o.verbosity >= 1) {
+    std::fprintf(stderr,
+                 "lockdep: %llu lock acquisition%s by interrupt handlers not "
+                 "tracked: each handler had interrupted the runtime itself\n",
+                 static_cast<unsigned long long>(n), n == 1 ? "" : "s");
+  }
   if (o.verbosity >= 2) {
     GraphState& g = Graph();
     std::fprintf(stderr,

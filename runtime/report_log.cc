@@ -9,13 +9,17 @@
 #include <tuple>
 #include <utility>
 
+#include "runtime/fork_safety.h"
 #include "runtime/options.h"
+#include "runtime/thread_state.h"
 
 namespace lockdep {
 namespace {
 
 struct ReportLog {
   std::mutex mu;
+  // Reports queued by graph-lock holders, with the queuing thread's id.
+  std::vector<std::pair<long, Report>> deferred;
   std::set<std::tuple<int, uint64_t, uint64_t>> seen;
   std::vector<Report> log;
   size_t total = 0;
@@ -73,6 +77,11 @@ bool FirstReportOf(ReportKind kind, uint64_t a, uint64_t b) {
 
 void EmitReport(Report report) {
   ReportLog& l = Log();
+  if (CurrentThread().defer_reports > 0) {
+    std::lock_guard<std::mutex> lock(l.mu);
+    l.deferred.emplace_back(report.tid, std::move(report));
+    return;
+  }
   {
     std::lock_guard<std::mutex> lock(l.mu);
     WriteAll(STDERR_FILENO, report.text);
@@ -88,6 +97,26 @@ void EmitReport(Report report) {
   }
 }
 
+void EmitDeferredReports() {
+  ReportLog& l = Log();
+  std::vector<Report> mine;
+  {
+    std::lock_guard<std::mutex> lock(l.mu);
+    if (l.deferred.empty()) return;
+    const long tid = CurrentTid();
+    auto keep = l.deferred.begin();
+    for (auto& [owner, report] : l.deferred) {
+      if (owner == tid) {
+        mine.push_back(std::move(report));
+      } else {
+        *keep++ = {owner, std::move(report)};
+      }
+    }
+    l.deferred.erase(keep, l.deferred.end());
+  }
+  for (Report& r : mine) EmitReport(std::move(r));
+}
+
 bool AnyReportPrinted() { return any_printed.load(std::memory_order_relaxed); }
 
 size_t TotalReports() {
@@ -101,6 +130,7 @@ void ResetReports() {
   std::lock_guard<std::mutex> lock(l.mu);
   l.seen.clear();
   l.log.clear();
+  l.deferred.clear();
   l.total = 0;
 }
 
@@ -121,6 +151,9 @@ void ClearReports() {
   std::lock_guard<std::mutex> lock(l.mu);
   l.log.clear();
 }
+
+void LockReportLogForFork() { Log().mu.lock(); }
+void UnlockReportLogAfterFork() { Log().mu.unlock(); }
 
 void SetReportSink(ReportSink sink) {
   user_sink.store(sink, std::memory_order_release);

@@ -14,8 +14,12 @@ namespace lockdep {
 bool FirstReportOf(ReportKind kind, uint64_t a, uint64_t b);
 
 // Prints `report` to stderr in one write, appends it to the log, runs the user
-// sink, and aborts when halt_on_report=1.
+// sink, and aborts when halt_on_report=1. While the calling thread holds the
+// graph lock (ThreadState::defer_reports) the report is queued instead, and
+// EmitDeferredReports() emits it once the lock is released.
 void EmitReport(Report report);
+// Emits the reports this thread queued under the graph lock, oldest first.
+void EmitDeferredReports();
 
 // True when any report was printed since start-up.
 bool AnyReportPrinted();

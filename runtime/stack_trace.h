@@ -66,6 +66,10 @@ class TraceStore {
 // known. Thread-safe; allocates; caches per address. For reports and dumps.
 std::string SymbolizePc(uintptr_t pc);
 
+// Hold the symbolizer's lock across fork() (fork_safety.cc).
+void LockSymbolizerForFork();
+void UnlockSymbolizerAfterFork();
+
 // Appends one line per frame: `indent` spaces, then SymbolizePc(pc), "\n".
 void AppendTrace(std::string* out, std::span<const uintptr_t> pcs, int indent);
 

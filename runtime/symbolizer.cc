@@ -109,6 +109,9 @@ int ReportObject(dl_phdr_info* info, size_t, void* arg) {
 
 class Symbolizer {
  public:
+  void LockForFork() { mu_.lock(); }
+  void UnlockAfterFork() { mu_.unlock(); }
+
   std::string Symbolize(uintptr_t pc) {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = cache_.find(pc);
@@ -210,12 +213,17 @@ class Symbolizer {
 
 }  // namespace
 
-std::string SymbolizePc(uintptr_t pc) {
-  // Leaked on purpose, so that a report from a static destructor or an exiting
-  // thread still finds it alive.
+// Leaked on purpose, so that a report from a static destructor or an exiting
+// thread still finds it alive.
+Symbolizer& TheSymbolizer() {
   static Symbolizer* const symbolizer = new Symbolizer;
-  return symbolizer->Symbolize(pc);
+  return *symbolizer;
 }
+
+std::string SymbolizePc(uintptr_t pc) { return TheSymbolizer().Symbolize(pc); }
+
+void LockSymbolizerForFork() { TheSymbolizer().LockForFork(); }
+void UnlockSymbolizerAfterFork() { TheSymbolizer().UnlockAfterFork(); }
 
 void AppendTrace(std::string* out, std::span<const uintptr_t> pcs,
                  int indent) {

@@ -36,6 +36,9 @@ struct ThreadState {
   // effect: acquires and releases are then not tracked.
   uint32_t recursion;
   uint32_t off_count;
+  // >0 while this thread holds the graph lock: its reports are queued and
+  // emitted once the lock is released (GraphLock).
+  uint32_t defer_reports;
   bool exit_hook_installed;
   // The `ip` argument of the hook being run: traces start at the frame that
   // returns there (the user's code), skipping the primitive's own frames.
@@ -49,6 +52,11 @@ struct ThreadState {
   bool hardirqs_off;
   // Per irq_enter nesting level (bit i): were irqs off before it.
   uint32_t irqs_off_before_enter;
+  // Per irq_enter nesting level (bit i): did that handler interrupt this
+  // thread inside the runtime? Its acquisitions cannot be tracked then (the
+  // held-lock stack may be half-updated, the graph lock held), so they are
+  // counted instead (UntrackedHandlerAcquisitions()).
+  uint32_t irq_entered_in_runtime;
 
   bool softirqs_enabled() const {
     return bh_disable_count == 0 && softirq_depth == 0;

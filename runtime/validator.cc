@@ -17,6 +17,7 @@
 namespace lockdep {
 
 std::atomic<bool> g_validation_enabled{true};
+std::atomic<uint64_t> g_untracked_handler_acquisitions{0};
 
 }  // namespace lockdep
 
@@ -25,6 +26,25 @@ lock_class_key lockdep_no_validate_key;
 namespace lockdep {
 
 std::atomic<GraphState*> g_graph_state{nullptr};
+
+// The holder counts as inside the runtime (recursion): an interrupt handler
+// arriving meanwhile must not try to take the graph lock again.
+GraphLock::GraphLock() {
+  ThreadState& ts = CurrentThread();
+  ++ts.recursion;
+  Graph().mu.lock();
+  ++ts.defer_reports;
+}
+
+void GraphLock::Unlock() {
+  if (!locked_) return;
+  locked_ = false;
+  ThreadState& ts = CurrentThread();
+  --ts.defer_reports;
+  Graph().mu.unlock();
+  EmitDeferredReports();
+  --ts.recursion;
+}
 
 GraphState& CreateGraph() {
   // Never destroyed: hooks run during exit, after static destructors.
@@ -370,7 +390,7 @@ LOCKDEP_COLD bool ChainKeyCollides(ThreadState& ts, const HeldLock& next,
 LOCKDEP_COLD void ValidateChain(ThreadState& ts, const HeldLock& next, uint64_t chain_key,
                    uintptr_t ra) {
   GraphState& g = Graph();
-  std::lock_guard<std::mutex> lock(g.mu);
+  GraphLock lock;
   if (!g_validation_enabled.load(std::memory_order_relaxed)) return;
   if (g.chains.Contains(chain_key) && !ChainKeyCollides(ts, next, chain_key, ra)) return;
   // After a recursion report the other held locks still teach their
@@ -442,7 +462,7 @@ LOCKDEP_HOT int FindHeld(const ThreadState& ts, const lockdep_map* map) {
 // True when the key of `map` may found a class (static or registered).
 bool KeyAllowed(const void* base) {
   GraphState& g = Graph();
-  std::lock_guard<std::mutex> lock(g.mu);
+  GraphLock lock;
   return IsStaticAddress(base) ||
          g.dynamic_keys.count(reinterpret_cast<uintptr_t>(base));
 }
@@ -457,13 +477,13 @@ LOCKDEP_COLD ClassId ResolveClass(ThreadState& ts, lockdep_map* map, unsigned su
   GraphState& g = Graph();
   ClassId id = g.classes.Find(key);
   if (id == kNoClass) {
-    std::unique_lock<std::mutex> lock(g.mu);
+    GraphLock lock;
     id = g.classes.Find(key);
     if (id == kNoClass) {
       const void* base = reinterpret_cast<const void*>(key - subclass);
       if (!IsStaticAddress(base) &&
           !g.dynamic_keys.count(reinterpret_cast<uintptr_t>(base))) {
-        lock.unlock();
+        lock.Unlock();
         ReportUnregisteredKey(ts, map, key, subclass, ra);
         return kNoClass;
       }
@@ -603,7 +623,13 @@ void lock_acquire(lockdep_map* map, unsigned int subclass, int trylock,
                   int read, int check, lockdep_map* nest_lock,
                   unsigned long ip) {
   ThreadState& ts = CurrentThread();
-  if (!Tracking(ts)) return;
+  if (!Tracking(ts)) {
+    if (__builtin_expect(ts.irq_entered_in_runtime != 0, 0) && ts.recursion &&
+        ts.off_count == 0 && g_validation_enabled.load(std::memory_order_relaxed)) {
+      g_untracked_handler_acquisitions.fetch_add(1, std::memory_order_relaxed);
+    }
+    return;
+  }
   InValidator guard(ts);
   ts.hook_ip = ip;
   Acquire(ts, map, subclass, trylock, read, check, nest_lock, ip, HOOK_RA);
@@ -751,13 +777,13 @@ void debug_check_no_locks_held() {
 
 void lockdep_register_key(lock_class_key* key) {
   GraphState& g = Graph();
-  std::lock_guard<std::mutex> lock(g.mu);
+  GraphLock lock;
   g.dynamic_keys.insert(reinterpret_cast<uintptr_t>(key));
 }
 
 void lockdep_unregister_key(lock_class_key* key) {
   GraphState& g = Graph();
-  std::lock_guard<std::mutex> lock(g.mu);
+  GraphLock lock;
   auto base = reinterpret_cast<uintptr_t>(key);
   g.dynamic_keys.erase(base);
   bool removed = false;
@@ -787,7 +813,7 @@ namespace lockdep {
 void ResetForTesting() {
   GraphState& g = Graph();
   {
-    std::lock_guard<std::mutex> lock(g.mu);
+    GraphLock lock;
     g.graph.Clear();
     g.classes.Clear();
     g.chains.Clear();

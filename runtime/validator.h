@@ -28,6 +28,25 @@ struct GraphState {
   std::set<uintptr_t> dynamic_keys;  // registered lock_class_key addresses
 };
 
+// The graph lock, held for a scope. Reports made meanwhile on this thread
+// are queued and printed, logged and handed to the user's sink only after it
+// is released (report_log.h), so a sink may call back into the runtime
+// (ResetForTesting, lockdep_register_key) and halt_on_report never aborts
+// with the lock held.
+class GraphLock {
+ public:
+  GraphLock();
+  ~GraphLock() { Unlock(); }
+  // Releases early (then emits the queued reports); the destructor does
+  // nothing more.
+  void Unlock();
+  GraphLock(const GraphLock&) = delete;
+  GraphLock& operator=(const GraphLock&) = delete;
+
+ private:
+  bool locked_ = true;
+};
+
 // The graph state, allocated on first use (locks may be taken before main).
 extern std::atomic<GraphState*> g_graph_state;
 GraphState& CreateGraph();
@@ -57,6 +76,11 @@ class InValidator {
  private:
   ThreadState& ts_;
 };
+
+// Lock acquisitions made by interrupt handlers that interrupted this thread
+// inside the runtime: not tracked (see ThreadState::irq_entered_in_runtime),
+// counted, and the count said at exit.
+extern std::atomic<uint64_t> g_untracked_handler_acquisitions;
 
 inline bool Tracking(const ThreadState& ts) {
   return g_validation_enabled.load(std::memory_order_relaxed) &&

@@ -136,6 +136,36 @@ TEST_F(ValidatorTest, DepthLimitTurnsValidationOff) {
   EXPECT_TRUE(ValidationEnabled());
 }
 
+// A report sink runs after the graph lock is released, so it may call back
+// into the runtime (it deadlocked when sinks ran under the lock).
+lock_class_key* sink_key = nullptr;
+int sink_calls = 0;
+void SinkThatCallsBack(const Report&) {
+  ++sink_calls;
+  lockdep_register_key(sink_key);
+  lockdep_unregister_key(sink_key);
+  EXPECT_TRUE(ValidationEnabled());
+}
+
+TEST_F(ValidatorTest, SinkMayCallBackIntoTheRuntime) {
+  lock_class_key dynamic_key;
+  sink_key = &dynamic_key;
+  sink_calls = 0;
+  SetReportSink(&SinkThatCallsBack);
+  FakeLock a("A", &key_a), b("B", &key_b);
+  a.Lock();
+  b.Lock();
+  b.Unlock();
+  a.Unlock();
+  b.Lock();
+  a.Lock();  // ABBA: reported from the slow path, which holds the graph lock
+  a.Unlock();
+  b.Unlock();
+  SetReportSink(nullptr);
+  EXPECT_EQ(sink_calls, 1);
+  EXPECT_THAT(Kinds(), ElementsAre(ReportKind::kCircularDependency));
+}
+
 TEST(OptionsTest, ParsesAndRejects) {
   Options o;
   auto errors = ParseOptions("halt_on_report=1,exitcode=3:stack_depth=0:verbosity=2", &o);

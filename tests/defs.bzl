@@ -1,6 +1,6 @@
 """The shape every suite here shares."""
 
-def lockdep_test(name, deps = [], options = "exitcode=0:check_chains=1", **kwargs):
+def lockdep_test(name, deps = [], options = "exitcode=0:check_chains=1", size = "small", **kwargs):
     """A GoogleTest suite of the kernel-style API reading reports in-process.
 
     The suites make reports on purpose and assert exactly which appear, so they
@@ -11,7 +11,7 @@ def lockdep_test(name, deps = [], options = "exitcode=0:check_chains=1", **kwarg
     """
     native.cc_test(
         name = name,
-        size = "small",
+        size = size,
         srcs = [name + ".cc"],
         env = {"LOCKDEP_OPTIONS": options},
         deps = deps + [

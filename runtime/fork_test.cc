@@ -1,0 +1,117 @@
+// fork() while another thread holds the runtime's internal locks: the child
+// must not inherit them locked. Each case holds one lock in a thread that
+// releases it a little later, forks meanwhile, and has the child learn a new
+// chain (graph lock), report (report log) and symbolise (symbolizer).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "runtime/lockdep.h"
+#include "runtime/report.h"
+#include "runtime/stack_trace.h"
+#include "runtime/validator.h"
+
+namespace lockdep {
+namespace {
+
+lock_class_key key_a, key_b;
+
+void Lock(lockdep_map* m) { lock_acquire(m, 0, 0, 0, 1, nullptr, LOCKDEP_THIS_IP); }
+void Unlock(lockdep_map* m) { lock_release(m, LOCKDEP_THIS_IP); }
+
+// The child: a new chain, an ABBA report (printed, logged, symbolised), exit.
+[[noreturn]] void ChildWork() {
+  alarm(20);  // a hang fails the test instead of the whole run
+  lockdep_map a, b;
+  lockdep_init_map(&a, "fork_A", &key_a, 0);
+  lockdep_init_map(&b, "fork_B", &key_b, 0);
+  Lock(&a);
+  Lock(&b);
+  Unlock(&b);
+  Unlock(&a);
+  Lock(&b);
+  Lock(&a);
+  Unlock(&a);
+  Unlock(&b);
+  _exit(ReportCount() == 1 ? 0 : 3);
+}
+
+// Forks while `hold` (run on another thread) has an internal lock, and checks
+// the child finished its work.
+template <typename Hold>
+void ForkWhileHeld(Hold hold) {
+  ResetForTesting();
+  std::atomic<bool> held{false};
+  std::thread holder([&] { hold(held); });
+  while (!held.load()) std::this_thread::yield();
+  pid_t pid = fork();
+  if (pid == 0) ChildWork();
+  holder.join();
+  ASSERT_GT(pid, 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status)) << "child killed by signal "
+                                 << (WIFSIGNALED(status) ? WTERMSIG(status) : 0)
+                                 << " (SIGALRM: it hung)";
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+template <typename Mutex>
+void HoldFor(Mutex& mu, std::atomic<bool>& held) {
+  mu.lock();
+  held = true;
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  mu.unlock();
+}
+
+TEST(Fork, WhileAnotherThreadHoldsTheGraphLock) {
+  ForkWhileHeld([](std::atomic<bool>& held) { HoldFor(Graph().mu, held); });
+}
+
+TEST(Fork, WhileAnotherThreadLearnsAndSymbolizes) {
+  // A thread busy in every internal lock (new chains under the graph lock,
+  // the report log, the symbolizer) while the main thread forks over and
+  // over; it makes no report itself, so the log stays small.
+  ResetForTesting();
+  std::atomic<bool> stop{false};
+  std::thread busy([&] {
+    static lock_class_key key_x;
+    lockdep_map x;
+    lockdep_init_map(&x, "busy_X", &key_x, 0);
+    while (!stop.load()) {
+      SymbolizePc(reinterpret_cast<uintptr_t>(&ChildWork) + 1);
+      lock_class_key fresh;
+      lockdep_register_key(&fresh);
+      lockdep_map y;
+      lockdep_init_map(&y, "busy_Y", &fresh, 0);
+      Lock(&x);
+      Lock(&y);  // a new class each time: a new chain and dependency
+      Unlock(&y);
+      Unlock(&x);
+      lockdep_unregister_key(&fresh);
+      CollectedReports();
+    }
+  });
+  for (int i = 0; i < 20; ++i) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      ResetForTesting();
+      ChildWork();
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status)) << "fork " << i << ": child hung or crashed";
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+  }
+  stop = true;
+  busy.join();
+}
+
+}  // namespace
+}  // namespace lockdep
