@@ -4,8 +4,6 @@
 
 namespace lockdep {
 
-std::atomic<bool> g_check_chains{false};
-
 std::vector<uint32_t> ChainEntries(const ThreadState& ts, const HeldLock& next) {
   uint32_t from = ts.depth;
   while (from > 0 && ts.held[from - 1].irq_context == next.irq_context) --from;

@@ -18,12 +18,11 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/types/span.h"
+#include "runtime/options.h"
 #include "runtime/thread_state.h"
 
 namespace lockdep {
 
-// Set once at start-up from the options.
-extern std::atomic<bool> g_check_chains;
 inline bool ChainCheckEnabled() {
   return g_check_chains.load(std::memory_order_relaxed);
 }

@@ -1,9 +1,11 @@
 // Run-time options from the LOCKDEP_OPTIONS environment variable (README.md):
-// colon- or comma-separated key=value pairs, read once at start-up. An unknown
-// key or a bad value prints one line to stderr and is otherwise ignored.
+// key=value pairs separated by spaces, colons or commas, read once at
+// start-up. An unknown key or a bad value prints one line to stderr (hostile
+// bytes escaped) and is otherwise ignored: the defaults stay.
 #ifndef LOCKDEP_RUNTIME_OPTIONS_H_
 #define LOCKDEP_RUNTIME_OPTIONS_H_
 
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,10 @@ struct Options {
   int ww_inject = 0;            // every Nth ww_mutex_lock backs off (lockdep.h)
   bool check_chains = false;    // verify every chain-cache hit (chain_check.h)
 };
+
+// check_chains, cached where the fast path reads it (one relaxed load); set
+// once at start-up by GetOptions().
+extern std::atomic<bool> g_check_chains;
 
 // Parses `text` into `options`, starting from the current values. Returns one
 // message per rejected item ("lockdep: LOCKDEP_OPTIONS: unknown key 'x'...").

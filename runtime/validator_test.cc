@@ -181,5 +181,39 @@ TEST(OptionsTest, ParsesAndRejects) {
   EXPECT_EQ(o.exitcode, 3);
 }
 
+TEST(OptionsTest, SpacesAndBooleansAsSanitizersTakeThem) {
+  Options o;
+  auto errors = ParseOptions(" halt_on_report=true  exitcode=5,check_chains=true:verbosity=0 ", &o);
+  EXPECT_THAT(errors, IsEmpty());
+  EXPECT_TRUE(o.halt_on_report);
+  EXPECT_TRUE(o.check_chains);
+  EXPECT_EQ(o.exitcode, 5);
+  EXPECT_EQ(o.verbosity, 0);
+  errors = ParseOptions("halt_on_report=false check_chains=0", &o);
+  EXPECT_THAT(errors, IsEmpty());
+  EXPECT_FALSE(o.halt_on_report);
+  EXPECT_FALSE(o.check_chains);
+}
+
+// Garbage keeps the defaults and gives one clear, printable line per item.
+TEST(OptionsTest, HostileInputKeepsDefaults) {
+  Options o;
+  const std::string hostile = std::string("exitcode=99999999999999999999,=7,stack_depth=-1,") +
+                              "verbosity=\x1b[31m,\x01\x02key=1,halt_on_report=2," +
+                              std::string(5000, 'k') + "=1";
+  auto errors = ParseOptions(hostile.c_str(), &o);
+  EXPECT_EQ(errors.size(), 7u);
+  const Options defaults;
+  EXPECT_EQ(o.exitcode, defaults.exitcode);
+  EXPECT_EQ(o.stack_depth, defaults.stack_depth);
+  EXPECT_EQ(o.verbosity, defaults.verbosity);
+  EXPECT_EQ(o.halt_on_report, defaults.halt_on_report);
+  for (const std::string& e : errors) {
+    EXPECT_LT(e.size(), 400u) << "long input is cut";
+    for (char c : e) EXPECT_TRUE(c >= 0x20 && c < 0x7f) << "unescaped byte in: " << e;
+  }
+  EXPECT_THAT(errors[1], HasSubstr("has no key"));
+}
+
 }  // namespace
 }  // namespace lockdep

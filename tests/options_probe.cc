@@ -7,6 +7,9 @@
 //                                line kAfterFirstReport, then a release of a
 //                                lock not held (a second, distinct report);
 //                                returns `code` (default 0)
+//   options_probe closed_stderr  closes stderr first, then as `report`;
+//                                returns the number of reports in the
+//                                in-process log
 //
 // Before the runtime starts, it registers an exit handler that prints
 // kEarlyExitHandler: handlers registered before the runtime's own (static
@@ -15,6 +18,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+
+#include <unistd.h>
 
 #include "runtime/lockdep.h"
 
@@ -54,6 +59,8 @@ int main(int argc, char** argv) {
   lockdep_init_map(&map_b, "probe_B", &key_b, 0);
   lockdep_init_map(&map_c, "probe_C", &key_c, 0);
 
+  const bool closed_stderr = std::strcmp(mode, "closed_stderr") == 0;
+  if (closed_stderr) close(2);
   InOrder(&map_a, &map_b);
   if (std::strcmp(mode, "clean") == 0) {
     InOrder(&map_a, &map_b);
@@ -62,5 +69,5 @@ int main(int argc, char** argv) {
   InOrder(&map_b, &map_a);
   std::fprintf(stderr, "%s\n", kAfterFirstReport);
   Unlock(&map_c);
-  return code;
+  return closed_stderr ? static_cast<int>(lockdep::ReportCount()) : code;
 }

@@ -240,6 +240,15 @@ TEST(Options, ExitStatusChangeStillRunsEarlierExitHandlers) {
   EXPECT_GT(r.err.find(kEarlyExitHandler), status) << "runs after the runtime's hook";
 }
 
+// Reports made while stderr is closed still count for the exit status and
+// reach the in-process log.
+TEST(Options, ReportsWithStderrClosedStillCount) {
+  const ProbeResult r = RunProbe(nullptr, {"closed_stderr"});
+  EXPECT_EQ(r.exit_code, 66) << r.err;
+  const ProbeResult logged = RunProbe("exitcode=0", {"closed_stderr"});
+  EXPECT_EQ(logged.exit_code, 2) << "both reports in the in-process log";
+}
+
 TEST(Options, CheckChainsIsAccepted) {
   const ProbeResult r = RunProbe("check_chains=1", {"report"});
   EXPECT_EQ(r.exit_code, 66) << r.err;
