@@ -25,8 +25,12 @@ namespace lockdep {
 // 0, which marks empty slots. The held lock is spread over all 64 bits before
 // it meets the key, so two (key, lock) pairs collide only by chance, never
 // because their small numbers differ in the same bits.
-inline uint64_t ExtendChainKey(uint64_t chain_key, ClassId id, int read) {
-  uint64_t x = chain_key ^ ((uint64_t{id} << 2 | uint64_t(read)) * 0x9e3779b97f4a7c15ULL);
+// `generation` is the class's (class_registry.h): a chain through a class
+// that was removed and whose id was reused never matches the new one.
+inline uint64_t ExtendChainKey(uint64_t chain_key, ClassId id, uint32_t generation,
+                               int read) {
+  const uint64_t link = uint64_t{generation} << 18 | uint64_t{id} << 2 | uint64_t(read);
+  uint64_t x = chain_key ^ (link * 0x9e3779b97f4a7c15ULL);
   x ^= x >> 30;
   x *= 0xbf58476d1ce4e5b9ULL;
   x ^= x >> 27;
@@ -62,6 +66,7 @@ class ChainCache {
   }
   // Adds `key`; false when the table is full (kMaxChains). Callers serialise.
   bool Insert(uint64_t key);
+  bool full() const { return size_ >= kMaxChains; }
   size_t size() const { return size_; }
   // Forgets every chain. Concurrent readers may still see old keys for a
   // moment, which only skips a re-validation of a chain that was valid.

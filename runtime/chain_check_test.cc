@@ -48,7 +48,10 @@ class ChainCheckTest : public ::testing::TestWithParam<bool> {
 
 // Plants the key of the chain (a, b) as if the chain (c, b) had made it.
 void PlantCollision(const FakeLock& a, const FakeLock& b, const FakeLock& c) {
-  uint64_t key = ExtendChainKey(ExtendChainKey(ContextChainSeed(0), a.id(), 0), b.id(), 0);
+  const ClassRegistry& classes = Graph().classes;
+  uint64_t key = ExtendChainKey(
+      ExtendChainKey(ContextChainSeed(0), a.id(), classes.at(a.id()).generation.load(), 0),
+      b.id(), classes.at(b.id()).generation.load(), 0);
   HeldLock fake_c{}, fake_b{};
   fake_c.class_id = c.id();
   fake_b.class_id = b.id();

@@ -7,7 +7,12 @@ namespace lockdep {
 ClassId ClassRegistry::Find(ClassKey key) const {
   for (size_t i = Hash(key), n = 0; n < kSlots; i = (i + 1) & kMask, ++n) {
     ClassKey k = slot_key_[i].load(std::memory_order_acquire);
-    if (k == key) return slot_class_[i].load(std::memory_order_relaxed);
+    if (k == key) {
+      // A concurrent Rehash() may have moved another key here between the
+      // two loads: trust the id only when it names `key`.
+      ClassId id = slot_class_[i].load(std::memory_order_acquire);
+      return Matches(id, key) ? id : kNoClass;
+    }
     if (k == 0) return kNoClass;
   }
   return kNoClass;
@@ -35,7 +40,8 @@ ClassId ClassRegistry::Add(ClassKey key, uint8_t subclass, const char* name) {
   for (size_t i = Hash(key);; i = (i + 1) & kMask) {
     ClassKey k = slot_key_[i].load(std::memory_order_relaxed);
     if (k == 0 || k == kTombstone) {
-      slot_class_[i].store(id, std::memory_order_relaxed);
+      if (k == kTombstone) --tombstones_;
+      slot_class_[i].store(id, std::memory_order_release);
       slot_key_[i].store(key, std::memory_order_release);
       break;
     }
@@ -52,19 +58,41 @@ void ClassRegistry::Remove(ClassId id) {
     if (k == 0) break;
     if (k == key) {
       slot_key_[i].store(kTombstone, std::memory_order_release);
+      ++tombstones_;
       break;
     }
   }
   c.key.store(0, std::memory_order_release);
+  c.generation.fetch_add(1, std::memory_order_release);
   free_list_[free_count_++] = id;
   --size_;
+  ++removed_count_;
+  if (tombstones_ > kSlots / 4) Rehash();
+}
+
+void ClassRegistry::Rehash() {
+  for (auto& s : slot_key_) s.store(0, std::memory_order_release);
+  tombstones_ = 0;
+  for (ClassId id = 1; id <= high_water_; ++id) {
+    ClassKey key = classes_[id].key.load(std::memory_order_relaxed);
+    if (key == 0) continue;
+    for (size_t i = Hash(key);; i = (i + 1) & kMask) {
+      if (slot_key_[i].load(std::memory_order_relaxed) == 0) {
+        slot_class_[i].store(id, std::memory_order_release);
+        slot_key_[i].store(key, std::memory_order_release);
+        break;
+      }
+    }
+  }
 }
 
 void ClassRegistry::Clear() {
   for (auto& s : slot_key_) s.store(0, std::memory_order_relaxed);
   for (ClassId id = 1; id <= high_water_; ++id) {
     classes_[id].key.store(0, std::memory_order_release);
+    classes_[id].generation.fetch_add(1, std::memory_order_release);
   }
+  tombstones_ = 0;
   free_count_ = 0;
   high_water_ = 0;
   size_ = 0;

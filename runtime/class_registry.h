@@ -24,6 +24,11 @@ struct LockClass {
   // Identity; 0 while the slot is free. Published last (release) so a reader
   // that sees it also sees the name.
   std::atomic<ClassKey> key{0};
+  // Bumped whenever the id is freed, and part of every chain key through the
+  // class: chains cached through a removed class can never match its
+  // successor, so removing a class needs no chain-cache flush. Next to `key`,
+  // which the fast path reads anyway: same cache line.
+  std::atomic<uint32_t> generation{0};
   uint8_t subclass = 0;
   // Copied from the first map that used the class (maps may be freed).
   char name[96] = {};
@@ -40,7 +45,9 @@ struct LockClass {
 
 class ClassRegistry {
  public:
-  // The class for `key`, or kNoClass. Lock-free. Cost: a hash and a probe.
+  // The class for `key`, or kNoClass. Lock-free; without the graph lock it
+  // may miss a class during a concurrent Remove() (the caller then takes the
+  // slow path), never return a wrong one. Cost: a hash and a probe.
   ClassId Find(ClassKey key) const;
   // Registers a class (caller holds the graph lock and checked Find() first).
   // Returns kNoClass when kMaxClasses classes exist.
@@ -49,6 +56,8 @@ class ClassRegistry {
   void Remove(ClassId id);
   // Frees every class (caller holds the graph lock; no concurrent users).
   void Clear();
+  // Classes freed since start-up (their generations moved on).
+  uint64_t removed_count() const { return removed_count_; }
 
   LockClass& at(ClassId id) { return classes_[id]; }
   const LockClass& at(ClassId id) const { return classes_[id]; }
@@ -78,6 +87,11 @@ class ClassRegistry {
   size_t free_count_ = 0;
   ClassId high_water_ = 0;
   size_t size_ = 0;
+  size_t tombstones_ = 0;
+  uint64_t removed_count_ = 0;
+  // Re-inserts the live classes into an empty slot table when tombstones
+  // have taken a quarter of it, so lookups of missing keys stay short.
+  void Rehash();
 };
 
 }  // namespace lockdep

@@ -105,9 +105,19 @@ void debug_check_no_locks_held();
 
 // Dynamic keys: a key in heap or stack memory must be registered before a lock
 // uses it. Unregistering forgets every class of the key, its dependencies and
-// the chains through it; no lock of that key may be in use then.
+// the chains through it; no lock of that key may be in use then. Other
+// classes' cached chains are kept (no thread loses its fast path), and the
+// class's id is reused, so a program may register and unregister keys
+// forever without reaching a limit. Cost: the graph lock, the class's edges.
 void lockdep_register_key(lock_class_key* key);
 void lockdep_unregister_key(lock_class_key* key);
+
+// Memory [start, start+size) that held static keys or DEFINE_* locks is going
+// away (a library about to be dlclose()d, Linux's module unload): forgets
+// every class keyed there, as lockdep_unregister_key() does, and any
+// registered key there. No lock of those classes may be in use. Cost: a scan
+// of all classes under the graph lock.
+void lockdep_free_key_range(const void* start, unsigned long size);
 
 // The class of every lock given lockdep_set_novalidate_class() (Linux's
 // __lockdep_no_validate__): such locks are tracked as held (the asserts work)

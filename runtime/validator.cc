@@ -408,6 +408,14 @@ LOCKDEP_COLD void ValidateChain(ThreadState& ts, const HeldLock& next, uint64_t 
       if (!prev.trylock) break;
     }
   }
+  if (g.chains.full() && g.classes.removed_count() != g.removed_at_chain_flush) {
+    // Chains through removed classes are dead (their generation moved on):
+    // a full table that holds some is recycled, not a limit. It is a cache:
+    // live chains are validated again on their next use, nothing is lost.
+    g.removed_at_chain_flush = g.classes.removed_count();
+    g.chains.Clear();
+    g.chain_check.Clear();
+  }
   if (!g.chains.Insert(chain_key)) {
     LimitReached("MAX_LOCKDEP_CHAINS");
   } else if (ChainCheckEnabled()) {
@@ -423,7 +431,9 @@ LOCKDEP_HOT void Push(ThreadState& ts, const HeldLock& held, uintptr_t ra) {
       ts.depth == 0 || ts.held[ts.depth - 1].irq_context != held.irq_context;
   uint64_t key = ExtendChainKey(
       new_context ? ContextChainSeed(held.irq_context) : ts.chain_key,
-      held.class_id, held.read);
+      held.class_id,
+      Graph().classes.at(held.class_id).generation.load(std::memory_order_relaxed),
+      held.read);
   HeldLock& slot = ts.held[ts.depth];
   slot = held;
   slot.prev_chain_key = ts.chain_key;
@@ -775,6 +785,16 @@ void debug_check_no_locks_held() {
   ReportLocksHeld(ts, "must hold no locks here, but is", HOOK_RA);
 }
 
+namespace lockdep {
+// Forgets one class: its dependencies, its id (reused later). Chains through
+// it die with its generation; no flush of the chain cache, so every other
+// thread keeps its fast path. Graph lock held.
+void ForgetClass(GraphState& g, ClassId id) {
+  g.graph.RemoveClass(id);
+  g.classes.Remove(id);
+}
+}  // namespace lockdep
+
 void lockdep_register_key(lock_class_key* key) {
   GraphState& g = Graph();
   GraphLock lock;
@@ -786,18 +806,25 @@ void lockdep_unregister_key(lock_class_key* key) {
   GraphLock lock;
   auto base = reinterpret_cast<uintptr_t>(key);
   g.dynamic_keys.erase(base);
-  bool removed = false;
   for (unsigned sub = 0; sub < kLockdepMaxSubclasses; ++sub) {
     ClassId id = g.classes.Find(base + sub);
-    if (id == kNoClass) continue;
-    g.graph.RemoveClass(id);
-    g.classes.Remove(id);
-    removed = true;
+    if (id != kNoClass) ForgetClass(g, id);
   }
-  // Chains through the zapped classes must be validated afresh.
-  if (removed) {
-    g.chains.Clear();
-    g.chain_check.Clear();
+}
+
+void lockdep_free_key_range(const void* start, unsigned long size) {
+  GraphState& g = Graph();
+  GraphLock lock;
+  const auto from = reinterpret_cast<uintptr_t>(start);
+  for (ClassId id = 1; id <= g.classes.high_water(); ++id) {
+    const ClassKey key = g.classes.at(id).key.load(std::memory_order_relaxed);
+    // A class's key is its lock_class_key's address plus the subclass (or a
+    // DEFINE_* lock's own address): in the range means defined there.
+    if (key != 0 && key - g.classes.at(id).subclass - from < size) ForgetClass(g, id);
+  }
+  for (auto it = g.dynamic_keys.lower_bound(from);
+       it != g.dynamic_keys.end() && *it - from < size;) {
+    it = g.dynamic_keys.erase(it);
   }
 }
 

@@ -26,6 +26,8 @@ struct GraphState {
   ChainCheck chain_check;  // only filled with check_chains=1
   TraceStore traces;
   std::set<uintptr_t> dynamic_keys;  // registered lock_class_key addresses
+  // classes.removed_count() when the chain cache was last recycled.
+  uint64_t removed_at_chain_flush = 0;
 };
 
 // The graph lock, held for a scope. Reports made meanwhile on this thread
@@ -57,6 +59,10 @@ inline GraphState& Graph() {
 
 // Off after a fixed limit is hit; read on every hook (relaxed).
 extern std::atomic<bool> g_validation_enabled;
+
+// Forgets class `id` (lockdep_unregister_key, lockdep_free_key_range).
+// Graph lock held.
+void ForgetClass(GraphState& g, ClassId id);
 
 // Runs the "lock held at thread exit" check for an ending thread.
 void OnThreadExit(ThreadState& ts);
