@@ -7,11 +7,11 @@
 
 void __core_warn(const char* file, int line, const char* condition);
 
-#define WARN_ON(condition)                                        \
-  ({                                                              \
-    const bool __warned = !!(condition);                          \
-    if (__warned) __core_warn(__FILE__, __LINE__, #condition);    \
-    __warned;                                                     \
+#define WARN_ON(condition)                                     \
+  ({                                                           \
+    const bool __warned = !!(condition);                       \
+    if (__warned) __core_warn(__FILE__, __LINE__, #condition); \
+    __warned;                                                  \
   })
 
 #endif  // LOCKDEP_CORE_BUG_H_

@@ -4,7 +4,7 @@
 #define LOCKDEP_CORE_DEVICE_H_
 
 struct device {
-  const char* name;
+  const char* name = {};
 };
 
 inline const char* dev_name(const struct device* dev) { return dev->name; }

@@ -45,29 +45,32 @@ struct dma_buf_attachment;
 struct dma_buf_ops {
   // Cache the first mapping of each attachment until detach. Exclusive with
   // dynamic_mapping (dma_buf_export() refuses both).
-  bool cache_sgt_mapping;
+  bool cache_sgt_mapping = {};
   // map_dma_buf/unmap_dma_buf are called with dmabuf->resv locked (else
   // always without it).
-  bool dynamic_mapping;
+  bool dynamic_mapping = {};
   // Optional: a device attaches; non-zero refuses it. dmabuf->lock held.
-  int (*attach)(struct dma_buf* dmabuf, struct dma_buf_attachment* attach);
+  int (*attach)(struct dma_buf* dmabuf, struct dma_buf_attachment* attach) = {};
   // Optional: a device detaches. dmabuf->lock held.
-  void (*detach)(struct dma_buf* dmabuf, struct dma_buf_attachment* attach);
+  void (*detach)(struct dma_buf* dmabuf,
+                 struct dma_buf_attachment* attach) = {};
   // Required: the buffer mapped for attach->dev, or an ERR_PTR (NULL counts
   // as -ENOMEM).
   struct sg_table* (*map_dma_buf)(struct dma_buf_attachment* attach,
-                                  enum dma_data_direction dir);
+                                  enum dma_data_direction dir) = {};
   // Required: undoes one map_dma_buf().
-  void (*unmap_dma_buf)(struct dma_buf_attachment* attach,
-                        struct sg_table* sgt, enum dma_data_direction dir);
+  void (*unmap_dma_buf)(struct dma_buf_attachment* attach, struct sg_table* sgt,
+                        enum dma_data_direction dir) = {};
   // Required: the last reference is gone; free the exporter's data.
-  void (*release)(struct dma_buf* dmabuf);
+  void (*release)(struct dma_buf* dmabuf) = {};
   // Optional: the CPU starts / ends accessing the buffer.
-  int (*begin_cpu_access)(struct dma_buf* dmabuf, enum dma_data_direction dir);
-  int (*end_cpu_access)(struct dma_buf* dmabuf, enum dma_data_direction dir);
+  int (*begin_cpu_access)(struct dma_buf* dmabuf,
+                          enum dma_data_direction dir) = {};
+  int (*end_cpu_access)(struct dma_buf* dmabuf,
+                        enum dma_data_direction dir) = {};
   // Optional: a kernel virtual address of the whole buffer, and its undoing.
-  void* (*vmap)(struct dma_buf* dmabuf);
-  void (*vunmap)(struct dma_buf* dmabuf, void* vaddr);
+  void* (*vmap)(struct dma_buf* dmabuf) = {};
+  void (*vunmap)(struct dma_buf* dmabuf, void* vaddr) = {};
 };
 
 struct dma_buf {
@@ -107,12 +110,12 @@ struct dma_buf_attachment {
 
 // What dma_buf_export() needs. Declare it with DEFINE_DMA_BUF_EXPORT_INFO.
 struct dma_buf_export_info {
-  const char* exp_name;
-  const struct dma_buf_ops* ops;
-  size_t size;
-  int flags;
-  struct dma_resv* resv;  // NULL: the buffer gets its own
-  void* priv;
+  const char* exp_name = {};
+  const struct dma_buf_ops* ops = {};
+  size_t size = {};
+  int flags = {};
+  struct dma_resv* resv = {};  // NULL: the buffer gets its own
+  void* priv = {};
 };
 
 #define DEFINE_DMA_BUF_EXPORT_INFO(name) \

@@ -45,8 +45,8 @@ struct dma_fence {
   const struct dma_fence_ops* ops;
   // Callbacks to run when signalled; under the fence lock.
   struct list_head cb_list;
-  // When it was signalled (ktime_get()); valid once DMA_FENCE_FLAG_TIMESTAMP_BIT
-  // is set.
+  // When it was signalled (ktime_get()); valid once
+  // DMA_FENCE_FLAG_TIMESTAMP_BIT is set.
   ktime_t timestamp;
   u64 context;
   u64 seqno;
@@ -70,22 +70,23 @@ struct dma_fence_cb {
 // designated initialisers work: { .get_driver_name = ..., .release = ... }.
 struct dma_fence_ops {
   // The seqno is 64 bits wide (else 32, with wrap-around).
-  bool use_64bit_seqno;
+  bool use_64bit_seqno = {};
   // Required: names for debug output.
-  const char* (*get_driver_name)(struct dma_fence* fence);
-  const char* (*get_timeline_name)(struct dma_fence* fence);
+  const char* (*get_driver_name)(struct dma_fence* fence) = {};
+  const char* (*get_timeline_name)(struct dma_fence* fence) = {};
   // Optional: called once, with the fence lock held, when someone first
   // needs the fence to signal (a callback or a wait). Return false when the
   // fence is already done: it is then signalled at once.
-  bool (*enable_signaling)(struct dma_fence* fence);
+  bool (*enable_signaling)(struct dma_fence* fence) = {};
   // Optional: polls the hardware; true means done (the fence is then
   // signalled). May be called with or without the fence lock.
-  bool (*signaled)(struct dma_fence* fence);
+  bool (*signaled)(struct dma_fence* fence) = {};
   // Optional: replaces dma_fence_default_wait().
-  signed long (*wait)(struct dma_fence* fence, bool intr, signed long timeout);
+  signed long (*wait)(struct dma_fence* fence, bool intr,
+                      signed long timeout) = {};
   // Optional: frees the fence on the last dma_fence_put(); without it the
   // fence is kfree()d.
-  void (*release)(struct dma_fence* fence);
+  void (*release)(struct dma_fence* fence) = {};
 };
 
 // ---------------------------------------------------------------------------

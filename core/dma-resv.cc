@@ -23,10 +23,10 @@ struct dma_resv_list {
 namespace {
 
 struct dma_resv_list* dma_resv_list_alloc(unsigned int max_fences) {
-  auto* list = static_cast<struct dma_resv_list*>(kmalloc(
-      sizeof(struct dma_resv_list) +
-          max_fences * sizeof(struct dma_resv_fence_entry),
-      GFP_KERNEL));
+  auto* list = static_cast<struct dma_resv_list*>(
+      kmalloc(sizeof(struct dma_resv_list) +
+                  max_fences * sizeof(struct dma_resv_fence_entry),
+              GFP_KERNEL));
   if (!list) return nullptr;
   list->num_fences = 0;
   list->max_fences = max_fences;
@@ -71,7 +71,8 @@ void dma_resv_fini(struct dma_resv* obj) {
   struct dma_resv_list* list = obj->fences;
   obj->fences = nullptr;
   if (list) {
-    for (u32 i = 0; i < list->num_fences; ++i) dma_fence_put(list->table[i].fence);
+    for (u32 i = 0; i < list->num_fences; ++i)
+      dma_fence_put(list->table[i].fence);
     kfree(list);
   }
   ww_mutex_destroy(&obj->lock);
@@ -123,7 +124,8 @@ int dma_resv_reserve_fences(struct dma_resv* obj, unsigned int num_fences) {
   if (!list) return -ENOMEM;
   // Signalled fences are not carried over: nobody needs to wait for them.
   // Writers hold the reservation lock, so only readers can race with this.
-  struct dma_resv_list* dropped = old ? dma_resv_list_alloc(old->num_fences) : nullptr;
+  struct dma_resv_list* dropped =
+      old ? dma_resv_list_alloc(old->num_fences) : nullptr;
   if (old && !dropped) {
     kfree(list);
     return -ENOMEM;
@@ -168,7 +170,8 @@ void dma_resv_add_fence(struct dma_resv* obj, struct dma_fence* fence,
     }
   }
   if (slot == list->num_fences && WARN_ON(slot >= list->max_fences)) return;
-  struct dma_fence* old = slot < list->num_fences ? list->table[slot].fence : nullptr;
+  struct dma_fence* old =
+      slot < list->num_fences ? list->table[slot].fence : nullptr;
   dma_fence_get(fence);
   spin_lock(&obj->fences_lock);
   list->table[slot] = {fence, usage};

@@ -50,9 +50,9 @@ struct dma_resv {
 struct dma_resv_iter {
   struct dma_resv* obj;
   enum dma_resv_usage usage;
-  struct dma_fence* fence;             // the current fence
-  enum dma_resv_usage fence_usage;     // its usage
-  unsigned int index;                  // next slot to look at
+  struct dma_fence* fence;          // the current fence
+  enum dma_resv_usage fence_usage;  // its usage
+  unsigned int index;               // next slot to look at
 };
 
 // Initialises an unlocked object without fences.
@@ -113,9 +113,9 @@ struct dma_fence* dma_resv_iter_next(struct dma_resv_iter* cursor);
 inline enum dma_resv_usage dma_resv_iter_usage(struct dma_resv_iter* cursor) {
   return cursor->fence_usage;
 }
-#define dma_resv_for_each_fence(cursor, obj, usage, fence)              \
-  for (dma_resv_iter_begin(cursor, obj, usage),                         \
-       fence = dma_resv_iter_first(cursor);                             \
+#define dma_resv_for_each_fence(cursor, obj, usage, fence) \
+  for (dma_resv_iter_begin(cursor, obj, usage),            \
+       fence = dma_resv_iter_first(cursor);                \
        fence; fence = dma_resv_iter_next(cursor))
 
 #endif  // LOCKDEP_CORE_DMA_RESV_H_

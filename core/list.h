@@ -13,7 +13,8 @@ struct list_head {
   struct list_head* prev;
 };
 
-#define LIST_HEAD_INIT(name) {&(name), &(name)}
+#define LIST_HEAD_INIT(name) \
+  { &(name), &(name) }
 #define LIST_HEAD(name) struct list_head name = LIST_HEAD_INIT(name)
 
 inline void INIT_LIST_HEAD(struct list_head* list) {
@@ -76,21 +77,21 @@ inline void list_replace_init(struct list_head* list, struct list_head* head) {
 #define list_entry(ptr, type, member) container_of(ptr, type, member)
 
 // Every entry of `head` as `pos`, a pointer to the struct holding `member`.
-#define list_for_each_entry(pos, head, member)                                \
-  for (pos = list_entry((head)->next,                                         \
-                        std::remove_reference_t<decltype(*pos)>, member);     \
-       &pos->member != (head);                                                \
-       pos = list_entry(pos->member.next,                                     \
+#define list_for_each_entry(pos, head, member)                                 \
+  for (pos = list_entry((head)->next, std::remove_reference_t<decltype(*pos)>, \
+                        member);                                               \
+       &pos->member != (head);                                                 \
+       pos = list_entry(pos->member.next,                                      \
                         std::remove_reference_t<decltype(*pos)>, member))
 
 // As list_for_each_entry; `pos` may be unlinked (and freed) in the body.
-#define list_for_each_entry_safe(pos, n, head, member)                        \
-  for (pos = list_entry((head)->next,                                         \
-                        std::remove_reference_t<decltype(*pos)>, member),     \
-      n = list_entry(pos->member.next,                                        \
-                     std::remove_reference_t<decltype(*pos)>, member);        \
-       &pos->member != (head);                                                \
-       pos = n, n = list_entry(n->member.next,                                \
+#define list_for_each_entry_safe(pos, n, head, member)                         \
+  for (pos = list_entry((head)->next, std::remove_reference_t<decltype(*pos)>, \
+                        member),                                               \
+      n = list_entry(pos->member.next,                                         \
+                     std::remove_reference_t<decltype(*pos)>, member);         \
+       &pos->member != (head);                                                 \
+       pos = n, n = list_entry(n->member.next,                                 \
                                std::remove_reference_t<decltype(*n)>, member))
 
 #endif  // LOCKDEP_CORE_LIST_H_

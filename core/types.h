@@ -18,7 +18,8 @@ typedef s64 ktime_t;
 ktime_t ktime_get();
 
 // The struct of type `type` whose member `member` is at `ptr`.
-#define container_of(ptr, type, member) \
-  (reinterpret_cast<type*>(reinterpret_cast<char*>(ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member)                   \
+  (reinterpret_cast<type*>(reinterpret_cast<char*>(ptr) - \
+                           offsetof(type, member)))
 
 #endif  // LOCKDEP_CORE_TYPES_H_

@@ -18,8 +18,8 @@
 
 namespace {
 
-using ::dma_test::exporter_calls;
 using ::dma_test::Export;
+using ::dma_test::exporter_calls;
 using ::dma_test::kCachingExporter;
 using ::dma_test::kDynamicExporter;
 using ::dma_test::kStaticExporter;
@@ -148,7 +148,8 @@ TEST_F(DmaBuf, WhenTheyDisagreeTheMappingIsMadeAtAttachAndCached) {
   struct dma_buf* dynamic_buf = Export(&kDynamicExporter);
   // Dynamic importer, static exporter: mapped at attach without the lock
   // (the static exporter's callback must not see it held).
-  struct dma_buf_attachment* a = dma_buf_dynamic_attach(static_buf, &gpu_, true);
+  struct dma_buf_attachment* a =
+      dma_buf_dynamic_attach(static_buf, &gpu_, true);
   // Static importer, dynamic exporter: mapped at attach under the lock (the
   // dynamic exporter's callback asserts it).
   struct dma_buf_attachment* b = dma_buf_attach(dynamic_buf, &display_);

@@ -206,8 +206,7 @@ TEST_F(DmaResv, WaitTimesOutThenReturnsOnceAnotherThreadSignals) {
   EXPECT_EQ(dma_resv_wait_timeout(&obj_, DMA_RESV_USAGE_READ, false, 0), 0);
   EXPECT_EQ(dma_resv_wait_timeout(&obj_, DMA_RESV_USAGE_READ, false, 10), 0);
   // Waiting up to READ includes the WRITE fence; up to KERNEL it does not.
-  EXPECT_EQ(dma_resv_wait_timeout(&obj_, DMA_RESV_USAGE_KERNEL, false, 10),
-            10);
+  EXPECT_EQ(dma_resv_wait_timeout(&obj_, DMA_RESV_USAGE_KERNEL, false, 10), 10);
   std::thread signaller([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
     dma_fence_signal(fence);

@@ -72,7 +72,9 @@ inline void TestUnmap(struct dma_buf_attachment* attach, struct sg_table* sgt,
   kfree(sgt);
 }
 
-inline void TestRelease(struct dma_buf*) { exporter_calls.release.fetch_add(1); }
+inline void TestRelease(struct dma_buf*) {
+  exporter_calls.release.fetch_add(1);
+}
 
 inline char vmap_memory[64];
 inline void* TestVmap(struct dma_buf*) {

@@ -31,7 +31,7 @@ struct Quarantined {
 struct Quarantine {
   std::mutex mu;
   Quarantined ring[kKmallocQuarantineObjects];
-  size_t head = 0;   // oldest
+  size_t head = 0;  // oldest
   size_t count = 0;
   size_t bytes = 0;
 };

@@ -62,9 +62,7 @@ struct ErrPtr {
 };
 }  // namespace lockdep::kernel_internal
 
-inline lockdep::kernel_internal::ErrPtr ERR_PTR(long error) {
-  return {error};
-}
+inline lockdep::kernel_internal::ErrPtr ERR_PTR(long error) { return {error}; }
 inline long PTR_ERR(const void* ptr) { return reinterpret_cast<long>(ptr); }
 inline bool IS_ERR_VALUE(unsigned long x) {
   return x >= static_cast<unsigned long>(-MAX_ERRNO);
