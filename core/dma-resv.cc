@@ -124,31 +124,21 @@ int dma_resv_reserve_fences(struct dma_resv* obj, unsigned int num_fences) {
   if (!list) return -ENOMEM;
   // Signalled fences are not carried over: nobody needs to wait for them.
   // Writers hold the reservation lock, so only readers can race with this.
-  struct dma_resv_list* dropped =
-      old ? dma_resv_list_alloc(old->num_fences) : nullptr;
-  if (old && !dropped) {
-    kfree(list);
-    return -ENOMEM;
-  }
+  // The new table takes its own references; the old one's all go below.
   for (u32 i = 0; old && i < old->num_fences; ++i) {
     const struct dma_resv_fence_entry& e = old->table[i];
-    if (dma_fence_is_signaled(e.fence)) {
-      dropped->table[dropped->num_fences++] = e;
-    } else {
-      list->table[list->num_fences++] = e;
+    if (!dma_fence_is_signaled(e.fence)) {
+      list->table[list->num_fences++] = {dma_fence_get(e.fence), e.usage};
     }
   }
   spin_lock(&obj->fences_lock);
   obj->fences = list;
   spin_unlock(&obj->fences_lock);
   // Readers copy entries under fences_lock, so none can still use `old`.
-  kfree(old);
-  if (dropped) {
-    for (u32 i = 0; i < dropped->num_fences; ++i) {
-      dma_fence_put(dropped->table[i].fence);
-    }
-    kfree(dropped);
+  for (u32 i = 0; old && i < old->num_fences; ++i) {
+    dma_fence_put(old->table[i].fence);
   }
+  kfree(old);
   return 0;
 }
 
