@@ -187,7 +187,7 @@ TEST_F(DmaBuf, MappingAStaticExportersBufferUnderTheLockIsReported) {
   dma_resv_lock(buf->resv, nullptr);
   struct sg_table* sgt = dma_buf_map_attachment(at, DMA_TO_DEVICE);
   dma_resv_unlock(buf->resv);
-  EXPECT_THAT(Kinds(), ElementsAre(ReportKind::kAssertNotHeldFailed));
+  ASSERT_THAT(Kinds(), ElementsAre(ReportKind::kAssertNotHeldFailed));
   EXPECT_THAT(lockdep::CollectedReports()[0].text,
               HasSubstr("lockdep_assert_not_held failed"));
   dma_buf_unmap_attachment(at, sgt, DMA_TO_DEVICE);

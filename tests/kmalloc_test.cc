@@ -131,16 +131,35 @@ TEST_F(Kmalloc, DestroyedLockWithoutKfreeNamesNoFreeStack) {
   EXPECT_THAT(OnlyReport().text, Not(HasSubstr("was freed by task")));
 }
 
-TEST_F(Kmalloc, QuarantineIsBoundedAndFreesOldestFirst) {
-  // Far more than the quarantine holds; under ASan a leak or a double free
-  // here fails the run.
+TEST_F(Kmalloc, FreedMemoryIsNotHandedOutAgainAtOnce) {
+  // malloc() gives a just-freed chunk of the same size straight back; the
+  // quarantine is what keeps a dead lock's memory from being reused.
+  void* first = kmalloc(48, GFP_KERNEL);
+  kfree(first);
+  void* second = kmalloc(48, GFP_KERNEL);
+  EXPECT_NE(first, second);
+  kfree(second);
+}
+
+TEST_F(Kmalloc, QuarantineIsBoundedByObjectsAndBytes) {
   for (size_t i = 0; i < 3 * kKmallocQuarantineObjects; ++i) {
     auto* obj = static_cast<object*>(kmalloc(sizeof(object), GFP_KERNEL));
     spin_lock_init(&obj->lock);
     kfree(obj);
   }
-  kfree(kmalloc(2 * kKmallocQuarantineBytes, GFP_KERNEL));
-  kfree(kmalloc(16, GFP_KERNEL));
+  size_t objects, bytes;
+  kmalloc_quarantine_usage(&objects, &bytes);
+  EXPECT_EQ(objects, kKmallocQuarantineObjects);
+  EXPECT_LE(bytes, kKmallocQuarantineBytes);
+
+  // A large object pushes smaller ones out until the bytes fit again.
+  const size_t big = kKmallocQuarantineBytes / 2;
+  kfree(kmalloc(big, GFP_KERNEL));
+  kfree(kmalloc(big, GFP_KERNEL));
+  for (int i = 0; i < 8; ++i) kfree(kmalloc(16, GFP_KERNEL));
+  kmalloc_quarantine_usage(&objects, &bytes);
+  EXPECT_LE(bytes, kKmallocQuarantineBytes);
+  EXPECT_LT(objects, kKmallocQuarantineObjects);
   EXPECT_THAT(Kinds(), IsEmpty());
 }
 

@@ -27,7 +27,7 @@ struct Quarantined {
 };
 
 // Freed objects, oldest first, until the count or byte limit pushes them out.
-// A ring, so kfree() allocates nothing.
+// A fixed ring, so kfree() itself allocates nothing.
 struct Quarantine {
   std::mutex mu;
   Quarantined ring[kKmallocQuarantineObjects];
@@ -41,6 +41,15 @@ Quarantine& TheQuarantine() {
   // so leak checkers do not count quarantined objects as leaks.
   static Quarantine* q = new Quarantine;
   return *q;
+}
+
+// Caller holds q.mu and q.count > 0.
+Quarantined PopOldest(Quarantine& q) {
+  const Quarantined oldest = q.ring[q.head];
+  q.head = (q.head + 1) % kKmallocQuarantineObjects;
+  --q.count;
+  q.bytes -= oldest.header->size;
+  return oldest;
 }
 
 void Release(const Quarantined& q) {
@@ -90,6 +99,13 @@ __attribute__((noinline)) char* kstrdup(const char* s, gfp_t flags) {
   return copy;
 }
 
+void kmalloc_quarantine_usage(size_t* objects, size_t* bytes) {
+  Quarantine& q = TheQuarantine();
+  std::lock_guard<std::mutex> lock(q.mu);
+  *objects = q.count;
+  *bytes = q.bytes;
+}
+
 __attribute__((noinline)) void kfree(const void* ptr) {
   if (ptr == nullptr) return;
   Header* h = HeaderOf(ptr);
@@ -98,27 +114,29 @@ __attribute__((noinline)) void kfree(const void* ptr) {
   const bool had_locks = lockdep_free_range(ptr, h->size, LOCKDEP_RET_IP) > 0;
   h->magic = kFreed;
 
-  Quarantined evicted[2];
-  int n_evicted = 0;
-  {
-    Quarantine& q = TheQuarantine();
-    std::lock_guard<std::mutex> lock(q.mu);
-    // At most two go out per kfree: the count limit frees one slot, and a
-    // large object may push one more out over the byte limit; the rest of an
-    // overshoot drains on later frees.
-    while (n_evicted < 2 && q.count > 0 &&
-           (q.count == kKmallocQuarantineObjects ||
-            q.bytes + h->size > kKmallocQuarantineBytes)) {
-      const Quarantined& old = q.ring[q.head];
-      q.bytes -= old.header->size;
-      evicted[n_evicted++] = old;
-      q.head = (q.head + 1) % kKmallocQuarantineObjects;
-      --q.count;
+  // Queue it, and push the oldest out while over a limit; what leaves is
+  // freed outside the lock, a batch at a time.
+  Quarantine& q = TheQuarantine();
+  bool queued = false;
+  for (;;) {
+    Quarantined out[16];
+    int n = 0;
+    bool over;
+    {
+      std::lock_guard<std::mutex> lock(q.mu);
+      if (!queued) {
+        if (q.count == kKmallocQuarantineObjects) out[n++] = PopOldest(q);
+        q.ring[(q.head + q.count) % kKmallocQuarantineObjects] = {h, had_locks};
+        ++q.count;
+        q.bytes += h->size;
+        queued = true;
+      }
+      while (n < 16 && q.count > 0 && q.bytes > kKmallocQuarantineBytes) {
+        out[n++] = PopOldest(q);
+      }
+      over = q.bytes > kKmallocQuarantineBytes;
     }
-    // The loop's first pass always makes room when the ring was full.
-    q.ring[(q.head + q.count) % kKmallocQuarantineObjects] = {h, had_locks};
-    ++q.count;
-    q.bytes += h->size;
+    for (int i = 0; i < n; ++i) Release(out[i]);
+    if (!over) return;
   }
-  for (int i = 0; i < n_evicted; ++i) Release(evicted[i]);
 }

@@ -44,6 +44,10 @@ size_t ksize(const void* ptr);
 // A kmalloc()ed copy of the string `s` (NULL for NULL or out of memory).
 char* kstrdup(const char* s, gfp_t flags);
 
+// What the quarantine holds now (for tests and curious programs): freed
+// objects not yet given back to malloc(), and their bytes.
+void kmalloc_quarantine_usage(size_t* objects, size_t* bytes);
+
 // ---------------------------------------------------------------------------
 // Error pointers: a function returning a pointer encodes -errno (-4095..-1)
 // in it. In C, ERR_PTR() is a void* that converts to any pointer; in C++ it
