@@ -398,7 +398,7 @@ TEST_F(DmaFence, InInterruptContextTheSectionIsNotAnnotated) {
 }
 
 // ===========================================================================
-// The lock a fence borrows, freed before the fence (seed 000).
+// The lock a fence borrows, freed before the fence (the in-place lock RFC).
 
 struct operation {
   spinlock_t lock;

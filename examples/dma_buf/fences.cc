@@ -1,5 +1,6 @@
-// Fences: the lifetime bug of a borrowed fence lock (seed 000) and its fix,
-// and a fence wait under a lock that the signalling path needs.
+// Fences: the lifetime bug of a borrowed fence lock (the RFC that proposed
+// dma_fence_inplace_lock_init()) and its fix, and a fence wait under a lock
+// that the signalling path needs.
 #include <thread>
 
 #include "absl/strings/str_format.h"

@@ -1,6 +1,7 @@
-// dma-buf sharing under the locking convention of the review (seed 002):
-// the clean case with every importer/exporter combination, and the two bugs
-// the review's lockdep asserts catch.
+// dma-buf sharing under the locking convention of "dma-buf: change DMA-buf
+// locking convention v2" as its review left it: the clean case with every
+// importer/exporter combination, and the two bugs the review's lockdep
+// asserts catch.
 #include <cstdio>
 #include <cstdlib>
 #include <string>
