@@ -1,173 +1,256 @@
-// A tour of what lockdep for user space finds, one scenario at a time. Each
-// scenario is a small piece of "driver" code with a locking mistake that has
-// not deadlocked (yet); the runtime reports it the first time the pattern is
-// seen. The tour checks that every scenario produced the report it should,
-// and exits 0 when all did.
+// The tour: every example scenario, each in a child process of its own (a
+// re-run of this binary with --scenario=NAME), its output shown as it comes,
+// then a table of what each had to report and whether it did. A scenario is
+// caught when the child's real output holds exactly the expected reports
+// (each once, no other) and its exit status agrees: 66 (LOCKDEP_OPTIONS
+// exitcode) after a report, 0 for a clean run. Exits 0 only when every
+// scenario is caught.
+//
+//   ./bazelw run //examples:tour [-- --out=DIR] [-- --scenario=NAME]
+//
+// The clean runs write their lock graphs to DIR/<scenario>.pb
+// (LOCKDEP_OPTIONS=dump_graph); DIR defaults to lockdep-out/ in the
+// workspace (the current directory outside `bazel run`).
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
-#include <functional>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "instrument/kernel.h"
-#include "runtime/report.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "examples/report_titles.h"
+#include "examples/scenario.h"
 
 namespace {
 
-struct device {
-  struct mutex lock;
-  spinlock_t stats_lock;
-  long packets = 0;
-};
+using examples::Say;
+using examples::Scenario;
+using lockdep::ReportKind;
 
-struct bus {
-  struct mutex lock;
-};
-
-void device_init(device* dev) {
-  mutex_init(&dev->lock);
-  spin_lock_init(&dev->stats_lock);
+std::vector<Scenario> AllScenarios() {
+  std::vector<Scenario> all;
+  for (auto part : {examples::BasicScenarios(), examples::DmaBufScenarios(),
+                    examples::DriverScenarios()}) {
+    all.insert(all.end(), part.begin(), part.end());
+  }
+  return all;
 }
 
-// Must be called with dev->lock held: the assert documents and checks it.
-void device_count_packet(device* dev) {
-  lockdep_assert_held(&dev->lock);
-  dev->packets++;
-}
-
-struct Scenario {
-  const char* title;
-  const char* story;
-  lockdep::ReportKind expected;
-  std::function<void()> run;
+struct Outcome {
+  std::vector<std::string> titles;  // report title lines, in order
+  int exit_status = -1;             // -1: killed by a signal or never ran
+  std::string output;               // stdout and stderr, interleaved
 };
 
-void Say(const std::string& text) {
-  std::fputs(text.c_str(), stdout);
-  std::fflush(stdout);
+// Runs `self --scenario=NAME` with LOCKDEP_OPTIONS=`options`, copying its
+// output to ours as it comes.
+Outcome RunChild(const std::string& self, const Scenario& s,
+                 const std::string& options) {
+  Outcome out;
+  int fds[2];
+  if (pipe(fds) != 0) return out;
+  std::fflush(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fds[1], STDOUT_FILENO);
+    dup2(fds[1], STDERR_FILENO);
+    close(fds[0]);
+    close(fds[1]);
+    setenv("LOCKDEP_OPTIONS", options.c_str(), 1);
+    const std::string flag = std::string("--scenario=") + s.name;
+    execl(self.c_str(), self.c_str(), flag.c_str(),
+          static_cast<char*>(nullptr));
+    std::fprintf(stderr, "tour: cannot run %s: %s\n", self.c_str(),
+                 std::strerror(errno));
+    _exit(127);
+  }
+  close(fds[1]);
+  if (pid < 0) {
+    close(fds[0]);
+    return out;
+  }
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = read(fds[0], buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.output.append(buf, static_cast<size_t>(n));
+    std::fwrite(buf, 1, static_cast<size_t>(n), stdout);
+    std::fflush(stdout);
+  }
+  close(fds[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status)) out.exit_status = WEXITSTATUS(status);
+  for (const absl::string_view line : absl::StrSplit(out.output, '\n')) {
+    if (examples::IsReportTitle(std::string(line))) {
+      out.titles.emplace_back(line);
+    }
+  }
+  return out;
+}
+
+// Empty when the outcome is what `s` expects, else why not.
+std::string Verdict(const Scenario& s, const Outcome& o) {
+  std::map<int, int> want, got;
+  for (ReportKind k : s.expected) want[static_cast<int>(k)]++;
+  std::vector<std::string> unexpected;
+  for (const std::string& t : o.titles) {
+    const std::optional<ReportKind> k = examples::KindOfTitle(t);
+    if (!k) {
+      unexpected.push_back(t);
+      continue;
+    }
+    got[static_cast<int>(*k)]++;
+  }
+  std::vector<std::string> problems;
+  for (const auto& [kind, n] : want) {
+    if (got[kind] != n) {
+      problems.push_back(absl::StrFormat(
+          "%d x \"%s\"", got[kind],
+          examples::TitlePhrase(static_cast<ReportKind>(kind))));
+    }
+  }
+  for (const auto& [kind, n] : got) {
+    if (want.count(kind) == 0 && n > 0) {
+      problems.push_back(absl::StrFormat(
+          "unexpected \"%s\"",
+          examples::TitlePhrase(static_cast<ReportKind>(kind))));
+    }
+  }
+  for (const std::string& t : unexpected) problems.push_back("unexpected " + t);
+  const int want_status = s.expected.empty() ? 0 : 66;
+  if (o.exit_status != want_status) {
+    problems.push_back(o.exit_status < 0
+                           ? std::string("crashed")
+                           : absl::StrFormat("exit %d", o.exit_status));
+  }
+  if (*s.must_contain && o.output.find(s.must_contain) == std::string::npos) {
+    problems.push_back(absl::StrFormat("no \"%s\"", s.must_contain));
+  }
+  return absl::StrJoin(problems, "; ");
+}
+
+std::string ExpectedText(const Scenario& s) {
+  if (s.expected.empty()) return "none (clean)";
+  std::vector<std::string> phrases;
+  for (ReportKind k : s.expected) phrases.push_back(examples::TitlePhrase(k));
+  return absl::StrJoin(phrases, " + ");
+}
+
+std::string DefaultOutDir() {
+  const char* workspace = std::getenv("BUILD_WORKSPACE_DIRECTORY");
+  return std::string(workspace && *workspace ? workspace : ".") +
+         "/lockdep-out";
+}
+
+int Usage(const std::vector<Scenario>& all) {
+  std::fprintf(stderr, "usage: tour [--out=DIR] [--scenario=NAME]\nscenarios:");
+  for (const Scenario& s : all) std::fprintf(stderr, " %s", s.name);
+  std::fprintf(stderr, "\n");
+  return 2;
 }
 
 }  // namespace
 
-int main() {
-  // The tour judges its own outcome below; reports are what it is here to show.
-  lockdep::SetReportExitCode(0);
-
-  static device dev_a, dev_b;
-  static bus pci;
-  device_init(&dev_a);
-  device_init(&dev_b);
-  mutex_init(&pci.lock);
-
-  std::vector<Scenario> scenarios = {
-      {"ABBA across two threads",
-       "A probe thread takes dev->lock then bus->lock; later a hot-plug thread\n"
-       "takes bus->lock then dev->lock. The threads never overlap, so nothing\n"
-       "hangs today; lockdep reports the order the moment the second one is seen.",
-       lockdep::ReportKind::kCircularDependency,
-       [] {
-         std::thread probe([] {
-           mutex_lock(&dev_a.lock);
-           mutex_lock(&pci.lock);
-           mutex_unlock(&pci.lock);
-           mutex_unlock(&dev_a.lock);
-         });
-         probe.join();
-         std::thread hotplug([] {
-           mutex_lock(&pci.lock);
-           mutex_lock(&dev_a.lock);
-           mutex_unlock(&dev_a.lock);
-           mutex_unlock(&pci.lock);
-         });
-         hotplug.join();
-       }},
-      {"two locks of one class without a nesting annotation",
-       "Every device's lock is initialised at one site, so all are one class.\n"
-       "Taking dev_b's while holding dev_a's is fine only if some order is\n"
-       "guaranteed; lockdep asks for mutex_lock_nested() to say so.",
-       lockdep::ReportKind::kRecursiveLocking,
-       [] {
-         mutex_lock(&dev_a.lock);
-         mutex_lock(&dev_b.lock);
-         mutex_unlock(&dev_b.lock);
-         mutex_unlock(&dev_a.lock);
-         // The annotated form is silent:
-         mutex_lock(&dev_a.lock);
-         mutex_lock_nested(&dev_b.lock, SINGLE_DEPTH_NESTING);
-         mutex_unlock(&dev_b.lock);
-         mutex_unlock(&dev_a.lock);
-       }},
-      {"a caller that forgot the lock",
-       "device_count_packet() asserts that dev->lock is held; a new caller\n"
-       "calls it bare.",
-       lockdep::ReportKind::kAssertHeldFailed,
-       [] {
-         mutex_lock(&dev_a.lock);
-         device_count_packet(&dev_a);  // fine
-         mutex_unlock(&dev_a.lock);
-         device_count_packet(&dev_a);  // not fine
-       }},
-      {"double unlock on an error path",
-       "An error path unlocks the stats lock that the common exit unlocks again.",
-       lockdep::ReportKind::kBadUnlockBalance,
-       [] {
-         spin_lock(&dev_a.stats_lock);
-         spin_unlock(&dev_a.stats_lock);  // error path
-         spin_unlock(&dev_a.stats_lock);  // common exit
-       }},
-      {"a lock taken in an interrupt handler and with interrupts enabled",
-       "The device's interrupt handler takes stats_lock; a process-context\n"
-       "path takes it with plain spin_lock(), irqs still on. The day the\n"
-       "interrupt arrives on that CPU inside the critical section, the handler\n"
-       "spins on a lock its own CPU holds. Use spin_lock_irqsave() there.",
-       lockdep::ReportKind::kInconsistentLockState,
-       [] {
-         local_irq_disable();  // the CPU takes the interrupt
-         irq_enter();
-         spin_lock(&dev_a.stats_lock);  // in the handler: irq-safe
-         dev_a.packets++;
-         spin_unlock(&dev_a.stats_lock);
-         irq_exit();
-         local_irq_enable();
-         spin_lock(&dev_a.stats_lock);  // process context, irqs on
-         dev_a.packets = 0;
-         spin_unlock(&dev_a.stats_lock);
-       }},
-      {"sleeping with a spinlock held",
-       "A reset path holds the stats spinlock (irqs off) and then takes the\n"
-       "device mutex, which may sleep: every other CPU spinning on the lock\n"
-       "waits for the sleeper, and with irqs off the scheduler may never come.",
-       lockdep::ReportKind::kSleepInAtomic,
-       [] {
-         unsigned long flags;
-         spin_lock_irqsave(&dev_b.stats_lock, flags);
-         mutex_lock(&dev_b.lock);  // might sleep
-         mutex_unlock(&dev_b.lock);
-         spin_unlock_irqrestore(&dev_b.stats_lock, flags);
-       }},
-      {"a worker thread that returns with a lock held",
-       "The worker's early return skips its unlock.",
-       lockdep::ReportKind::kLockHeldAtExit,
-       [] {
-         std::thread worker([] { spin_lock(&dev_b.stats_lock); });
-         worker.join();
-       }},
-  };
-
-  int missed = 0;
-  for (size_t i = 0; i < scenarios.size(); ++i) {
-    const Scenario& s = scenarios[i];
-    Say("\n### " + std::to_string(i + 1) + ". " + s.title + "\n" + s.story + "\n\n");
-    size_t before = lockdep::CollectedReports().size();
-    s.run();
-    std::vector<lockdep::Report> reports = lockdep::CollectedReports();
-    bool seen = false;
-    for (size_t r = before; r < reports.size(); ++r) seen |= reports[r].kind == s.expected;
-    Say(std::string("\n--> ") + (seen ? "reported: " : "MISSED: ") +
-        lockdep::ReportKindName(s.expected) + "\n");
-    missed += !seen;
+int main(int argc, char** argv) {
+  const std::vector<Scenario> all = AllScenarios();
+  std::string out_dir = DefaultOutDir();
+  const char* only = nullptr;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strncmp(argv[i], "--out=", 6) == 0 && argv[i][6]) {
+      out_dir = argv[i] + 6;
+    } else if (std::strncmp(argv[i], "--scenario=", 11) == 0) {
+      only = argv[i] + 11;
+    } else {
+      return Usage(all);
+    }
   }
-  Say("\n" + std::to_string(scenarios.size() - missed) + " of " +
-      std::to_string(scenarios.size()) + " scenarios produced the expected report.\n");
-  return missed == 0 ? 0 : 1;
+
+  if (only != nullptr) {  // a child: run one scenario here
+    for (const Scenario& s : all) {
+      if (std::strcmp(s.name, only) == 0) return s.run();
+    }
+    return Usage(all);
+  }
+
+  std::error_code error;
+  std::filesystem::create_directories(out_dir, error);
+  if (error) {
+    std::fprintf(stderr, "tour: cannot create %s: %s\n", out_dir.c_str(),
+                 error.message().c_str());
+    return 2;
+  }
+  out_dir = std::filesystem::absolute(out_dir).lexically_normal().string();
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe");
+  const char* env = std::getenv("LOCKDEP_OPTIONS");
+  const std::string inherited = env && *env ? std::string(env) + ":" : "";
+
+  struct Row {
+    const Scenario* s;
+    std::string problems;
+    std::string graph;  // the clean run's graph file, "" for the others
+  };
+  std::vector<Row> rows;
+  for (size_t i = 0; i < all.size(); ++i) {
+    const Scenario& s = all[i];
+    Say(absl::StrFormat("\n### %d. %s (%s)\n%s\n\n", i + 1, s.title, s.name,
+                        s.story));
+    // exitcode last, so a user's exitcode=0 cannot hide what the child did.
+    std::string options = inherited + "exitcode=66";
+    if (*s.options) options += std::string(":") + s.options;
+    std::string graph;
+    if (s.expected.empty()) {
+      graph = out_dir + "/" + s.name + ".pb";
+      std::filesystem::remove(graph, error);
+      options += ":dump_graph=" + graph;
+    }
+    const Outcome o = RunChild(self, s, options);
+    const std::string problems = Verdict(s, o);
+    Say(absl::StrFormat(
+        "\n--> expected: %s; %s\n", ExpectedText(s),
+        problems.empty() ? "caught" : "NOT caught: " + problems));
+    rows.push_back({&s, problems, graph});
+  }
+
+  size_t name_w = 8, expected_w = 15;
+  for (const Row& r : rows) {
+    name_w = std::max(name_w, std::strlen(r.s->name));
+    expected_w = std::max(expected_w, ExpectedText(*r.s).size());
+  }
+  Say(absl::StrFormat("\n%-*s  %-*s  %s\n", name_w, "scenario", expected_w,
+                      "expected report", "caught"));
+  Say(absl::StrFormat("%s  %s  %s\n", std::string(name_w, '-'),
+                      std::string(expected_w, '-'), "------"));
+  int caught = 0, graphs = 0, clean = 0;
+  for (const Row& r : rows) {
+    Say(absl::StrFormat("%-*s  %-*s  %s\n", name_w, r.s->name, expected_w,
+                        ExpectedText(*r.s),
+                        r.problems.empty() ? "yes" : "NO: " + r.problems));
+    caught += r.problems.empty();
+    if (!r.graph.empty()) {
+      ++clean;
+      graphs += std::filesystem::exists(r.graph, error);
+    }
+  }
+  Say(absl::StrFormat("\n%d of %d scenarios behaved as expected.\n", caught,
+                      rows.size()));
+  Say(absl::StrFormat(
+      "Lock graphs of the %d clean runs go to %s/<scenario>.pb "
+      "(LOCKDEP_OPTIONS=dump_graph): %d written%s.\n",
+      clean, out_dir, graphs,
+      graphs == 0 ? " (this build of the runtime does not write graphs yet)"
+                  : ""));
+  return caught == static_cast<int>(rows.size()) ? 0 : 1;
 }

@@ -16,6 +16,8 @@
 //                         irq_enter(), in_interrupt(), ... (irq.h);
 //                         lockdep::InstallIrqSignalHandler() (irq_signal.h)
 //   delays                msleep() (sleeps), mdelay(), udelay() (spin)
+//   memory                kmalloc(), kzalloc(), kfree() (checks and quarantines
+//                         the locks it frees), ERR_PTR(), IS_ERR(), ... (slab.h)
 //
 // Every lock must be initialised (*_init or DEFINE_*) before use. The *_init
 // macros give each call site its own static lock_class_key, so all locks
@@ -35,6 +37,7 @@
 #include "instrument/kernel/rwlock.h"
 #include "instrument/kernel/rwsem.h"
 #include "instrument/kernel/semaphore.h"
+#include "instrument/kernel/slab.h"
 #include "instrument/kernel/spinlock.h"
 #include "instrument/kernel/ww_mutex.h"
 #include "runtime/lockdep.h"

@@ -99,6 +99,19 @@ void lockdep_assert_none_held_hook(unsigned long ip);
 // Memory [addr, addr+len) is about to be freed: reports "held lock freed" when
 // a lock this thread holds lives there.
 void debug_check_no_locks_freed(const void* addr, unsigned long len);
+// Memory [addr, addr+len) is being freed (kfree): what the kernel's slab
+// debugging does for locks. Reports "held lock freed" when a lock this thread
+// holds lives there (debug_check_no_locks_freed), then marks every live lock
+// inside destroyed and remembers the stack from the caller of the free (`ip`,
+// its return address), so a later acquire of such a lock reports "use of
+// uninitialized or destroyed lock" with that stack. The memory must stay
+// allocated (quarantined) until lockdep_forget_freed_range(addr): the
+// validator still reads the dead lock's state. Returns the number of locks
+// found. Cost: one pass over the range; a stack capture when a lock was there.
+int lockdep_free_range(const void* addr, unsigned long len, unsigned long ip);
+// The range that lockdep_free_range(addr, ...) freed is really released and
+// may be reused: forgets its stack. Cost: a scan of the kept records.
+void lockdep_forget_freed_range(const void* addr);
 // Reports "lock held at thread exit"-style when this thread holds any lock
 // (Linux calls it where a task must hold none).
 void debug_check_no_locks_held();

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "runtime/freed_memory.h"
 #include "runtime/lockdep.h"
 #include "runtime/options.h"
 #include "runtime/report_log.h"
@@ -95,8 +96,9 @@ LOCKDEP_COLD void ReportBadMap(ThreadState& ts, const lockdep_map* map, const ch
                  "WARNING: use of uninitialized or destroyed lock");
   w.Line("%s is trying to %s lock %p, which %s.", ReportWriter::Task(), action,
          static_cast<const void*>(map),
-         destroyed ? "was destroyed (*_destroy) before this use"
+         destroyed ? "was destroyed (*_destroy or kfree) before this use"
                    : "was never initialised (*_init or DEFINE_*)");
+  if (destroyed) w.Raw(FreedMemoryText(map));
   if (destroyed && map->name) w.AddClass(map->name);
   w.Blank();
   w.HeldLocks(ts);

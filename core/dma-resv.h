@@ -1,0 +1,121 @@
+// dma-resv: the reservation object of a shared buffer, ported from Linux's
+// drivers/dma-buf/dma-resv.c onto the lockdep runtime.
+//
+// One ww_mutex of the global reservation_ww_class (wait-die, as in Linux)
+// serialises everything done to the buffer, so a submission locks all its
+// buffers with one acquire context and the -EDEADLK back-off loop, in any
+// order. The object also holds the fences of the work using the buffer, each
+// with a usage saying what must wait for it. Changing the fences needs the
+// lock (checked with dma_resv_assert_held()); dma_resv_test_signaled() and
+// dma_resv_wait_timeout() may be called without it.
+//
+// Linux reads the fence list under RCU; user space has none, so readers
+// without the lock copy the list (taking a reference on each fence) under a
+// small spinlock that writers also take while changing it.
+#ifndef LOCKDEP_CORE_DMA_RESV_H_
+#define LOCKDEP_CORE_DMA_RESV_H_
+
+#include "core/dma-fence.h"
+#include "core/types.h"
+#include "instrument/kernel.h"
+
+// The class of every reservation lock (wait-die).
+extern struct ww_class reservation_ww_class;
+
+// What a fence is for, in the order of who must wait for it: a wait or
+// iteration "up to" a usage includes every usage before it.
+enum dma_resv_usage {
+  DMA_RESV_USAGE_KERNEL,    // kernel memory management (moves, clears)
+  DMA_RESV_USAGE_WRITE,     // implicit-sync writers
+  DMA_RESV_USAGE_READ,      // implicit-sync readers
+  DMA_RESV_USAGE_BOOKKEEP,  // nothing waits implicitly (explicit sync)
+};
+
+// The usage an access must wait for: a write waits for readers and
+// writers, a read for writers only.
+inline enum dma_resv_usage dma_resv_usage_rw(bool write) {
+  return write ? DMA_RESV_USAGE_READ : DMA_RESV_USAGE_WRITE;
+}
+
+struct dma_resv_list;
+
+struct dma_resv {
+  struct ww_mutex lock;
+  // Guards `fences` against readers that do not hold `lock`.
+  spinlock_t fences_lock;
+  struct dma_resv_list* fences;
+};
+
+// Walks the fences of one object, up to a usage, with the lock held.
+struct dma_resv_iter {
+  struct dma_resv* obj;
+  enum dma_resv_usage usage;
+  struct dma_fence* fence;          // the current fence
+  enum dma_resv_usage fence_usage;  // its usage
+  unsigned int index;               // next slot to look at
+};
+
+// Initialises an unlocked object without fences.
+void dma_resv_init(struct dma_resv* obj);
+// Drops every fence and destroys the lock; the object must be unlocked.
+void dma_resv_fini(struct dma_resv* obj);
+
+// Locks the object. With a ctx (ww_acquire_init(ctx, &reservation_ww_class)):
+// 0, -EALREADY when ctx holds it already, or -EDEADLK: unlock everything ctx
+// holds, dma_resv_lock_slow() this one and start over. ctx may be NULL (one
+// object, or the first of a plain sequence): then always 0. May sleep.
+int dma_resv_lock(struct dma_resv* obj, struct ww_acquire_ctx* ctx);
+// As dma_resv_lock(); user space has no signals, so never -EINTR.
+int dma_resv_lock_interruptible(struct dma_resv* obj,
+                                struct ww_acquire_ctx* ctx);
+// After -EDEADLK, holding nothing else of ctx: sleeps until it is locked.
+void dma_resv_lock_slow(struct dma_resv* obj, struct ww_acquire_ctx* ctx);
+int dma_resv_lock_slow_interruptible(struct dma_resv* obj,
+                                     struct ww_acquire_ctx* ctx);
+// Locks without waiting: true when locked.
+bool dma_resv_trylock(struct dma_resv* obj);
+void dma_resv_unlock(struct dma_resv* obj);
+// True when some thread holds the lock (a snapshot).
+bool dma_resv_is_locked(struct dma_resv* obj);
+// The context holding the lock, or NULL.
+struct ww_acquire_ctx* dma_resv_locking_ctx(struct dma_resv* obj);
+
+// Reports "lockdep_assert_held failed" unless this thread holds the lock.
+#define dma_resv_assert_held(obj) lockdep_assert_held(&(obj)->lock.base)
+// 1 when this thread holds the lock.
+#define dma_resv_held(obj) lockdep_is_held(&(obj)->lock.base)
+
+// Makes room for `num_fences` more fences; lock held. 0 or -ENOMEM. May
+// sleep (GFP_KERNEL allocation).
+int dma_resv_reserve_fences(struct dma_resv* obj, unsigned int num_fences);
+// Adds `fence` (taking a reference) with `usage`; lock held and room
+// reserved. A fence of the same context with the same or an earlier usage,
+// and any signalled fence, is replaced rather than kept beside it.
+void dma_resv_add_fence(struct dma_resv* obj, struct dma_fence* fence,
+                        enum dma_resv_usage usage);
+
+// True when every fence up to `usage` is signalled. Lock not needed.
+bool dma_resv_test_signaled(struct dma_resv* obj, enum dma_resv_usage usage);
+// Waits for every fence up to `usage`: the jiffies left (at least 1), 0 on
+// timeout, or a negative error, as dma_fence_wait_timeout(). Lock not
+// needed, and must not be held by a caller whose fences are being waited on.
+long dma_resv_wait_timeout(struct dma_resv* obj, enum dma_resv_usage usage,
+                           bool intr, unsigned long timeout);
+
+// Iteration with the lock held:
+//   struct dma_resv_iter cursor;
+//   struct dma_fence *fence;
+//   dma_resv_for_each_fence(&cursor, obj, DMA_RESV_USAGE_READ, fence) { ... }
+void dma_resv_iter_begin(struct dma_resv_iter* cursor, struct dma_resv* obj,
+                         enum dma_resv_usage usage);
+struct dma_fence* dma_resv_iter_first(struct dma_resv_iter* cursor);
+struct dma_fence* dma_resv_iter_next(struct dma_resv_iter* cursor);
+inline enum dma_resv_usage dma_resv_iter_usage(struct dma_resv_iter* cursor) {
+  return cursor->fence_usage;
+}
+#define dma_resv_for_each_fence(cursor, obj, usage, fence) \
+  for (dma_resv_iter_begin(cursor, obj, usage),            \
+       fence = dma_resv_iter_first(cursor);                \
+       fence; fence = dma_resv_iter_next(cursor))
+
+#endif  // LOCKDEP_CORE_DMA_RESV_H_
