@@ -47,7 +47,7 @@ bool ParseBool(absl::string_view value, bool* out) {
 
 constexpr char kKnownKeys[] =
     "halt_on_report, exitcode, dump_graph, dump_text, stack_depth, verbosity, "
-    "ww_inject, check_chains";
+    "ww_inject, check_chains, log_path, report_format, json_path, suppressions";
 
 }  // namespace
 
@@ -90,6 +90,15 @@ std::vector<std::string> ParseOptions(const char* text, Options* options) {
       if (ParseInt(value, 0, 2, &v)) options->verbosity = v; else bad("0, 1 or 2");
     } else if (key == "check_chains") {
       if (ParseBool(value, &b)) options->check_chains = b; else bad("0 or 1, false or true");
+    } else if (key == "log_path") {
+      if (!value.empty()) options->log_path = std::string(value); else bad("a file path");
+    } else if (key == "json_path") {
+      if (!value.empty()) options->json_path = std::string(value); else bad("a file path");
+    } else if (key == "suppressions") {
+      if (!value.empty()) options->suppressions = std::string(value); else bad("a file path");
+    } else if (key == "report_format") {
+      if (value == "text" || value == "json") options->report_json = value == "json";
+      else bad("text or json");
     } else if (key == "ww_inject") {
       if (ParseInt(value, 0, 1 << 30, &v)) options->ww_inject = v; else bad("0 (off) or N >= 1");
     } else {

@@ -20,6 +20,10 @@ struct Options {
   int verbosity = 1;            // 0 reports only; 2 adds a summary at exit
   int ww_inject = 0;            // every Nth ww_mutex_lock backs off (lockdep.h)
   bool check_chains = false;    // verify every chain-cache hit (chain_check.h)
+  std::string log_path;         // reports to log_path.<pid> (report_output.h)
+  bool report_json = false;     // report_format=json: a JSON line after each
+  std::string json_path;        // JSON lines to this file ("%p" = pid)
+  std::string suppressions;     // TSan-style suppressions file
 };
 
 // check_chains, cached where the fast path reads it (one relaxed load); set

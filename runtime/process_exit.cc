@@ -4,10 +4,13 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 
+#include "absl/strings/str_format.h"
 #include "runtime/options.h"
 #include "runtime/report.h"
 #include "runtime/report_log.h"
+#include "runtime/report_output.h"
 #include "runtime/validator.h"
 
 namespace lockdep {
@@ -25,31 +28,38 @@ void AtExit() {
   const bool from_option = code < 0;
   if (from_option) code = o.exitcode;
   const bool change_status = code != 0 && AnyReportPrinted();
+  // The summary goes where the reports went (stderr or log_path).
+  std::string summary;
   if (o.verbosity >= 1 && reports > 0) {
     if (change_status) {
-      std::fprintf(stderr, "lockdep: %zu report%s; exit status %d (%s)\n",
-                   reports, reports == 1 ? "" : "s", code,
-                   from_option ? "LOCKDEP_OPTIONS exitcode" : "set by the test main");
+      absl::StrAppendFormat(&summary, "lockdep: %d report%s; exit status %d (%s)\n",
+                            reports, reports == 1 ? "" : "s", code,
+                            from_option ? "LOCKDEP_OPTIONS exitcode" : "set by the test main");
     } else {
-      std::fprintf(stderr, "lockdep: %zu report%s; exit status left to the program\n",
-                   reports, reports == 1 ? "" : "s");
+      absl::StrAppendFormat(&summary, "lockdep: %d report%s; exit status left to the program\n",
+                            reports, reports == 1 ? "" : "s");
     }
   }
+  if (uint64_t n = SuppressedReportCount(); n > 0 && o.verbosity >= 1) {
+    absl::StrAppendFormat(&summary, "lockdep: %d report%s suppressed (suppressions=%s)\n", n,
+                          n == 1 ? "" : "s", o.suppressions);
+  }
   if (uint64_t n = g_untracked_handler_acquisitions.load(); n > 0 && o.verbosity >= 1) {
-    std::fprintf(stderr,
-                 "lockdep: %llu lock acquisition%s by interrupt handlers not "
-                 "tracked: each handler had interrupted the runtime itself\n",
-                 static_cast<unsigned long long>(n), n == 1 ? "" : "s");
+    absl::StrAppendFormat(&summary,
+                          "lockdep: %d lock acquisition%s by interrupt handlers not "
+                          "tracked: each handler had interrupted the runtime itself\n",
+                          n, n == 1 ? "" : "s");
   }
   if (o.verbosity >= 2) {
     GraphState& g = Graph();
-    std::fprintf(stderr,
-                 "lockdep: %zu report%s, %zu lock classes, %zu dependencies, "
-                 "%zu chains, %zu stack traces%s\n",
-                 reports, reports == 1 ? "" : "s", g.classes.size(),
-                 g.graph.size(), g.chains.size(), g.traces.trace_count(),
-                 ValidationEnabled() ? "" : " (validation was turned off)");
+    absl::StrAppendFormat(&summary,
+                          "lockdep: %d report%s, %d lock classes, %d dependencies, "
+                          "%d chains, %d stack traces%s\n",
+                          reports, reports == 1 ? "" : "s", g.classes.size(), g.graph.size(),
+                          g.chains.size(), g.traces.trace_count(),
+                          ValidationEnabled() ? "" : " (validation was turned off)");
   }
+  if (!summary.empty()) WriteReportStream(summary);
   if (change_status) {
     // exit() again from inside an exit handler: glibc runs the handlers not
     // yet run (registered before this one: static destructors, gcov's data,
@@ -64,6 +74,7 @@ void AtExit() {
 // and registers the exit hook early, so it runs after handlers registered later.
 __attribute__((constructor)) void StartUp() {
   GetOptions();
+  InitReportOutput();
   std::atexit(AtExit);
 }
 

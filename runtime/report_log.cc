@@ -11,6 +11,7 @@
 
 #include "runtime/fork_safety.h"
 #include "runtime/options.h"
+#include "runtime/report_output.h"
 #include "runtime/thread_state.h"
 
 namespace lockdep {
@@ -33,16 +34,6 @@ ReportLog& Log() {
 std::atomic<ReportSink> user_sink{nullptr};
 std::atomic<bool> any_printed{false};
 
-void WriteAll(int fd, const std::string& text) {
-  const char* p = text.data();
-  size_t left = text.size();
-  while (left > 0) {
-    ssize_t n = write(fd, p, left);
-    if (n <= 0) return;
-    p += n;
-    left -= size_t(n);
-  }
-}
 
 }  // namespace
 
@@ -77,6 +68,7 @@ bool FirstReportOf(ReportKind kind, uint64_t a, uint64_t b) {
 
 void EmitReport(Report report) {
   ReportLog& l = Log();
+  if (SuppressReport(report)) return;
   if (CurrentThread().defer_reports > 0) {
     std::lock_guard<std::mutex> lock(l.mu);
     l.deferred.emplace_back(report.tid, std::move(report));
@@ -84,7 +76,8 @@ void EmitReport(Report report) {
   }
   {
     std::lock_guard<std::mutex> lock(l.mu);
-    WriteAll(STDERR_FILENO, report.text);
+    WriteReportStream(report.text);
+    WriteReportJson(report);
     any_printed.store(true, std::memory_order_relaxed);
     ++l.total;
     l.log.push_back(report);

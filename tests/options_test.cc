@@ -7,7 +7,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include <cerrno>
+#include <fstream>
+#include <sstream>
 #include <cstdlib>
 #include <cstring>
 #include <regex>
@@ -247,6 +251,117 @@ TEST(Options, ReportsWithStderrClosedStillCount) {
   EXPECT_EQ(r.exit_code, 66) << r.err;
   const ProbeResult logged = RunProbe("exitcode=0", {"closed_stderr"});
   EXPECT_EQ(logged.exit_code, 2) << "both reports in the in-process log";
+}
+
+// A fresh directory under the test's temporary directory.
+std::string FreshDir(const char* name) {
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  std::string dir = std::string(tmp != nullptr ? tmp : "/tmp") + "/" + name;
+  std::system(("rm -rf '" + dir + "' && mkdir -p '" + dir + "'").c_str());
+  return dir;
+}
+
+// The contents of the only file in `dir` ("" when there is not exactly one).
+std::string OnlyFileIn(const std::string& dir, std::string* name = nullptr) {
+  std::string found;
+  if (DIR* d = opendir(dir.c_str())) {
+    int n = 0;
+    while (dirent* e = readdir(d)) {
+      if (e->d_name[0] == '.') continue;
+      ++n;
+      found = e->d_name;
+    }
+    closedir(d);
+    if (n != 1) return "";
+  }
+  if (name != nullptr) *name = found;
+  std::ifstream in(dir + "/" + found);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(Options, LogPathSendsReportsToAFilePerProcess) {
+  const std::string dir = FreshDir("log_path");
+  const std::string options = "log_path=" + dir + "/lockdep";
+  const ProbeResult r = RunProbe(options.c_str(), {"report"});
+  EXPECT_EQ(r.exit_code, 66) << r.err;
+  EXPECT_THAT(r.err, Not(HasSubstr(kCircular)));
+  std::string name;
+  const std::string log = OnlyFileIn(dir, &name);
+  EXPECT_THAT(name, ::testing::MatchesRegex("lockdep\\.[0-9]+"));
+  EXPECT_EQ(CountOccurrences(log, kCircular), 1) << log;
+  EXPECT_EQ(CountOccurrences(log, kBadUnlock), 1) << log;
+  EXPECT_EQ(CountOccurrences(log, kStatusLine), 1) << log;
+  // A clean run leaves no file.
+  const std::string clean_dir = FreshDir("log_path_clean");
+  const std::string clean = "log_path=" + clean_dir + "/lockdep";
+  EXPECT_EQ(RunProbe(clean.c_str(), {"clean"}).exit_code, 0);
+  EXPECT_EQ(OnlyFileIn(clean_dir), "");
+}
+
+TEST(Options, LogPathInAMissingDirectoryFallsBackToStderr) {
+  const ProbeResult r = RunProbe("log_path=/nonexistent/dir/lockdep", {"report"});
+  EXPECT_EQ(CountLinesContaining(r.err, "log_path: directory /nonexistent/dir"), 1) << r.err;
+  EXPECT_EQ(CountOccurrences(r.err, kCircular), 1) << r.err;
+}
+
+TEST(Options, JsonLinesForCi) {
+  const std::string dir = FreshDir("json_path");
+  const std::string options = "json_path=" + dir + "/reports-%p.json";
+  const ProbeResult r = RunProbe(options.c_str(), {"report"});
+  EXPECT_EQ(CountOccurrences(r.err, kCircular), 1) << "the text still goes to stderr";
+  const std::vector<std::string> lines = Lines(OnlyFileIn(dir));
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0].rfind("{\"kind\":\"circular_dependency\",\"title\":\"WARNING: possible "
+                           "circular locking dependency detected\"", 0), 0u) << lines[0];
+  EXPECT_THAT(lines[0], HasSubstr("\"classes\":[\"probe_A\",\"probe_B\""));
+  EXPECT_THAT(lines[0], HasSubstr("\"file\":\"tests/options_probe.cc\",\"line\":"));
+  EXPECT_THAT(lines[1], HasSubstr("\"kind\":\"bad_unlock_balance\""));
+  for (const std::string& line : lines) {
+    for (char c : line) EXPECT_TRUE(c >= 0x20 && c < 0x7f);
+    EXPECT_EQ(line.back(), '}');
+  }
+  const ProbeResult inline_json = RunProbe("report_format=json", {"report"});
+  EXPECT_EQ(CountLinesContaining(inline_json.err, "{\"kind\":"), 2) << inline_json.err;
+}
+
+std::string WriteFile(const std::string& dir, const char* name, const std::string& text) {
+  const std::string path = dir + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(Options, SuppressionsSilenceMatchingReports) {
+  const std::string dir = FreshDir("suppressions");
+  const std::string deadlock = WriteFile(dir, "deadlock.supp",
+                                         "# known inversion, tracked elsewhere\n"
+                                         "deadlock:probe_A\n");
+  const ProbeResult r = RunProbe(("suppressions=" + deadlock).c_str(), {"report"});
+  EXPECT_EQ(CountOccurrences(r.err, kCircular), 0) << r.err;
+  EXPECT_EQ(CountOccurrences(r.err, kBadUnlock), 1) << "not a lock-order report";
+  EXPECT_EQ(r.exit_code, 66) << r.err;
+  EXPECT_EQ(CountLinesContaining(r.err, "lockdep: 1 report suppressed"), 1) << r.err;
+
+  const std::string all = WriteFile(dir, "all.supp", "class:^probe_B$\nfunction:*Unlock*\n");
+  const ProbeResult quiet = RunProbe(("suppressions=" + all).c_str(), {"report"});
+  EXPECT_EQ(CountOccurrences(quiet.err, "WARNING: "), 0) << quiet.err;
+  EXPECT_EQ(quiet.exit_code, 0) << "suppressed reports do not change the exit status";
+  EXPECT_EQ(CountLinesContaining(quiet.err, "lockdep: 2 reports suppressed"), 1) << quiet.err;
+
+  const std::string none = WriteFile(dir, "none.supp", "file:no_such_file.cc\nclass:^probe$\n");
+  EXPECT_EQ(RunProbe(("suppressions=" + none).c_str(), {"report"}).exit_code, 66);
+}
+
+TEST(Options, BadSuppressionsAreNamed) {
+  const ProbeResult missing = RunProbe("suppressions=/nonexistent.supp", {"report"});
+  EXPECT_EQ(CountLinesContaining(missing.err, "cannot read /nonexistent.supp"), 1) << missing.err;
+  EXPECT_EQ(missing.exit_code, 66);
+  const std::string dir = FreshDir("bad_suppressions");
+  const std::string bad = WriteFile(dir, "bad.supp", "race:foo\ndeadlock:\n");
+  const ProbeResult r = RunProbe(("suppressions=" + bad).c_str(), {"report"});
+  EXPECT_EQ(CountLinesContaining(r.err, "line 1: unknown type 'race'"), 1) << r.err;
+  EXPECT_EQ(CountLinesContaining(r.err, "line 2: empty pattern"), 1) << r.err;
 }
 
 TEST(Options, CheckChainsIsAccepted) {
