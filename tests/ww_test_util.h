@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "instrument/kernel.h"
+#include "instrument/kernel/ww_mutex_raw.h"
 
 namespace ww_test {
 
@@ -24,6 +25,13 @@ inline bool HasWaiters(struct ww_mutex* lock) {
 // Waits until some thread sleeps in `lock`'s queue.
 inline void AwaitWaiter(struct ww_mutex* lock) {
   while (!HasWaiters(lock)) {
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+}
+
+// Waits until exactly `n` threads are queued on `lock`.
+inline void AwaitWaiters(struct ww_mutex* lock, int n) {
+  while (lockdep::kernel_internal::WwRawWaiterCount(lock) != n) {
     std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
 }
