@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <mutex>
 #include <random>
 #include <set>
@@ -87,28 +88,43 @@ class WwStress : public LockdepTest,
     EXPECT_THAT(Kinds(), IsEmpty());
   }
 
-  // ww_acquire_init, noting whether the new context is the oldest live one:
-  // then every other live context is younger for its whole life, so it must
-  // never back off. (Contexts are registered under one mutex with their
-  // init, so the live set is exact.)
-  bool InitContext(struct ww_acquire_ctx* ctx) {
+  // ww_acquire_init and ww_acquire_fini, keeping the set of live contexts
+  // (under one mutex with the init, so stamps and the set agree).
+  void InitContext(struct ww_acquire_ctx* ctx) {
     std::lock_guard<std::mutex> guard(live_mu_);
     ww_acquire_init(ctx, GetParam());
-    const bool oldest = live_.empty() || *live_.begin() > ctx->stamp;
     live_.insert(ctx->stamp);
-    return oldest;
   }
   void FiniContext(struct ww_acquire_ctx* ctx) {
     std::lock_guard<std::mutex> guard(live_mu_);
     live_.erase(ctx->stamp);
     ww_acquire_fini(ctx);
   }
+  // True when `ctx` is the oldest live context. It then stays the oldest
+  // for the rest of its life (every later context is younger), so no
+  // ww_mutex_lock it calls from now on may return -EDEADLK.
+  bool IsOldest(const struct ww_acquire_ctx* ctx) {
+    std::lock_guard<std::mutex> guard(live_mu_);
+    return *live_.begin() == ctx->stamp;
+  }
 
-  // One transaction's back-offs, counted per thread; those of a context that
-  // was the oldest live one counted apart.
-  void CountBackoffs(int t, bool oldest, int n) {
-    backoffs_[t] += n;
-    if (oldest) oldest_backoffs_[t] += n;
+  // ww_mutex_lock, counting thread t's back-offs, and apart those of a
+  // context that was the oldest live one when it asked (and, wound-wait, not
+  // wounded while it was younger: a wound stands until the context backs
+  // off, as in Linux, even after its wounder finished).
+  int Lock(int t, struct ww_mutex* lock, struct ww_acquire_ctx* ctx) {
+    const bool oldest = IsOldest(ctx) && ctx->wounded.load() == 0;
+    const int err = ww_mutex_lock(lock, ctx);
+    if (err == -EDEADLK) {
+      backoffs_[t]++;
+      if (oldest) oldest_backoffs_[t]++;
+    }
+    return err;
+  }
+  std::function<int(struct ww_mutex*, struct ww_acquire_ctx*)> LockFor(int t) {
+    return [this, t](struct ww_mutex* l, struct ww_acquire_ctx* c) {
+      return Lock(t, l, c);
+    };
   }
 
   // The back-off path ran (with several threads taking many locks in
@@ -154,8 +170,8 @@ TEST_P(WwStress, InOrder) {
     std::shuffle(order.begin(), order.end(), rng);
     for (int i = 0; i < transactions; ++i) {
       struct ww_acquire_ctx ctx;
-      const bool oldest = InitContext(&ctx);
-      CountBackoffs(t, oldest, LockAll(order, &ctx));
+      InitContext(&ctx);
+      LockAll(order, &ctx, nullptr, LockFor(t));
       ww_acquire_done(&ctx);
       Touch(order, rng, tally);
       UnlockAll(order);
@@ -181,15 +197,14 @@ TEST_P(WwStress, ReOrder) {
       std::vector<struct ww_mutex*> list(all.begin(),
                                          all.begin() + 2 + rng() % 7);
       struct ww_acquire_ctx ctx;
-      const bool oldest = InitContext(&ctx);
+      InitContext(&ctx);
       for (size_t n = 0; n < list.size();) {
-        const int err = ww_mutex_lock(list[n], &ctx);
+        const int err = Lock(t, list[n], &ctx);
         if (err == 0) {
           ++n;
           continue;
         }
         ASSERT_EQ(err, -EDEADLK);
-        CountBackoffs(t, oldest, 1);
         for (size_t k = 0; k < n; ++k) ww_mutex_unlock(list[k]);
         ww_mutex_lock_slow(list[n], &ctx);
         std::rotate(list.begin(), list.begin() + n, list.begin() + n + 1);
@@ -239,8 +254,8 @@ TEST_P(WwStress, Mixed) {
       std::vector<struct ww_mutex*> list(all.begin(),
                                          all.begin() + 2 + rng() % 5);
       struct ww_acquire_ctx ctx;
-      const bool oldest = InitContext(&ctx);
-      CountBackoffs(t, oldest, LockAll(list, &ctx));
+      InitContext(&ctx);
+      LockAll(list, &ctx, nullptr, LockFor(t));
       Touch(list, rng, tally);
       UnlockAll(list);
       FiniContext(&ctx);
