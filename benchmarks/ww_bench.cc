@@ -10,6 +10,9 @@
 //   BM_ScopedLock               std::scoped_lock over std::mutex: the same
 //                               lock sets, all known up front (std::lock's
 //                               try-and-back-off), no validation
+//   ..._Hot                     4 of only 8 locks, on 2 and 4 threads: nearly
+//                               every acquisition is contended, so this is
+//                               what the unlock's wake-up policy costs
 //
 // Every variant replays the same pre-generated lock sets, so only the locking
 // differs. The "backoffs" counter is -EDEADLK back-offs per transaction.
@@ -29,6 +32,7 @@ namespace {
 constexpr int kLocks = 64;
 constexpr int kPerTransaction = 4;
 constexpr int kSets = 4096;  // per thread, replayed in a loop
+constexpr int kHotLocks = 8;  // the pool of the _Hot variants
 
 using LockSet = std::array<int, kPerTransaction>;
 static_assert(kPerTransaction == 4, "BM_ScopedLock names four locks");
@@ -48,14 +52,15 @@ struct Shared {
 };
 Shared shared;
 
-// The lock sets of one benchmark thread: distinct locks in random order.
-std::vector<LockSet> SetsFor(int thread) {
+// The lock sets of one benchmark thread: distinct locks of the first `pool`
+// in random order.
+std::vector<LockSet> SetsFor(int thread, int pool = kLocks) {
   std::mt19937 rng(42u + static_cast<unsigned>(thread));
   std::array<int, kLocks> all;
   for (int i = 0; i < kLocks; ++i) all[i] = i;
   std::vector<LockSet> sets(kSets);
   for (LockSet& s : sets) {
-    std::shuffle(all.begin(), all.end(), rng);
+    std::shuffle(all.begin(), all.begin() + pool, rng);
     std::copy_n(all.begin(), kPerTransaction, s.begin());
   }
   return sets;
@@ -98,8 +103,8 @@ int WwTransaction(struct ww_mutex* locks, struct ww_class* cls,
 }
 
 void RunWw(benchmark::State& state, struct ww_mutex* locks,
-           struct ww_class* cls, bool lockdep) {
-  const std::vector<LockSet> sets = SetsFor(state.thread_index());
+           struct ww_class* cls, bool lockdep, int pool = kLocks) {
+  const std::vector<LockSet> sets = SetsFor(state.thread_index(), pool);
   if (!lockdep) lockdep_off();
   long backoffs = 0;
   size_t i = 0;
@@ -126,6 +131,13 @@ void BM_WaitDie_LockdepOff(benchmark::State& state) {
   RunWw(state, shared.die, &bench_die_class, false);
 }
 
+void BM_WoundWait_Hot(benchmark::State& state) {
+  RunWw(state, shared.wound, &bench_wound_class, true, kHotLocks);
+}
+void BM_WaitDie_Hot(benchmark::State& state) {
+  RunWw(state, shared.die, &bench_die_class, true, kHotLocks);
+}
+
 void BM_ScopedLock(benchmark::State& state) {
   const std::vector<LockSet> sets = SetsFor(state.thread_index());
   size_t i = 0;
@@ -144,5 +156,7 @@ BENCHMARK(BM_WaitDie)->ThreadRange(1, 2)->UseRealTime();
 BENCHMARK(BM_WoundWait_LockdepOff)->ThreadRange(1, 2)->UseRealTime();
 BENCHMARK(BM_WaitDie_LockdepOff)->ThreadRange(1, 2)->UseRealTime();
 BENCHMARK(BM_ScopedLock)->ThreadRange(1, 2)->UseRealTime();
+BENCHMARK(BM_WoundWait_Hot)->Threads(2)->Threads(4)->UseRealTime();
+BENCHMARK(BM_WaitDie_Hot)->Threads(2)->Threads(4)->UseRealTime();
 
 }  // namespace

@@ -37,6 +37,8 @@
 #ifndef LOCKDEP_INSTRUMENT_CXX_H_
 #define LOCKDEP_INSTRUMENT_CXX_H_
 
+#include <atomic>
+#include <cstdint>
 #include <version>
 #ifdef __cpp_lib_source_location
 #include <source_location>
@@ -108,9 +110,9 @@ class LOCKDEP_CAPABILITY("mutex") Mutex {
   // successful try_lock adds no order dependency (it cannot deadlock), but
   // locks taken while holding it depend on it.
   bool try_lock() LOCKDEP_TRY_ACQUIRE(true);
-  // Releases the Mutex. Unlocking a Mutex this thread does not hold is
-  // reported as "bad unlock balance"; if it was not locked at all, the real
-  // lock is left untouched.
+  // Releases the Mutex. Unlocking a Mutex this thread does not hold (not
+  // locked at all, or held by another thread) is reported as "bad unlock
+  // balance" and leaves the real lock untouched.
   void unlock() LOCKDEP_RELEASE();
 
   // Reports "lockdep_assert_held failed" unless this thread holds the Mutex.
@@ -121,6 +123,7 @@ class LOCKDEP_CAPABILITY("mutex") Mutex {
 
  private:
   internal::RawMutex raw_;
+  std::atomic<uint32_t> owner_{0};  // the holding thread, 0 while free
   lockdep_map map_;
 };
 
@@ -140,7 +143,11 @@ class LOCKDEP_CAPABILITY("mutex") SharedMutex {
   SharedMutex(const SharedMutex&) = delete;
   SharedMutex& operator=(const SharedMutex&) = delete;
 
-  // Exclusive (writer) locking; as Mutex.
+  // Exclusive (writer) locking; as Mutex. There is no owner word (it would
+  // not fit in 48 bytes): unlock() and unlock_shared() ask the held-lock
+  // stack whether this thread holds the lock in that mode, and leave the
+  // real lock alone when not (while validation is off they cannot tell and
+  // release it).
   void lock() LOCKDEP_ACQUIRE();
   void lock_nested(unsigned subclass) LOCKDEP_ACQUIRE();
   bool try_lock() LOCKDEP_TRY_ACQUIRE(true);
@@ -193,6 +200,7 @@ class LOCKDEP_CAPABILITY("mutex") SpinLock {
 
  private:
   internal::RawSpinLock raw_;
+  std::atomic<uint32_t> owner_{0};  // the holding thread, 0 while free
   lockdep_map map_;
 };
 

@@ -4,8 +4,10 @@
 // wound / die / wait scenarios, and the wound/wait part of
 // lib/locking-selftest.c (ww_test_*): every "ww_mutex misuse" with a near miss,
 // and the lockdep rules around contexts (recursion, nest_lock, trylock).
+#include <atomic>
 #include <cerrno>
 #include <latch>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -24,6 +26,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::ww_test::AwaitWaiter;
+using ::ww_test::AwaitWaiters;
 using ::ww_test::LockAll;
 using ::ww_test::OlderHolder;
 using ::ww_test::UnlockAll;
@@ -294,6 +297,45 @@ TEST_P(WwAlgorithm, MixedWaitersAreAllServed) {
   EXPECT_THAT(Kinds(), IsEmpty());
 }
 
+// Context waiters are served oldest first, whatever order they queued in:
+// the queue is in stamp order and each unlock wakes its first waiter
+// (nothing else competes for the lock here). They hold nothing, so they
+// never back off.
+TEST_P(WwAlgorithm, WaitersAreServedOldestFirst) {
+  constexpr int kWaiters = 3;
+  ASSERT_EQ(ww_mutex_lock(&a_, nullptr), 0);
+  std::atomic<int> inited{0};
+  std::atomic<int> go{kWaiters};  // thread i may lock once go <= i
+  std::mutex order_mu;
+  std::vector<int> order;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kWaiters; ++i) {  // i = 0 is the oldest context
+    threads.emplace_back([&, i] {
+      struct ww_acquire_ctx ctx;
+      ww_acquire_init(&ctx, GetParam());
+      inited++;
+      while (go.load() > i) std::this_thread::yield();
+      EXPECT_EQ(ww_mutex_lock(&a_, &ctx), 0);
+      {
+        std::lock_guard<std::mutex> guard(order_mu);
+        order.push_back(i);
+      }
+      ww_mutex_unlock(&a_);
+      ww_acquire_fini(&ctx);
+    });
+    while (inited.load() <= i) std::this_thread::yield();
+  }
+  // Youngest first into the queue.
+  for (int queued = 1; queued <= kWaiters; ++queued) {
+    go = kWaiters - queued;
+    AwaitWaiters(&a_, queued);
+  }
+  ww_mutex_unlock(&a_);
+  for (auto& t : threads) t.join();
+  EXPECT_THAT(order, ElementsAre(0, 1, 2));
+  EXPECT_THAT(Kinds(), IsEmpty());
+}
+
 // ===========================================================================
 // Each algorithm's decisions, made deterministic with two threads.
 
@@ -342,6 +384,45 @@ TEST_F(WoundWait, OlderWoundsAWaitingYoungerHolder) {
   older.join();
   EXPECT_EQ(younger_first, -EDEADLK);
   EXPECT_EQ(younger_retry, 0);
+  EXPECT_EQ(older_err, 0);
+  EXPECT_THAT(Kinds(), IsEmpty());
+}
+
+// A younger holder that is not waiting is wounded all the same; it learns of
+// it when it next has to wait (-EDEADLK at once), not when it takes a free
+// lock, as in Linux.
+TEST_F(WoundWait, OlderWoundsAHolderThatIsNotWaiting) {
+  struct ww_mutex c;
+  ww_mutex_init(&c, &wound_class);
+  std::latch older_holds_b(1), younger_holds_a(1);
+  int older_err = 1;
+  std::thread older([&] {
+    struct ww_acquire_ctx ctx;
+    ww_acquire_init(&ctx, &wound_class);
+    EXPECT_EQ(ww_mutex_lock(&b_, &ctx), 0);
+    older_holds_b.count_down();
+    younger_holds_a.wait();
+    older_err = ww_mutex_lock(&a_, &ctx);  // waits for the younger, wounds it
+    if (older_err == 0) ww_mutex_unlock(&a_);
+    ww_mutex_unlock(&b_);
+    ww_acquire_fini(&ctx);
+  });
+  older_holds_b.wait();
+  struct ww_acquire_ctx ctx;
+  ww_acquire_init(&ctx, &wound_class);
+  ASSERT_EQ(ww_mutex_lock(&a_, &ctx), 0);
+  EXPECT_EQ(ctx.wounded.load(), 0u);
+  younger_holds_a.count_down();
+  AwaitWaiters(&a_, 1);  // the older queued on a
+  EXPECT_EQ(ctx.wounded.load(), 1u);
+  EXPECT_EQ(ww_mutex_lock(&c, &ctx), 0);  // free: taken, wounded or not
+  EXPECT_EQ(ww_mutex_lock(&b_, &ctx), -EDEADLK);  // would wait: backs off
+  ww_mutex_unlock(&c);
+  ww_mutex_unlock(&a_);  // the older gets a, finishes, releases b
+  ww_mutex_lock_slow(&b_, &ctx);
+  ww_mutex_unlock(&b_);
+  ww_acquire_fini(&ctx);
+  older.join();
   EXPECT_EQ(older_err, 0);
   EXPECT_THAT(Kinds(), IsEmpty());
 }

@@ -3,13 +3,19 @@
 // random orders, backing off on -EDEADLK. Each checks that every transaction
 // completes, that counters the locks protect lose no update (plain ints: a
 // missing happens-before is also a ThreadSanitizer report), and that lockdep
-// reports nothing. Both algorithms. Iteration counts are fixed (not timed) and
-// smaller under ThreadSanitizer, so each test stays within a few seconds.
+// reports nothing. Both algorithms. Each transactional test also checks that
+// back-offs happened (the algorithm was exercised) and that a context that
+// was the oldest live one never backed off (the guarantee that makes every
+// transaction finish). Iteration counts are fixed (not timed) and smaller
+// under ThreadSanitizer, so each test stays within a few seconds.
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
+#include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -82,17 +88,66 @@ class WwStress : public LockdepTest,
     EXPECT_THAT(Kinds(), IsEmpty());
   }
 
-  // How often the back-off path ran (in the XML output, and printed): not
-  // asserted, since on few CPUs a run may see little contention.
-  void RecordBackoffs(const std::vector<int>& backoffs) {
+  // ww_acquire_init and ww_acquire_fini, keeping the set of live contexts
+  // (under one mutex with the init, so stamps and the set agree).
+  void InitContext(struct ww_acquire_ctx* ctx) {
+    std::lock_guard<std::mutex> guard(live_mu_);
+    ww_acquire_init(ctx, GetParam());
+    live_.insert(ctx->stamp);
+  }
+  void FiniContext(struct ww_acquire_ctx* ctx) {
+    std::lock_guard<std::mutex> guard(live_mu_);
+    live_.erase(ctx->stamp);
+    ww_acquire_fini(ctx);
+  }
+  // True when `ctx` is the oldest live context. It then stays the oldest
+  // for the rest of its life (every later context is younger), so no
+  // ww_mutex_lock it calls from now on may return -EDEADLK.
+  bool IsOldest(const struct ww_acquire_ctx* ctx) {
+    std::lock_guard<std::mutex> guard(live_mu_);
+    return *live_.begin() == ctx->stamp;
+  }
+
+  // ww_mutex_lock, counting thread t's back-offs, and apart those of a
+  // context that was the oldest live one when it asked (and, wound-wait, not
+  // wounded while it was younger: a wound stands until the context backs
+  // off, as in Linux, even after its wounder finished).
+  int Lock(int t, struct ww_mutex* lock, struct ww_acquire_ctx* ctx) {
+    const bool oldest = IsOldest(ctx) && ctx->wounded.load() == 0;
+    const int err = ww_mutex_lock(lock, ctx);
+    if (err == -EDEADLK) {
+      backoffs_[t]++;
+      if (oldest) oldest_backoffs_[t]++;
+    }
+    return err;
+  }
+  std::function<int(struct ww_mutex*, struct ww_acquire_ctx*)> LockFor(int t) {
+    return [this, t](struct ww_mutex* l, struct ww_acquire_ctx* c) {
+      return Lock(t, l, c);
+    };
+  }
+
+  // The back-off path ran (with several threads taking many locks in
+  // different orders it always does), and never for the oldest context.
+  void ExpectBackoffs() {
     int total = 0;
-    for (int b : backoffs) total += b;
+    int oldest = 0;
+    for (int t = 0; t < kThreads; ++t) {
+      total += backoffs_[t];
+      oldest += oldest_backoffs_[t];
+    }
     RecordProperty("backoffs", total);
     std::printf("back-offs: %d\n", total);
+    EXPECT_GT(total, 0) << "no transaction ever backed off";
+    EXPECT_EQ(oldest, 0) << "the oldest live context backed off";
   }
 
   std::vector<struct ww_mutex> locks_;
   std::vector<long> counters_;
+  std::mutex live_mu_;
+  std::set<unsigned long> live_;  // stamps of the contexts between init and fini
+  std::vector<int> backoffs_ = std::vector<int>(kThreads, 0);
+  std::vector<int> oldest_backoffs_ = std::vector<int>(kThreads, 0);
 };
 
 INSTANTIATE_TEST_SUITE_P(Ww, WwStress,
@@ -109,24 +164,23 @@ TEST_P(WwStress, InOrder) {
   Init(16);
   const int transactions = 40 * kScale;
   std::vector<int> completed(kThreads, 0);
-  std::vector<int> backoffs(kThreads, 0);
   Run([&](int t, std::mt19937& rng, std::vector<long>* tally) {
     std::vector<struct ww_mutex*> order;
     for (auto& l : locks_) order.push_back(&l);
     std::shuffle(order.begin(), order.end(), rng);
     for (int i = 0; i < transactions; ++i) {
       struct ww_acquire_ctx ctx;
-      ww_acquire_init(&ctx, GetParam());
-      backoffs[t] += LockAll(order, &ctx);
+      InitContext(&ctx);
+      LockAll(order, &ctx, nullptr, LockFor(t));
       ww_acquire_done(&ctx);
       Touch(order, rng, tally);
       UnlockAll(order);
-      ww_acquire_fini(&ctx);
+      FiniContext(&ctx);
       ++completed[t];
     }
   });
   for (int c : completed) EXPECT_EQ(c, transactions);
-  RecordBackoffs(backoffs);
+  ExpectBackoffs();
 }
 
 // Random subsets of 64 locks in random order; on -EDEADLK the contended lock
@@ -135,7 +189,6 @@ TEST_P(WwStress, ReOrder) {
   Init(64);
   const int transactions = 250 * kScale;
   std::vector<int> completed(kThreads, 0);
-  std::vector<int> backoffs(kThreads, 0);
   Run([&](int t, std::mt19937& rng, std::vector<long>* tally) {
     std::vector<struct ww_mutex*> all;
     for (auto& l : locks_) all.push_back(&l);
@@ -144,15 +197,14 @@ TEST_P(WwStress, ReOrder) {
       std::vector<struct ww_mutex*> list(all.begin(),
                                          all.begin() + 2 + rng() % 7);
       struct ww_acquire_ctx ctx;
-      ww_acquire_init(&ctx, GetParam());
+      InitContext(&ctx);
       for (size_t n = 0; n < list.size();) {
-        const int err = ww_mutex_lock(list[n], &ctx);
+        const int err = Lock(t, list[n], &ctx);
         if (err == 0) {
           ++n;
           continue;
         }
         ASSERT_EQ(err, -EDEADLK);
-        ++backoffs[t];
         for (size_t k = 0; k < n; ++k) ww_mutex_unlock(list[k]);
         ww_mutex_lock_slow(list[n], &ctx);
         std::rotate(list.begin(), list.begin() + n, list.begin() + n + 1);
@@ -160,12 +212,12 @@ TEST_P(WwStress, ReOrder) {
       }
       Touch(list, rng, tally);
       UnlockAll(list);
-      ww_acquire_fini(&ctx);
+      FiniContext(&ctx);
       ++completed[t];
     }
   });
   for (int c : completed) EXPECT_EQ(c, transactions);
-  RecordBackoffs(backoffs);
+  ExpectBackoffs();
 }
 
 // One lock per transaction, without a context (Linux's stress_one_work).
@@ -188,7 +240,6 @@ TEST_P(WwStress, OneLock) {
 TEST_P(WwStress, Mixed) {
   Init(12);
   const int rounds = 120 * kScale;
-  std::vector<int> backoffs(kThreads, 0);
   Run([&](int t, std::mt19937& rng, std::vector<long>* tally) {
     std::vector<struct ww_mutex*> all;
     for (auto& l : locks_) all.push_back(&l);
@@ -203,14 +254,14 @@ TEST_P(WwStress, Mixed) {
       std::vector<struct ww_mutex*> list(all.begin(),
                                          all.begin() + 2 + rng() % 5);
       struct ww_acquire_ctx ctx;
-      ww_acquire_init(&ctx, GetParam());
-      backoffs[t] += LockAll(list, &ctx);
+      InitContext(&ctx);
+      LockAll(list, &ctx, nullptr, LockFor(t));
       Touch(list, rng, tally);
       UnlockAll(list);
-      ww_acquire_fini(&ctx);
+      FiniContext(&ctx);
     }
   });
-  RecordBackoffs(backoffs);
+  ExpectBackoffs();
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <functional>
 #include <latch>
 #include <thread>
 #include <utility>
@@ -13,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "instrument/kernel.h"
+#include "instrument/kernel/ww_mutex_raw.h"
 
 namespace ww_test {
 
@@ -28,15 +30,25 @@ inline void AwaitWaiter(struct ww_mutex* lock) {
   }
 }
 
+// Waits until exactly `n` threads are queued on `lock`.
+inline void AwaitWaiters(struct ww_mutex* lock, int n) {
+  while (lockdep::kernel_internal::WwRawWaiterCount(lock) != n) {
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+}
+
 // Locks every lock of `locks` (in that order) under `ctx`, backing off on
 // -EDEADLK the Linux way: unlock all, ww_mutex_lock_slow() the contended one,
 // start over (skipping the one already held). `contended`, when given, is the
 // lock whose -EDEADLK the caller already backed off from (it holds no lock of
-// ctx now): it is taken with ww_mutex_lock_slow() first. Returns the
+// ctx now): it is taken with ww_mutex_lock_slow() first. `lock`, when
+// given, stands in for ww_mutex_lock (to watch each call). Returns the
 // back-offs taken here.
-inline int LockAll(const std::vector<struct ww_mutex*>& locks,
-                   struct ww_acquire_ctx* ctx,
-                   struct ww_mutex* contended = nullptr) {
+inline int LockAll(
+    const std::vector<struct ww_mutex*>& locks, struct ww_acquire_ctx* ctx,
+    struct ww_mutex* contended = nullptr,
+    const std::function<int(struct ww_mutex*, struct ww_acquire_ctx*)>& lock =
+        ww_mutex_lock) {
   if (contended != nullptr) ww_mutex_lock_slow(contended, ctx);
   int backoffs = 0;
   for (;;) {
@@ -44,7 +56,7 @@ inline int LockAll(const std::vector<struct ww_mutex*>& locks,
     int err = 0;
     for (; n < locks.size(); ++n) {
       if (locks[n] == contended) continue;
-      err = ww_mutex_lock(locks[n], ctx);
+      err = lock(locks[n], ctx);
       if (err != 0) break;
     }
     if (err == 0) return backoffs;

@@ -4,6 +4,7 @@
 // thread-safety analysis, which cannot see that the hooks track `this`.
 #include "instrument/cxx.h"
 #include "instrument/cxx/class_registry.h"
+#include "instrument/owner.h"
 #include "runtime/lockdep.h"
 
 namespace lockdep {
@@ -23,22 +24,28 @@ Mutex::~Mutex() { lockdep_destroy_map(&map_, raw_.is_locked() ? 1 : 0); }
 [[gnu::noinline]] void Mutex::lock() LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
   lock_acquire(&map_, 0, 0, kLockdepWrite, 1, nullptr, LOCKDEP_RET_IP);
   raw_.lock();
+  owner_.store(internal::ThisOwnerId(), std::memory_order_relaxed);
 }
 
 [[gnu::noinline]] void Mutex::lock_nested(unsigned subclass)
     LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
   lock_acquire(&map_, subclass, 0, kLockdepWrite, 1, nullptr, LOCKDEP_RET_IP);
   raw_.lock();
+  owner_.store(internal::ThisOwnerId(), std::memory_order_relaxed);
 }
 
 [[gnu::noinline]] bool Mutex::try_lock() LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
   if (!raw_.try_lock()) return false;
+  owner_.store(internal::ThisOwnerId(), std::memory_order_relaxed);
   lock_acquire(&map_, 0, 1, kLockdepWrite, 1, nullptr, LOCKDEP_RET_IP);
   return true;
 }
 
 [[gnu::noinline]] void Mutex::unlock() LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
   lock_release(&map_, LOCKDEP_RET_IP);
+  // Only the holder releases the real lock (see cxx.h).
+  if (owner_.load(std::memory_order_relaxed) != internal::ThisOwnerId()) return;
+  owner_.store(internal::kNoOwner, std::memory_order_relaxed);
   raw_.unlock();
 }
 

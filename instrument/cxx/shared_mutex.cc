@@ -41,9 +41,11 @@ SharedMutex::~SharedMutex() {
   return true;
 }
 
+// Only a holder in that mode releases the real lock (see cxx.h).
 [[gnu::noinline]] void SharedMutex::unlock() LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
+  const bool held = lock_is_held_type(&map_, 0) != 0;
   lock_release(&map_, LOCKDEP_RET_IP);
-  raw_.unlock();
+  if (held) raw_.unlock();
 }
 
 [[gnu::noinline]] void SharedMutex::lock_shared()
@@ -63,8 +65,9 @@ SharedMutex::~SharedMutex() {
 
 [[gnu::noinline]] void SharedMutex::unlock_shared()
     LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
+  const bool held = lock_is_held_type(&map_, 1) != 0;
   lock_release(&map_, LOCKDEP_RET_IP);
-  raw_.unlock_shared();
+  if (held) raw_.unlock_shared();
 }
 
 [[gnu::noinline]] void SharedMutex::AssertHeld() const {

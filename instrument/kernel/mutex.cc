@@ -1,7 +1,9 @@
 #include "instrument/kernel/mutex.h"
 
 #include "instrument/kernel/annotations.h"
+#include "instrument/kernel/ww_mutex_raw.h"
 #include "instrument/futex.h"
+#include "instrument/owner.h"
 #include "runtime/lockdep.h"
 
 namespace {
@@ -9,6 +11,10 @@ namespace {
 using lockdep::kernel_internal::Acquire;
 using lockdep::internal::FutexWait;
 using lockdep::internal::FutexWake;
+using lockdep::internal::kNoOwner;
+using lockdep::internal::ThisOwnerId;
+using lockdep::kernel_internal::kWwBase;
+using lockdep::kernel_internal::WwOfBase;
 
 [[maybe_unused]] constinit DEFINE_MUTEX(constant_init_check);
 
@@ -16,34 +22,49 @@ constexpr uint32_t kUnlocked = 0;
 constexpr uint32_t kLocked = 1;
 constexpr uint32_t kContended = 2;  // locked, and a waiter may be asleep
 
-bool RawTryLock(struct mutex* lock) {
-  uint32_t expected = kUnlocked;
-  return lock->state.compare_exchange_strong(expected, kLocked,
-                                             std::memory_order_acquire,
-                                             std::memory_order_relaxed);
+bool IsWwBase(uint32_t state) { return (state & kWwBase) != 0; }
+
+// Both return with the owner recorded. The base of a ww_mutex fails the
+// fast CAS (its word always has kWwBase) and goes to the ww_mutex algorithm.
+bool RawTryLock(struct mutex* lock, unsigned long ip) {
+  uint32_t c = kUnlocked;
+  if (!lock->state.compare_exchange_strong(c, kLocked,
+                                           std::memory_order_acquire,
+                                           std::memory_order_relaxed)) {
+    return IsWwBase(c) &&
+           lockdep::kernel_internal::WwRawTryLock(WwOfBase(lock), nullptr, ip);
+  }
+  lock->owner.store(ThisOwnerId(), std::memory_order_relaxed);
+  return true;
 }
 
 // "Futexes Are Tricky", mutex 3: a waiter always leaves the word at
 // kContended, so the unlocker knows it must wake someone.
-void RawLock(struct mutex* lock) {
+void RawLock(struct mutex* lock, unsigned long ip) {
   uint32_t c = kUnlocked;
-  if (lock->state.compare_exchange_strong(c, kLocked,
-                                          std::memory_order_acquire,
-                                          std::memory_order_relaxed)) {
-    return;
+  if (!lock->state.compare_exchange_strong(c, kLocked,
+                                           std::memory_order_acquire,
+                                           std::memory_order_relaxed)) {
+    if (IsWwBase(c)) {
+      lockdep::kernel_internal::WwRawLock(WwOfBase(lock), nullptr, ip);
+      return;
+    }
+    if (c != kContended) {
+      c = lock->state.exchange(kContended, std::memory_order_acquire);
+    }
+    while (c != kUnlocked) {
+      FutexWait(&lock->state, kContended);
+      c = lock->state.exchange(kContended, std::memory_order_acquire);
+    }
   }
-  if (c != kContended) {
-    c = lock->state.exchange(kContended, std::memory_order_acquire);
-  }
-  while (c != kUnlocked) {
-    FutexWait(&lock->state, kContended);
-    c = lock->state.exchange(kContended, std::memory_order_acquire);
-  }
+  lock->owner.store(ThisOwnerId(), std::memory_order_relaxed);
 }
 
-// An unlock of an unlocked mutex writes nothing: the validator reports it.
+// Only the holder releases: an unlock of an unlocked mutex, or of one another
+// thread holds, writes nothing (the validator reports it).
 void RawUnlock(struct mutex* lock) {
-  if (lock->state.load(std::memory_order_relaxed) == kUnlocked) return;
+  if (lock->owner.load(std::memory_order_relaxed) != ThisOwnerId()) return;
+  lock->owner.store(kNoOwner, std::memory_order_relaxed);
   if (lock->state.exchange(kUnlocked, std::memory_order_release) ==
       kContended) {
     FutexWake(&lock->state, 1);
@@ -54,7 +75,7 @@ void Lock(struct mutex* lock, unsigned int subclass, lockdep_map* nest_lock,
           unsigned long ip) {
   lockdep_might_sleep(__FILE__, __LINE__, ip);
   Acquire(&lock->dep_map, subclass, 0, kLockdepWrite, nest_lock, ip);
-  RawLock(lock);
+  RawLock(lock, ip);
 }
 
 }  // namespace
@@ -62,6 +83,7 @@ void Lock(struct mutex* lock, unsigned int subclass, lockdep_map* nest_lock,
 void __mutex_init(struct mutex* lock, const char* name, lock_class_key* key) {
   debug_check_no_locks_freed(lock, sizeof(*lock));
   lock->state.store(kUnlocked, std::memory_order_relaxed);
+  lock->owner.store(kNoOwner, std::memory_order_relaxed);
   lock->dep_map.novalidate = 0;
   lockdep_init_map(&lock->dep_map, name, key, 0);
 }
@@ -91,16 +113,21 @@ __attribute__((noinline)) int mutex_lock_interruptible(struct mutex* lock) {
 }
 
 __attribute__((noinline)) int mutex_trylock(struct mutex* lock) {
-  if (!RawTryLock(lock)) return 0;
+  if (!RawTryLock(lock, LOCKDEP_RET_IP)) return 0;
   Acquire(&lock->dep_map, 0, 1, kLockdepWrite, nullptr, LOCKDEP_RET_IP);
   return 1;
 }
 
 __attribute__((noinline)) void mutex_unlock(struct mutex* lock) {
+  if (IsWwBase(lock->state.load(std::memory_order_relaxed))) {
+    lockdep::kernel_internal::WwUnlock(WwOfBase(lock), LOCKDEP_RET_IP);
+    return;
+  }
   lock_release(&lock->dep_map, LOCKDEP_RET_IP);
   RawUnlock(lock);
 }
 
 bool mutex_is_locked(struct mutex* lock) {
-  return lock->state.load(std::memory_order_relaxed) != kUnlocked;
+  const uint32_t s = lock->state.load(std::memory_order_relaxed);
+  return IsWwBase(s) ? (s & kLocked) != 0 : s != kUnlocked;
 }

@@ -2,7 +2,10 @@
 //
 // A futex mutex (Drepper's three states): uncontended lock and unlock are one
 // atomic operation each; a contended waiter sleeps in the kernel and costs the
-// unlocker one wake-up syscall. Not fair, not recursive. Every lock function
+// unlocker one wake-up syscall. Not fair, not recursive. The mutex records
+// its holder: an unlock by any other thread (a second unlock after another
+// thread took it, an unlock from the wrong thread) is reported by the
+// validator and leaves the mutex alone. Every lock function
 // may sleep, so it calls might_sleep() first (reported under a spinlock). The
 // lock word is a std::atomic with acquire/release ordering, so
 // ThreadSanitizer sees the happens-before.
@@ -23,8 +26,11 @@
 // initialisable. Initialise with mutex_init() or define with DEFINE_MUTEX()
 // before use. Not copyable.
 struct mutex {
-  // 0 unlocked, 1 locked, 2 locked and a waiter may be sleeping.
+  // 0 unlocked, 1 locked, 2 locked and a waiter may be sleeping. In the base
+  // of a ww_mutex, bit 31 is set and the word is ww_mutex.h's.
   std::atomic<uint32_t> state{0};
+  // The holding thread (an id internal to the primitives), 0 while free.
+  std::atomic<uint32_t> owner{0};
   lockdep_map dep_map;
 };
 
@@ -66,9 +72,9 @@ void _mutex_lock_nest_lock(struct mutex* lock, lockdep_map* nest_lock);
 int mutex_lock_interruptible(struct mutex* lock);
 // Takes the mutex only if it is free: 1 on success, 0 (without waiting) if not.
 int mutex_trylock(struct mutex* lock);
-// Releases the mutex and wakes one waiter if any sleeps. Unlocking an unlocked
-// mutex is reported by the validator and leaves it unlocked and usable. There
-// is no owner check: a release by another thread does release it (reported).
+// Releases the mutex and wakes one waiter if any sleeps. Only the holding
+// thread releases it: unlocking an unlocked mutex, or one another thread
+// holds, is reported by the validator and changes nothing.
 void mutex_unlock(struct mutex* lock);
 
 // True when some thread holds the mutex. A snapshot: it may change at once.

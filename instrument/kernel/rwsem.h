@@ -1,16 +1,21 @@
 // struct rw_semaphore: the kernel's sleeping reader-writer lock.
 //
-// Many readers or one writer, writer-preferring as Linux's rwsem: once a
-// writer waits, new readers wait behind it, so writers do not starve. That is
-// also why a thread re-taking a read lock it holds can deadlock (a writer
-// queued in between blocks it) and why lockdep validates rwsem readers as
-// non-recursive reads (read=1). Every lock function except the trylocks may
+// Many readers or one writer, fair both ways, as Linux's rwsem: once a
+// writer waits, new readers wait behind it, so writers do not starve; and a
+// writer's release lets every reader that was waiting in before the next
+// writer (a reader phase), so readers do not starve under a stream of
+// writers. A waiting writer blocking new readers is also why a thread
+// re-taking a read lock it holds can deadlock (a writer queued in between
+// blocks it) and why lockdep validates rwsem readers as non-recursive reads
+// (read=1). The writer is recorded: up_write()/downgrade_write() by another
+// thread, and up_read() by a thread holding no read lock (per the held-lock
+// stack), are reported by the validator and change nothing. Every lock function except the trylocks may
 // sleep, so it calls might_sleep() first. The state is one std::atomic word
 // with acquire/release ordering (ThreadSanitizer sees the happens-before);
 // waiters sleep on it with futex and every release that lets someone in wakes
 // all sleepers, who re-check (simple, and rwsems are rarely hot in tests).
 //
-// Limits: 2^20 - 1 concurrent readers, 1023 writers waiting at once.
+// Limits: 2^20 - 1 concurrent readers, 511 writers waiting at once.
 //
 // Every lock/unlock function is out of line and records its caller's address;
 // the lockdep hook runs before sleeping, and after success for trylocks.
@@ -28,9 +33,12 @@
 // initialisable. Initialise with init_rwsem() or define with DECLARE_RWSEM()
 // before use. Not copyable.
 struct rw_semaphore {
-  // Bits 0..19: readers holding it. Bit 20: a writer holds it. Bits 21..30:
-  // writers waiting. Bit 31: a reader may be asleep waiting.
+  // Bits 0..19: readers holding it. Bit 20: a writer holds it. Bits 21..29:
+  // writers waiting. Bit 30: a reader phase (writers wait for its readers).
+  // Bit 31: a reader may be asleep waiting.
   std::atomic<uint32_t> state{0};
+  // The writer holding it (an id internal to the primitives), else 0.
+  std::atomic<uint32_t> owner{0};
   lockdep_map dep_map;
 };
 
@@ -61,8 +69,8 @@ void down_read(struct rw_semaphore* sem);
 void down_read_nested(struct rw_semaphore* sem, int subclass);
 // 1 when taken (no writer holds or waits), else 0 without waiting.
 int down_read_trylock(struct rw_semaphore* sem);
-// Drops one read hold. Without a read hold it changes nothing (the validator
-// reports the bad unlock).
+// Drops one read hold. Without a read hold (on this thread) it changes
+// nothing (the validator reports the bad unlock).
 void up_read(struct rw_semaphore* sem);
 
 // Exclusive: sleeps until no reader and no writer holds the semaphore.
@@ -71,7 +79,8 @@ void down_write(struct rw_semaphore* sem);
 void down_write_nested(struct rw_semaphore* sem, int subclass);
 // 1 when taken (nobody held it), else 0 without waiting.
 int down_write_trylock(struct rw_semaphore* sem);
-// Releases the write hold. Without one it changes nothing (reported).
+// Releases the write hold. Without one (on this thread) it changes nothing
+// (reported).
 void up_write(struct rw_semaphore* sem);
 // Turns this thread's write hold into a read hold atomically (no other writer
 // can get in between); readers sleeping behind it are woken. Release with

@@ -10,9 +10,13 @@ using lockdep::internal::FutexWake;
 
 [[maybe_unused]] constinit struct semaphore constant_init_check = {};
 
+// The count is an int stored in the futex word: at most 0 means none left
+// (below 0, that many up()s are owed before a down() succeeds).
+bool Available(uint32_t c) { return static_cast<int32_t>(c) > 0; }
+
 bool TryTake(struct semaphore* sem) {
   uint32_t c = sem->count.load(std::memory_order_relaxed);
-  while (c != 0) {
+  while (Available(c)) {
     if (sem->count.compare_exchange_weak(c, c - 1, std::memory_order_acquire,
                                          std::memory_order_relaxed)) {
       return true;
@@ -35,9 +39,8 @@ __attribute__((noinline)) void down(struct semaphore* sem) {
     // sleepers (both seq_cst), so either we see its unit or it sees us and
     // wakes us. FutexWait returns at once if the count moved meanwhile.
     sem->sleepers.fetch_add(1, std::memory_order_seq_cst);
-    if (sem->count.load(std::memory_order_seq_cst) == 0) {
-      FutexWait(&sem->count, 0);
-    }
+    const uint32_t c = sem->count.load(std::memory_order_seq_cst);
+    if (!Available(c)) FutexWait(&sem->count, c);
     sem->sleepers.fetch_sub(1, std::memory_order_relaxed);
   }
 }

@@ -14,13 +14,18 @@
 // Usable as a global, member, array element or heap object; zero-initialised
 // it is a semaphore with count 0. Set the count with sema_init(). Not copyable.
 struct semaphore {
+  // The count, an int (two's complement in the futex word): units left, or,
+  // below 0, how many up()s are owed before a down() can succeed.
   std::atomic<uint32_t> count{0};
   // Threads in (or about to enter) the futex sleep; lets up() skip the wake-up
   // syscall when nobody waits.
   std::atomic<uint32_t> sleepers{0};
 };
 
-// Sets the count to `val`. Only while no thread uses the semaphore.
+// Sets the count to `val`. Only while no thread uses the semaphore. A negative
+// `val` is kept as a negative count: down() then sleeps until -val + 1 up()s
+// have come (Linux stores the count unsigned, so there a negative value
+// wraps to a huge count and down() never waits; here it is not let through).
 void sema_init(struct semaphore* sem, int val);
 
 // Takes one unit, sleeping until one is available.

@@ -3,6 +3,7 @@
 #include "instrument/kernel/annotations.h"
 #include "instrument/kernel/lock_context.h"
 #include "instrument/kernel/spin_backoff.h"
+#include "instrument/owner.h"
 #include "runtime/lockdep.h"
 
 namespace {
@@ -12,6 +13,8 @@ using lockdep::kernel_internal::EnterLockContext;
 using lockdep::kernel_internal::LeaveLockContext;
 using lockdep::kernel_internal::LockContext;
 using lockdep::kernel_internal::SpinBackoff;
+using lockdep::internal::kNoOwner;
+using lockdep::internal::ThisOwnerId;
 
 // The header promises constant initialisation; prove it at compile time.
 [[maybe_unused]] constinit DEFINE_SPINLOCK(constant_init_check);
@@ -23,16 +26,23 @@ void RawLock(spinlock_t* lock) {
   while (lock->locked.exchange(1, std::memory_order_acquire) != 0) {
     while (lock->locked.load(std::memory_order_relaxed) != 0) backoff.Pause();
   }
+  lock->owner.store(ThisOwnerId(), std::memory_order_relaxed);
 }
 
 bool RawTryLock(spinlock_t* lock) {
-  return lock->locked.load(std::memory_order_relaxed) == 0 &&
-         lock->locked.exchange(1, std::memory_order_acquire) == 0;
+  if (lock->locked.load(std::memory_order_relaxed) != 0 ||
+      lock->locked.exchange(1, std::memory_order_acquire) != 0) {
+    return false;
+  }
+  lock->owner.store(ThisOwnerId(), std::memory_order_relaxed);
+  return true;
 }
 
-// An unlock of an unlocked lock writes nothing: the validator reports it.
+// Only the holder releases: an unlock of an unlocked lock, or of one another
+// thread holds, writes nothing (the validator reports it).
 void RawUnlock(spinlock_t* lock) {
-  if (lock->locked.load(std::memory_order_relaxed) == 0) return;
+  if (lock->owner.load(std::memory_order_relaxed) != ThisOwnerId()) return;
+  lock->owner.store(kNoOwner, std::memory_order_relaxed);
   lock->locked.store(0, std::memory_order_release);
 }
 
@@ -65,6 +75,7 @@ void UnlockInContext(spinlock_t* lock, LockContext context,
 void __spin_lock_init(spinlock_t* lock, const char* name, lock_class_key* key) {
   debug_check_no_locks_freed(lock, sizeof(*lock));
   lock->locked.store(0, std::memory_order_relaxed);
+  lock->owner.store(kNoOwner, std::memory_order_relaxed);
   // Re-initialisation starts a fresh lock, as Linux's re-keying does.
   lock->dep_map.novalidate = 0;
   // A spinning lock: might_sleep() while holding it is a bug.

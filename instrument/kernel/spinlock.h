@@ -26,6 +26,8 @@
 struct spinlock {
   // 0 unlocked, 1 locked.
   std::atomic<uint32_t> locked{0};
+  // The holding thread (an id internal to the primitives), 0 while free.
+  std::atomic<uint32_t> owner{0};
   lockdep_map dep_map;
 };
 typedef struct spinlock spinlock_t;
@@ -59,9 +61,10 @@ void spin_lock(spinlock_t* lock);
 void spin_lock_nested(spinlock_t* lock, unsigned int subclass);
 // Takes the lock only if it is free: 1 on success, 0 (without waiting) if not.
 int spin_trylock(spinlock_t* lock);
-// Releases the lock. Releasing an unlocked spinlock is reported by the
-// validator and leaves the lock unlocked and usable. There is no owner check:
-// a release by another thread than the holder does release it (and is reported).
+// Releases the lock. Only the holding thread releases it: releasing an
+// unlocked spinlock, or one another thread holds (a second unlock after
+// another thread took it, an unlock from the wrong thread), is reported by
+// the validator and changes nothing.
 void spin_unlock(spinlock_t* lock);
 
 // Interrupt-context variants (simulated per thread, see irq.h), in the

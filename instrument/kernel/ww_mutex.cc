@@ -26,7 +26,9 @@ namespace {
 using lockdep::kernel_internal::Acquire;
 using lockdep::kernel_internal::WwMisuse;
 using lockdep::kernel_internal::WwRawIsLocked;
+using lockdep::kernel_internal::kWwBase;
 using lockdep::kernel_internal::WwRawLock;
+using lockdep::kernel_internal::WwRawOwnedByMe;
 using lockdep::kernel_internal::WwRawTryLock;
 using lockdep::kernel_internal::WwRawUnlock;
 
@@ -70,7 +72,14 @@ void Unlock(ww_mutex* lock, unsigned long ip) {
              &lock->base.dep_map, ip);
     return;
   }
-  // Only the owner unlocks, so the owner context is stable here.
+  if (!WwRawOwnedByMe(lock)) {
+    // Another thread holds it (a second unlock after it took the lock, or an
+    // unlock from the wrong thread): the validator reports the release, and
+    // the lock stays its holder's.
+    lock_release(&lock->base.dep_map, ip);
+    return;
+  }
+  // Only the owner gets here, so the owner context is stable.
   if (ww_acquire_ctx* ctx = lock->ctx.load(std::memory_order_relaxed)) {
     if (ctx->acquired == 0) {
       WwMisuse("ww_mutex_unlock, but its context holds no ww_mutex "
@@ -128,9 +137,16 @@ int LockSlow(ww_mutex* lock, ww_acquire_ctx* ctx, unsigned long ip) {
 
 }  // namespace
 
+namespace lockdep::kernel_internal {
+
+void WwUnlock(ww_mutex* lock, unsigned long ip) { Unlock(lock, ip); }
+
+}  // namespace lockdep::kernel_internal
+
 void ww_mutex_init(struct ww_mutex* lock, struct ww_class* ww_class) {
   debug_check_no_locks_freed(lock, sizeof(*lock));
-  lock->base.state.store(0, std::memory_order_relaxed);
+  lock->base.state.store(kWwBase, std::memory_order_relaxed);
+  lock->base.owner.store(0, std::memory_order_relaxed);
   lock->ctx.store(nullptr, std::memory_order_relaxed);
   lock->ww_class = ww_class;
   lock->wait_lock.store(0, std::memory_order_relaxed);

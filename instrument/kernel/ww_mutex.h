@@ -16,13 +16,20 @@
 // ww_mutex of the context, ww_mutex_lock_slow() the contended one, retry.
 //
 // Waiters queue per lock in stamp order (waiters without a context FIFO among
-// them), and an unlock hands the lock straight to the first waiter, so there
-// are no lost wake-ups and no barging past older waiters. Each waiter sleeps on
-// a futex word of its own (its context's, so that a wound can wake it wherever
-// it waits). Uncontended lock and unlock are one CAS each, plus a fenced store
-// of the owner context and the lockdep hook; a contended lock spins briefly
-// before it queues, and queueing, hand-over and wounds take a small per-lock
-// spinlock. The algorithm is ww_mutex_raw.cc, the validation ww_mutex.cc.
+// them). As Linux's mutex, an unlock releases the lock and wakes the first
+// waiter, which competes for it with threads that arrive meanwhile (no convoy
+// of sleeping owners); a first waiter that was woken and lost asks for a
+// hand-over, and the next unlock gives the lock straight to it, so no waiter
+// starves. Each waiter sleeps on a futex word of its own (its context's, so
+// that a wound can wake it wherever it waits). Uncontended lock and unlock
+// are one CAS each, plus a fenced store of the owner context and the lockdep
+// hook; a contended lock spins briefly before it queues, and queueing,
+// wake-ups, hand-overs and wounds take a small per-lock spinlock. The
+// algorithm is ww_mutex_raw.cc, the validation ww_mutex.cc.
+//
+// Owners: only the thread that holds a ww_mutex can release it. An unlock
+// from another thread (or a second unlock after another thread took the lock)
+// is reported ("bad unlock balance detected") and leaves the lock alone.
 //
 // Validation, as Linux: the context is a lock of class "<class>_acquire",
 // taken by ww_acquire_init() and released by ww_acquire_fini(), so holding two
@@ -109,12 +116,14 @@ struct ww_acquire_ctx {
 
 // Usable as a global, member, array element or heap object; initialise with
 // ww_mutex_init() before use (there is no static initialiser, as in Linux).
-// Not copyable. `base` is its mutex as far as lockdep goes: &ww->base works
-// with lockdep_assert_held() and mutex_is_locked(); do not lock `base` with
-// mutex_lock() while ww_mutex_lock() may wait on the same lock (the waiters
-// of the two would not wake each other).
+// Not copyable. `base` is its mutex: &ww->base works with
+// lockdep_assert_held() and mutex_is_locked(), and, as in Linux, it may be
+// locked with mutex_lock()/mutex_trylock()/mutex_unlock(): that is a lock
+// without a context (as ww_mutex_lock(ww, NULL)), queued with the ww waiters.
 struct ww_mutex {
-  // base.state: bit 0 locked, bit 1 waiters queued (only while locked).
+  // base.state: bit 31 always (a ww_mutex), bit 0 locked, bit 1 waiters
+  // queued, bit 2 the next unlock hands the lock to the first waiter.
+  // base.owner: the holding thread.
   struct mutex base;
   // The context holding the lock, nullptr when free or held without one.
   std::atomic<struct ww_acquire_ctx*> ctx{nullptr};
@@ -174,7 +183,10 @@ int ww_mutex_lock_slow_interruptible(struct ww_mutex* lock,
 // Takes the lock only if it is free and nobody waits for it: 1 on success, 0
 // (without waiting) otherwise, also when ctx already holds it.
 int ww_mutex_trylock(struct ww_mutex* lock, struct ww_acquire_ctx* ctx);
-// Releases the lock; hands it to the first waiter if any (one wake-up).
+// Releases the lock and wakes the first waiter if any (one wake-up); hands
+// the lock straight to it when it was woken before and lost the lock.
+// Only the holding thread may unlock: another thread's unlock is reported
+// and changes nothing.
 void ww_mutex_unlock(struct ww_mutex* lock);
 
 #endif  // LOCKDEP_INSTRUMENT_KERNEL_WW_MUTEX_H_

@@ -1,20 +1,33 @@
 // The wound/wait algorithm of struct ww_mutex: Linux's kernel/locking/
-// ww_mutex.h decisions over a futex lock word, with hand-over to the first
-// waiter. Validation lives in ww_mutex.cc; see ww_mutex.h for the semantics.
+// ww_mutex.h decisions over a futex lock word, with Linux's mutex wake-up
+// policy. Validation lives in ww_mutex.cc; see ww_mutex.h for the semantics.
 //
-// Memory ordering. base.state is the lock word: the uncontended lock is
-// CAS 0 -> kLocked, the uncontended unlock CAS kLocked -> 0. A thread that has
-// to wait takes the lock's wait_lock, sets kWaiters (so the owner's unlock
-// fails its CAS and comes to the wait_lock to hand the lock over), queues
-// itself and sleeps. Everything about waiters happens under wait_lock, whose
-// acquire/release carries the happens-before from one owner to the next.
-// As in Linux, a fast-path locker stores the owner context after its CAS; a
-// waiter that reads the context in that window sees none. Both sides use
-// seq_cst (waiter: set kWaiters, read ctx; locker: write ctx, read kWaiters),
-// so at least one of them sees the other, and the locker then runs the
-// wound/die checks for the waiters itself (CheckWaiters). A context a waiter
-// read stays valid while it holds wait_lock: its owner cannot finish
-// unlocking (kWaiters makes the unlock CAS fail and wait for wait_lock).
+// The lock word is base.state: kWwBase (always set: it tells the mutex_*
+// calls on &ww->base to come here), kLocked, kWaiters (the queue is not
+// empty) and kHandoff (the first waiter is starving). Uncontended lock is
+// CAS free -> kLocked, uncontended unlock CAS kLocked -> free. A thread that
+// has to wait takes the lock's wait_lock, sets kWaiters (so the owner's
+// unlock fails its CAS and comes to the wait_lock), queues itself and sleeps.
+//
+// Wake-up policy, as Linux's mutex: an unlock normally *releases* the lock
+// and wakes the first waiter, which then competes for it with whoever comes
+// along (a running thread that takes a just-released lock saves a sleep and
+// a wake-up: no convoy). A first waiter that was woken and still finds the
+// lock taken sets kHandoff; the next unlock then hands the lock straight to
+// the first waiter (it stays kLocked, ownership moves), so no waiter starves.
+// Wound/die decisions do not depend on who wins: whoever takes a lock while
+// others wait runs the checks for them (CheckWaiters).
+//
+// Memory ordering. Everything about waiters happens under wait_lock, whose
+// acquire/release carries the happens-before between owners that meet
+// there; the lock word's CAS carries it on the fast paths. As in Linux, a
+// fast-path locker stores the owner context after its CAS; a waiter that
+// reads the context in that window sees none. Both sides use seq_cst (waiter:
+// set kWaiters, read ctx; locker: write ctx, read kWaiters), so at least one
+// of them sees the other, and the locker then runs the wound/die checks for
+// the waiters itself. A context a waiter read stays valid while it holds
+// wait_lock: its owner cannot finish unlocking (kWaiters makes the unlock CAS
+// fail and wait for wait_lock).
 #include "instrument/kernel/ww_mutex_raw.h"
 
 #include <atomic>
@@ -23,12 +36,15 @@
 
 #include "instrument/futex.h"
 #include "instrument/kernel/spin_backoff.h"
+#include "instrument/owner.h"
 #include "instrument/kernel/ww_mutex.h"
 
 namespace lockdep::kernel_internal {
 
 using internal::FutexWait;
 using internal::FutexWake;
+using internal::kNoOwner;
+using internal::ThisOwnerId;
 
 // A thread waiting for a ww_mutex: on its stack, linked into the lock's queue
 // under wait_lock. Context waiters are in stamp order, oldest first; waiters
@@ -40,6 +56,8 @@ struct WwWaiter {
   // What this thread sleeps on: ctx->wake, or own_word without a context.
   std::atomic<uint32_t>* word = nullptr;
   std::atomic<uint32_t> own_word{0};
+  // The waiting thread's owner id, for an unlocker that hands the lock over.
+  uint32_t owner_id = 0;
   // Set by the unlocker (under wait_lock) that handed the lock to us.
   bool handed_off = false;
 };
@@ -47,7 +65,9 @@ struct WwWaiter {
 namespace {
 
 constexpr uint32_t kLocked = 1;
-constexpr uint32_t kWaiters = 2;  // queue not empty; only while kLocked
+constexpr uint32_t kWaiters = 2;  // the queue is not empty
+constexpr uint32_t kHandoff = 4;  // the next unlock hands over; only while kLocked
+constexpr uint32_t kFree = kWwBase;
 
 // A waiter's futex word counts wake-ups in steps of 2; bit 0 says its thread
 // sleeps in the kernel, so a waker only makes the wake syscall when needed.
@@ -220,26 +240,43 @@ int CheckKill(ww_mutex* lock, const WwWaiter* w, ww_acquire_ctx* ctx) {
 // ---------------------------------------------------------------------------
 // Taking and releasing.
 
+// Takes the lock if it is free and nobody waits (the trylock rule).
 bool FastTryLock(ww_mutex* lock) {
-  uint32_t expected = 0;
-  return lock->base.state.compare_exchange_strong(expected, kLocked, kSeqCst,
+  uint32_t expected = kFree;
+  return lock->base.state.compare_exchange_strong(expected, kFree | kLocked,
+                                                  kSeqCst,
                                                   std::memory_order_relaxed);
 }
 
-// FastTryLock, retried for a short while as long as nobody queues (a waiter
-// is never overtaken).
+// Takes the lock if it is free and not being handed over, also past queued
+// waiters (they compete, as in Linux; a starving one sets kHandoff).
+bool StealLock(ww_mutex* lock, uint32_t s) {
+  while ((s & (kLocked | kHandoff)) == 0) {
+    if (lock->base.state.compare_exchange_weak(s, s | kLocked, kSeqCst,
+                                               std::memory_order_relaxed)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Retries for a short while as long as nobody queues: spinning past sleeping
+// waiters would only make them starve sooner.
 bool SpinTryLock(ww_mutex* lock) {
   for (int i = 0; i < kLockSpins; ++i) {
     CpuRelax();
     const uint32_t s = lock->base.state.load(std::memory_order_relaxed);
     if (s & kWaiters) return false;
-    if (s == 0 && FastTryLock(lock)) return true;
+    if ((s & kLocked) == 0 && StealLock(lock, s)) return true;
   }
   return false;
 }
 
-// The lock was taken (not handed over) by `ctx`: record it as the owner.
+// The lock was taken (not handed over) by this thread for `ctx` (nullptr:
+// without one): record the owner.
 void TakenBy(ww_mutex* lock, ww_acquire_ctx* ctx, unsigned long ip) {
+  lock->base.owner.store(ThisOwnerId(), std::memory_order_relaxed);
+  if (ctx == nullptr) return;
   if (lock->ctx.load(std::memory_order_relaxed) != nullptr) {
     WwMisuse("ww_mutex taken while it still names an owner context "
            "(was it unlocked with mutex_unlock()?)",
@@ -254,27 +291,30 @@ void TakenBy(ww_mutex* lock, ww_acquire_ctx* ctx, unsigned long ip) {
 // new owner context; run its wound/die checks for it.
 void TakenFast(ww_mutex* lock, ww_acquire_ctx* ctx, unsigned long ip) {
   TakenBy(lock, ctx, ip);
+  if (ctx == nullptr) return;
   if ((lock->base.state.load(kSeqCst) & kWaiters) == 0) return;
   WaitLock(lock);
   CheckWaiters(lock, ctx, ctx);
   WaitUnlock(lock);
 }
 
-// Contended lock: take it if it was released meanwhile, else queue and sleep
-// until an unlock hands it over, or (with a context) until told to back off.
+// Contended lock: take it if it is free, else queue and sleep until it is
+// free (the first waiter is woken by each unlock) or handed over, or (with a
+// context) until told to back off.
 int LockSlowpath(ww_mutex* lock, ww_acquire_ctx* ctx, unsigned long ip) {
   WaitLock(lock);
   uint32_t s = lock->base.state.load(kSeqCst);
   for (;;) {
-    if ((s & kLocked) == 0) {
-      // Free, so nobody waits (waiters exist only while it is held).
-      if (lock->base.state.compare_exchange_weak(s, s | kLocked, kSeqCst)) {
-        if (ctx != nullptr) TakenBy(lock, ctx, ip);
-        WaitUnlock(lock);
-        return 0;
+    if (StealLock(lock, s)) {
+      TakenBy(lock, ctx, ip);
+      if (ctx != nullptr && lock->first_waiter != nullptr) {
+        CheckWaiters(lock, ctx, ctx);
       }
-      continue;
+      WaitUnlock(lock);
+      return 0;
     }
+    s = lock->base.state.load(kSeqCst);
+    if ((s & kLocked) == 0) continue;  // released meanwhile
     if ((s & kWaiters) != 0 ||
         lock->base.state.compare_exchange_weak(s, s | kWaiters, kSeqCst)) {
       break;
@@ -284,6 +324,7 @@ int LockSlowpath(ww_mutex* lock, ww_acquire_ctx* ctx, unsigned long ip) {
   WwWaiter w;
   w.ctx = ctx;
   w.word = ctx != nullptr ? &ctx->wake : &w.own_word;
+  w.owner_id = ThisOwnerId();
   if (ctx == nullptr) {
     InsertBefore(lock, &w, nullptr);
   } else if (int ret = AddWaiter(lock, &w, ctx)) {
@@ -293,11 +334,21 @@ int LockSlowpath(ww_mutex* lock, ww_acquire_ctx* ctx, unsigned long ip) {
     WaitUnlock(lock);
     return ret;
   }
+  bool woken = false;
   for (;;) {
     // Read before the checks: a wake-up after this read makes AwaitWake
     // return at once.
     const uint32_t seq = w.word->load(std::memory_order_acquire);
     if (w.handed_off) break;
+    if (StealLock(lock, lock->base.state.load(kSeqCst))) {
+      RemoveWaiter(lock, &w);
+      TakenBy(lock, ctx, ip);
+      if (ctx != nullptr && lock->first_waiter != nullptr) {
+        CheckWaiters(lock, ctx, ctx);
+      }
+      WaitUnlock(lock);
+      return 0;
+    }
     if (ctx != nullptr) {
       if (int ret = CheckKill(lock, &w, ctx)) {
         RemoveWaiter(lock, &w);
@@ -305,8 +356,15 @@ int LockSlowpath(ww_mutex* lock, ww_acquire_ctx* ctx, unsigned long ip) {
         return ret;
       }
     }
+    // Woken, and the lock went to someone else: the first waiter asks for
+    // the next unlock to hand it over (the lock is held, and its holder
+    // cannot release it without wait_lock while kWaiters is set).
+    if (woken && lock->first_waiter == &w) {
+      lock->base.state.fetch_or(kHandoff, kSeqCst);
+    }
     WaitUnlock(lock);
     AwaitWake(w.word, seq);
+    woken = true;
     WaitLock(lock);
   }
   WaitUnlock(lock);
@@ -317,20 +375,32 @@ int LockSlowpath(ww_mutex* lock, ww_acquire_ctx* ctx, unsigned long ip) {
   return 0;
 }
 
-// Hands the lock to the first waiter, or frees it when none is left.
+// An unlock that found waiters or kHandoff. With kHandoff the first waiter
+// gets the lock; otherwise the lock is released and the first waiter woken
+// to compete for it.
 void UnlockSlowpath(ww_mutex* lock) {
   WaitLock(lock);
+  // Nobody else changes the word now: it is locked (no stealer), and waiters
+  // and hand-over requests change it only under wait_lock.
   WwWaiter* w = lock->first_waiter;
   if (w == nullptr) {
-    lock->base.state.store(0, kSeqCst);
+    lock->base.state.store(kFree, kSeqCst);
+    WaitUnlock(lock);
+    return;
+  }
+  if ((lock->base.state.load(kSeqCst) & kHandoff) == 0) {
+    lock->base.state.store(kFree | kWaiters, kSeqCst);
+    Wake(w->word);
     WaitUnlock(lock);
     return;
   }
   Unlink(lock, w);
   w->handed_off = true;
+  lock->base.owner.store(w->owner_id, std::memory_order_relaxed);
   lock->ctx.store(w->ctx, kSeqCst);
   lock->base.state.store(
-      kLocked | (lock->first_waiter != nullptr ? kWaiters : 0), kSeqCst);
+      kFree | kLocked | (lock->first_waiter != nullptr ? kWaiters : 0),
+      kSeqCst);
   if (w->ctx != nullptr) CheckWaiters(lock, w->ctx, nullptr);
   Wake(w->word);  // under wait_lock: `w` lives until its thread re-takes it
   WaitUnlock(lock);
@@ -340,7 +410,7 @@ void UnlockSlowpath(ww_mutex* lock) {
 
 int WwRawLock(ww_mutex* lock, ww_acquire_ctx* ctx, unsigned long ip) {
   if (FastTryLock(lock) || SpinTryLock(lock)) {
-    if (ctx != nullptr) TakenFast(lock, ctx, ip);
+    TakenFast(lock, ctx, ip);
     return 0;
   }
   return LockSlowpath(lock, ctx, ip);
@@ -348,7 +418,7 @@ int WwRawLock(ww_mutex* lock, ww_acquire_ctx* ctx, unsigned long ip) {
 
 bool WwRawTryLock(ww_mutex* lock, ww_acquire_ctx* ctx, unsigned long ip) {
   if (!FastTryLock(lock)) return false;
-  if (ctx != nullptr) TakenFast(lock, ctx, ip);
+  TakenFast(lock, ctx, ip);
   return true;
 }
 
@@ -358,8 +428,9 @@ void WwRawUnlock(ww_mutex* lock) {
   // then wait for its wait_lock), or after a later owner's CAS, which
   // carries this store along.
   lock->ctx.store(nullptr, std::memory_order_release);
-  uint32_t expected = kLocked;
-  if (lock->base.state.compare_exchange_strong(expected, 0, kSeqCst,
+  lock->base.owner.store(kNoOwner, std::memory_order_relaxed);
+  uint32_t expected = kFree | kLocked;
+  if (lock->base.state.compare_exchange_strong(expected, kFree, kSeqCst,
                                                std::memory_order_relaxed)) {
     return;
   }
@@ -368,6 +439,18 @@ void WwRawUnlock(ww_mutex* lock) {
 
 bool WwRawIsLocked(const ww_mutex* lock) {
   return (lock->base.state.load(std::memory_order_relaxed) & kLocked) != 0;
+}
+
+bool WwRawOwnedByMe(const ww_mutex* lock) {
+  return lock->base.owner.load(std::memory_order_relaxed) == ThisOwnerId();
+}
+
+int WwRawWaiterCount(ww_mutex* lock) {
+  WaitLock(lock);
+  int n = 0;
+  for (const WwWaiter* w = lock->first_waiter; w != nullptr; w = w->next) ++n;
+  WaitUnlock(lock);
+  return n;
 }
 
 }  // namespace lockdep::kernel_internal

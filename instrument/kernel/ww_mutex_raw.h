@@ -6,17 +6,29 @@
 #ifndef LOCKDEP_INSTRUMENT_KERNEL_WW_MUTEX_RAW_H_
 #define LOCKDEP_INSTRUMENT_KERNEL_WW_MUTEX_RAW_H_
 
+#include <cstdint>
+
 #include "instrument/kernel/ww_mutex.h"
 #include "runtime/lockdep_map.h"
 
 namespace lockdep::kernel_internal {
+
+// Always set in the lock word (base.state) of a ww_mutex, from
+// ww_mutex_init() on: the mutex_* calls on &ww->base see it and take the
+// ww_mutex path, so both kinds of locker share one algorithm and one queue.
+inline constexpr uint32_t kWwBase = 1u << 31;
+
+// The ww_mutex whose `base` is `lock` (base is its first member).
+inline struct ww_mutex* WwOfBase(struct mutex* lock) {
+  return reinterpret_cast<struct ww_mutex*>(lock);
+}
 
 // Reports a "ww_mutex misuse" (defined in ww_mutex.cc).
 void WwMisuse(const char* detail, const lockdep_map* map, unsigned long ip);
 
 // Takes `lock` for `ctx` (nullptr: as a plain mutex): at once when free,
 // else after a short spin, else queued (stamp order) and asleep until an
-// unlock hands it over. Returns 0 when taken (then ctx, if any, is its owner,
+// unlock frees it for this thread to take, or hands it over. Returns 0 when taken (then ctx, if any, is its owner,
 // ctx->acquired counts it and ctx->contending_lock is cleared), or -EDEADLK
 // when ctx holds other locks and must back off (ctx->contending_lock = lock).
 // `ip` is for the misuse report of a lock still naming an owner context.
@@ -26,11 +38,20 @@ int WwRawLock(struct ww_mutex* lock, struct ww_acquire_ctx* ctx,
 // the bookkeeping of WwRawLock).
 bool WwRawTryLock(struct ww_mutex* lock, struct ww_acquire_ctx* ctx,
                   unsigned long ip);
-// Releases `lock` (the caller has already uncounted it from its context) and
-// hands it to the first waiter, if any. Cost: one CAS; with waiters, the
-// wait_lock and one wake-up.
+// Releases `lock` (the caller has already uncounted it from its context)
+// and wakes the first waiter, if any; hands the lock straight to it when it
+// has asked (it was woken before and lost the lock to another thread).
+// Cost: one CAS; with waiters, the wait_lock and one wake-up.
 void WwRawUnlock(struct ww_mutex* lock);
 bool WwRawIsLocked(const struct ww_mutex* lock);
+// True when the calling thread holds `lock`.
+bool WwRawOwnedByMe(const struct ww_mutex* lock);
+// The threads queued on `lock` (for tests). Takes the wait_lock.
+int WwRawWaiterCount(struct ww_mutex* lock);
+
+// ww_mutex_unlock() with its misuse checks (ww_mutex.cc), for mutex_unlock()
+// on the base of a ww_mutex.
+void WwUnlock(struct ww_mutex* lock, unsigned long ip);
 
 }  // namespace lockdep::kernel_internal
 
