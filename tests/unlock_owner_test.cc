@@ -4,7 +4,7 @@
 // alone: the holder keeps it, and a third thread stays out. Before the owner
 // checks, such an unlock released the holder's lock and let the third thread
 // in. For every primitive that has an owner (the writer side of the rw locks,
-// their readers through the held-lock stack); rwlock_t is not here yet.
+// their readers through the held-lock stack).
 #include <cctype>
 #include <functional>
 #include <memory>
@@ -124,6 +124,28 @@ bool RwsemWriterGetsIn(struct rw_semaphore* sem) {
   return true;
 }
 
+Subject RwlockWriter() {
+  auto l = std::make_shared<rwlock_t>();
+  rwlock_init(l.get());
+  return {"rwlock writer", [l] { write_lock(l.get()); }, [l] { write_unlock(l.get()); },
+          [l] {
+            if (!write_trylock(l.get())) return false;
+            write_unlock(l.get());
+            return true;
+          }};
+}
+
+Subject RwlockReader() {
+  auto l = std::make_shared<rwlock_t>();
+  rwlock_init(l.get());
+  return {"rwlock reader", [l] { read_lock(l.get()); }, [l] { read_unlock(l.get()); },
+          [l] {
+            if (!write_trylock(l.get())) return false;
+            write_unlock(l.get());
+            return true;
+          }};
+}
+
 Subject RwsemWriter() {
   auto sem = std::make_shared<struct rw_semaphore>();
   init_rwsem(sem.get());
@@ -196,7 +218,7 @@ Subject CxxSharedMutexReader() {
 
 INSTANTIATE_TEST_SUITE_P(
     Primitives, UnlockOwner,
-    ::testing::Values(&KernelMutex, &KernelSpinlock, &RwsemWriter,
+    ::testing::Values(&KernelMutex, &KernelSpinlock, &RwlockWriter, &RwlockReader, &RwsemWriter,
                       &RwsemReader, &WwMutex, &WwMutexBase, &CxxMutex,
                       &CxxSpinLock, &CxxSharedMutexWriter,
                       &CxxSharedMutexReader),

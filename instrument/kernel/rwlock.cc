@@ -4,6 +4,7 @@
 #include "instrument/kernel/irq.h"
 #include "instrument/kernel/lock_context.h"
 #include "instrument/kernel/spin_backoff.h"
+#include "instrument/owner.h"
 #include "runtime/lockdep.h"
 
 namespace {
@@ -13,6 +14,8 @@ using lockdep::kernel_internal::EnterLockContext;
 using lockdep::kernel_internal::LeaveLockContext;
 using lockdep::kernel_internal::LockContext;
 using lockdep::kernel_internal::SpinBackoff;
+using lockdep::internal::kNoOwner;
+using lockdep::internal::ThisOwnerId;
 
 [[maybe_unused]] constinit DEFINE_RWLOCK(constant_init_check);
 
@@ -58,10 +61,13 @@ void RawReadUnlock(rwlock_t* lock) {
 // Succeeds only on a free lock no writer waits for, as queued_write_trylock().
 bool RawWriteTryLock(rwlock_t* lock) {
   uint64_t expected = 0;
-  return lock->state.load(std::memory_order_relaxed) == 0 &&
-         lock->state.compare_exchange_strong(expected, kWriter,
-                                             std::memory_order_acquire,
-                                             std::memory_order_relaxed);
+  if (lock->state.load(std::memory_order_relaxed) != 0 ||
+      !lock->state.compare_exchange_strong(expected, kWriter, std::memory_order_acquire,
+                                           std::memory_order_relaxed)) {
+    return false;
+  }
+  lock->owner.store(ThisOwnerId(), std::memory_order_relaxed);
+  return true;
 }
 
 // Announces itself first, so new process-context readers hold back and the
@@ -76,15 +82,18 @@ void RawWriteLock(rwlock_t* lock) {
         lock->state.compare_exchange_weak(s, s - kWaitingWriter + kWriter,
                                           std::memory_order_acquire,
                                           std::memory_order_relaxed)) {
+      lock->owner.store(ThisOwnerId(), std::memory_order_relaxed);
       return;
     }
     backoff.Pause();
   }
 }
 
-// Drops the write hold, leaving the count of waiting writers; without a write
-// hold there is nothing to release.
+// Drops the write hold, leaving the count of waiting writers. Only the
+// holding writer does: a stray unlock leaves another writer's hold alone.
 void RawWriteUnlock(rwlock_t* lock) {
+  if (lock->owner.load(std::memory_order_relaxed) != ThisOwnerId()) return;
+  lock->owner.store(kNoOwner, std::memory_order_relaxed);
   uint64_t s = lock->state.load(std::memory_order_relaxed);
   while (s & kWriter) {
     if (lock->state.compare_exchange_weak(s, s & ~kWriter, std::memory_order_release,
@@ -106,9 +115,12 @@ void ReadLock(rwlock_t* lock, unsigned long ip) {
   RawReadLock(lock, /*fair=*/!in_irq);
 }
 
+// A reader has no owner word: the held-lock stack says whether this thread
+// holds a read lock (always "yes" while validation is off).
 void ReadUnlock(rwlock_t* lock, unsigned long ip) {
+  const bool held = lock_is_held_type(&lock->dep_map, 1);
   lock_release(&lock->dep_map, ip);
-  RawReadUnlock(lock);
+  if (held) RawReadUnlock(lock);
 }
 
 void WriteLock(rwlock_t* lock, unsigned long ip) {
@@ -160,6 +172,7 @@ bool read_lock_is_recursive() {
 void __rwlock_init(rwlock_t* lock, const char* name, lock_class_key* key) {
   debug_check_no_locks_freed(lock, sizeof(*lock));
   lock->state.store(0, std::memory_order_relaxed);
+  lock->owner.store(kNoOwner, std::memory_order_relaxed);
   lock->dep_map.novalidate = 0;
   // A spinning lock: might_sleep() while holding it is a bug.
   lockdep_init_map_wait(&lock->dep_map, name, key, 0, /*spinning=*/1);

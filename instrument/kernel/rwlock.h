@@ -36,6 +36,9 @@ struct rwlock_t {
   // Bit 63: a writer holds the lock. Bits 32..62: writers waiting for it.
   // Bits 0..31: readers holding it.
   std::atomic<uint64_t> state{0};
+  // The writer holding the lock (an id internal to the primitives), 0 while
+  // no writer does: only the holder's write_unlock() releases it.
+  std::atomic<uint32_t> owner{0};
   lockdep_map dep_map;
 };
 
@@ -71,15 +74,17 @@ void __rwlock_init(rwlock_t* lock, const char* name, lock_class_key* key);
 void read_lock(rwlock_t* lock);
 // 1 when taken (no writer held or waited for it), else 0 without waiting.
 int read_trylock(rwlock_t* lock);
-// Drops one read hold. Without a read hold it changes nothing (the validator
-// reports the bad unlock).
+// Drops one read hold. Without a read hold of this thread (per the validator's
+// held-lock stack, while validation is on) it changes nothing: the validator
+// reports the bad unlock.
 void read_unlock(rwlock_t* lock);
 
 // Exclusive: waits until no reader and no writer holds the lock.
 void write_lock(rwlock_t* lock);
 // 1 when taken (the lock was free, no writer waiting), else 0 without waiting.
 int write_trylock(rwlock_t* lock);
-// Releases the write hold. Without one it changes nothing (reported).
+// Releases the write hold. Only the holding writer releases it: a second
+// unlock, or one from another thread, changes nothing (reported).
 void write_unlock(rwlock_t* lock);
 
 // Interrupt-context variants, as spinlock_t's (see spinlock.h): _irq,
