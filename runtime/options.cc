@@ -53,11 +53,13 @@ std::vector<std::string> ParseOptions(const char* text, Options* options) {
       if (ParseInt(value, 0, 2, &v)) options->verbosity = v; else bad("0, 1 or 2");
     } else if (key == "ww_inject") {
       if (ParseInt(value, 0, 1 << 30, &v)) options->ww_inject = v; else bad("0 (off) or N >= 1");
+    } else if (key == "lock_stat") {
+      if (ParseInt(value, 0, 1, &v)) options->lock_stat = v; else bad("0 or 1");
     } else {
       errors.push_back(absl::StrCat(
           prefix, "unknown key '", key,
           "' (known: halt_on_report, exitcode, dump_graph, dump_text, "
-          "stack_depth, verbosity, ww_inject); ignored"));
+          "stack_depth, verbosity, ww_inject, lock_stat); ignored"));
     }
   }
   return errors;

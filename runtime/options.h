@@ -17,6 +17,7 @@ struct Options {
   int stack_depth = 16;         // frames per stack trace; 0 turns traces off
   int verbosity = 1;            // 0 reports only; 2 adds a summary at exit
   int ww_inject = 0;            // every Nth ww_mutex_lock backs off (lockdep.h)
+  bool lock_stat = false;       // contention and hold-time statistics (lock_stat.h)
 };
 
 // Parses `text` into `options`, starting from the current values. Returns one

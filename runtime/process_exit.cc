@@ -1,5 +1,5 @@
 // What happens once at start-up (options) and at normal process exit: the
-// main thread's held-lock check, the optional summary and text dump, and the
+// main thread's held-lock check, the optional summary, the graph dumps, and the
 // exit status of a process that printed reports.
 #include <unistd.h>
 
@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "runtime/dump_options.h"
+#include "runtime/lock_stat.h"
 #include "runtime/options.h"
 #include "runtime/report.h"
 #include "runtime/report_log.h"
@@ -31,6 +33,7 @@ void AtExit() {
                  g.graph.size(), g.chains.size(), g.traces.trace_count(),
                  ValidationEnabled() ? "" : " (validation was turned off)");
   }
+  WriteOptionDumps(/*aborting=*/false);
   int code = exit_code_override.load();
   if (code < 0) code = o.exitcode;
   if (code != 0 && AnyReportPrinted()) {
@@ -42,7 +45,8 @@ void AtExit() {
 // Runs before main(): reads the options (so a bad one is reported at start-up)
 // and registers the exit hook early, so it runs after handlers registered later.
 __attribute__((constructor)) void StartUp() {
-  GetOptions();
+  SetLockStat(GetOptions().lock_stat);
+  CheckDumpOptionsAtStartUp();
   std::atexit(AtExit);
 }
 

@@ -9,6 +9,7 @@
 #include <tuple>
 #include <utility>
 
+#include "runtime/dump_options.h"
 #include "runtime/options.h"
 
 namespace lockdep {
@@ -83,6 +84,7 @@ void EmitReport(Report report) {
   if (GetOptions().halt_on_report) {
     static const char kHalt[] = "lockdep: halt_on_report=1: aborting\n";
     (void)!write(STDERR_FILENO, kHalt, sizeof(kHalt) - 1);
+    WriteOptionDumps(/*aborting=*/true);
     std::abort();
   }
 }

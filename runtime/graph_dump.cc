@@ -1,0 +1,42 @@
+#include "runtime/graph_dump.h"
+
+#include <unistd.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "runtime/graph_file.h"
+#include "runtime/graph_proto.h"
+#include "runtime/graph_snapshot.h"
+#include "runtime/graph_text.h"
+
+namespace lockdep {
+
+std::string ExpandDumpPath(absl::string_view path) {
+  return absl::StrReplaceAll(path, {{"%p", absl::StrCat(getpid())}});
+}
+
+graph::Graph CurrentGraph() { return BuildGraphProto(TakeGraphSnapshot()); }
+
+absl::Status DumpGraph(absl::string_view path) {
+  return WriteGraphFile(ExpandDumpPath(path), CurrentGraph());
+}
+
+absl::Status DumpText(absl::string_view path) {
+  return WriteTextFile(ExpandDumpPath(path), GraphText(CurrentGraph()));
+}
+
+struct GraphRecorder::State {
+  GraphSnapshot merged;
+};
+
+void GraphRecorder::Record() {
+  if (state_ == nullptr) state_ = new State;
+  state_->merged.MergeFrom(TakeGraphSnapshot());
+}
+
+absl::Status GraphRecorder::Write(absl::string_view path) {
+  Record();
+  return WriteGraphFile(ExpandDumpPath(path), BuildGraphProto(state_->merged));
+}
+
+}  // namespace lockdep
