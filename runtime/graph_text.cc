@@ -28,13 +28,17 @@ std::string Micros(uint64_t ns) { return absl::StrFormat("%.2f", double(ns) / 10
 
 uint64_t Avg(const graph::TimeStat& t) { return t.count() ? t.total_ns() / t.count() : 0; }
 
-void AddTime(graph::TimeStat* into, const graph::TimeStat& t) {
+}  // namespace
+
+void AddTimeStat(graph::TimeStat* into, const graph::TimeStat& t) {
   if (t.count() == 0) return;
   into->set_min_ns(into->count() ? std::min(into->min_ns(), t.min_ns()) : t.min_ns());
   into->set_max_ns(std::max(into->max_ns(), t.max_ns()));
   into->set_count(into->count() + t.count());
   into->set_total_ns(into->total_ns() + t.total_ns());
 }
+
+namespace {
 
 std::string StatColumns(uint64_t contentions, const graph::TimeStat& wait, uint64_t acquisitions,
                         const graph::TimeStat& hold) {
@@ -49,6 +53,18 @@ std::string StatColumns(uint64_t contentions, const graph::TimeStat& wait, uint6
 std::string GraphClassName(const graph::LockClass& c) {
   if (c.subclass() == 0) return c.name();
   return absl::StrCat(c.name(), "/", c.subclass());
+}
+
+std::string UsageSummary(uint32_t usage) {
+  std::string s = "{";
+  for (int state = 0; state < 2; ++state) {
+    for (int r = 0; r <= 1; ++r) {
+      const bool in = usage & (1u << (4 * state + r));
+      const bool on = usage & (1u << (4 * state + 2 + r));
+      s += on ? (in ? '?' : '+') : (in ? '-' : '.');
+    }
+  }
+  return s + "}";
 }
 
 std::string KeyLocationString(const graph::KeyLocation& key) {
@@ -156,8 +172,8 @@ std::string LockStatText(const graph::Graph& graph) {
     for (const graph::LockStat& st : c.stats()) {
       r.contentions += st.contentions();
       r.acquisitions += st.acquisitions();
-      AddTime(&r.wait, st.wait());
-      AddTime(&r.hold, st.hold());
+      AddTimeStat(&r.wait, st.wait());
+      AddTimeStat(&r.hold, st.hold());
     }
     rows.push_back(r);
   }

@@ -14,6 +14,10 @@ namespace lockdep {
 
 // "name", or "name/2" for subclass 2: the name reports use.
 std::string GraphClassName(const graph::LockClass& c);
+// Linux's per-class usage summary "{-.+.}" of a usage mask (runtime/usage.h):
+// per irq state (hard, soft), write then read: '+' taken with it enabled, '-'
+// used in it, '?' both, '.' neither.
+std::string UsageSummary(uint32_t usage_mask);
 // Where the class's key is: "file:line", else its symbol, else "-".
 std::string KeyLocationString(const graph::KeyLocation& key);
 // Dependency kinds as Linux names them: "EN", "ER,SN" ("-" for none).
@@ -24,6 +28,9 @@ std::string FrameString(const graph::Frame& frame);
 // each indented by `indent` spaces.
 void AppendGraphTrace(std::string* out, const graph::Graph& graph, uint32_t trace,
                       int indent);
+
+// Adds the durations of `t` to `into` (count, total, min, max).
+void AddTimeStat(graph::TimeStat* into, const graph::TimeStat& t);
 
 // The whole listing: the processes, every class with its dependencies, the
 // chains, the statistics and, when lock_stat was on, the lock statistics.
