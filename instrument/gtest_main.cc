@@ -91,22 +91,6 @@ void ReportAfterTests(const lockdep::Report&) {
   lockdep::SetReportExitCode(-1);
 }
 
-// Under `bazel test`, the lock graph of every test goes where Bazel collects
-// undeclared outputs (bazel-testlogs/<target>/test.outputs/), one file per
-// target and shard, for `lockgraph merge` / `lockgraph cycles` over a whole
-// test run. Recorded after each test, because fixtures may ResetForTesting().
-class GraphOutput : public ::testing::EmptyTestEventListener {
- public:
-  void OnTestEnd(const ::testing::TestInfo&) override { recorder_.Record(); }
-  void Write(const char* dir) {
-    const absl::Status s = recorder_.Write(std::string(dir) + "/lockdep_graph.pb");
-    if (!s.ok()) std::fprintf(stderr, "lockdep: test outputs: %s\n", std::string(s.message()).c_str());
-  }
-
- private:
-  lockdep::GraphRecorder recorder_;
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -117,14 +101,20 @@ int main(int argc, char** argv) {
   // test's failure and keep that status.
   if (lockdep::ReportCount() == 0) lockdep::SetReportExitCode(0);
   lockdep::SetReportSink(&lockdep::testing::DeliverReport);
+  // Under `bazel test`, the lock graph of all the tests goes where Bazel
+  // collects undeclared outputs (bazel-testlogs/<target>/test.outputs/), one
+  // file per target and shard, for `lockgraph merge` / `lockgraph cycles`
+  // over a whole test run. Fixtures reset the graph between tests, so it is
+  // recorded before each reset.
   const char* outputs = std::getenv("TEST_UNDECLARED_OUTPUTS_DIR");
-  GraphOutput* graph_output = nullptr;
-  if (outputs != nullptr && *outputs != '\0') {
-    graph_output = new GraphOutput;  // the listener list owns it
-    ::testing::UnitTest::GetInstance()->listeners().Append(graph_output);
-  }
+  static lockdep::GraphRecorder recorder;
+  const bool record = outputs != nullptr && *outputs != '\0';
+  if (record) recorder.RecordBeforeEachReset();
   const int result = RUN_ALL_TESTS();
-  if (graph_output != nullptr) graph_output->Write(outputs);
+  if (record) {
+    const absl::Status s = recorder.Write(std::string(outputs) + "/lockdep_graph.pb");
+    if (!s.ok()) std::fprintf(stderr, "lockdep: test outputs: %s\n", std::string(s.message()).c_str());
+  }
   lockdep::SetReportSink(&ReportAfterTests);
   return result;
 }

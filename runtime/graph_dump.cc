@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <atomic>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "runtime/graph_file.h"
@@ -28,6 +30,18 @@ absl::Status DumpText(absl::string_view path) {
 struct GraphRecorder::State {
   GraphSnapshot merged;
 };
+
+namespace {
+std::atomic<GraphRecorder*> reset_recorder{nullptr};
+}  // namespace
+
+void RecordGraphBeforeReset() {
+  if (GraphRecorder* r = reset_recorder.load(std::memory_order_acquire)) r->Record();
+}
+
+void GraphRecorder::RecordBeforeEachReset() {
+  reset_recorder.store(this, std::memory_order_release);
+}
 
 void GraphRecorder::Record() {
   if (state_ == nullptr) state_ = new State;

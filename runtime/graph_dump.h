@@ -37,6 +37,10 @@ class GraphRecorder {
  public:
   // Adds the current graph. Cost: a snapshot (copy under the graph lock).
   void Record();
+  // From now on, also records just before every ResetForTesting() (which a
+  // fixture's TearDown may call, erasing what its test learnt). At most one
+  // recorder does this; the recorder must live until the process ends.
+  void RecordBeforeEachReset();
   // Records once more and writes the union to `path` ("%p" = pid).
   absl::Status Write(absl::string_view path);
 

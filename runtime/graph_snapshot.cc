@@ -1,5 +1,6 @@
 #include "runtime/graph_snapshot.h"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -53,10 +54,13 @@ void CopyGraph(GraphState& g, GraphSnapshot* s) {
   }
   for (ClassId id = 1; id <= kMaxClasses; ++id) {
     if (index[id] == UINT32_MAX) continue;
+    // The lists are newest first; dumps list dependencies in the order learnt.
+    const size_t first = s->edges.size();
     g.graph.ForEachAfter(id, [&](uint32_t, const Dependency& d) {
       if (d.to > kMaxClasses || index[d.to] == UINT32_MAX) return;
       s->edges.push_back({index[id], index[d.to], d.types, traces.Copy(d.trace), d.ip});
     });
+    std::reverse(s->edges.begin() + long(first), s->edges.end());
   }
   s->chains = g.chains.size();
   s->stack_traces = g.traces.trace_count();

@@ -41,6 +41,10 @@ struct GraphSnapshot {
   void MergeFrom(const GraphSnapshot& other);
 };
 
+// ResetForTesting() calls this first: the recorder that asked
+// (GraphRecorder::RecordBeforeEachReset) keeps the graph about to be erased.
+void RecordGraphBeforeReset();
+
 // Copies the graph. Holds the graph lock only while copying (no symbolising,
 // no I/O). `wait_for_lock` false (for the abort path, where this thread may
 // already hold the lock): tries the lock for a moment, then copies without it.

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "runtime/graph_snapshot.h"
 #include "runtime/lock_stat.h"
 #include "runtime/lockdep.h"
 #include "runtime/options.h"
@@ -735,6 +736,7 @@ void lockdep_on() {
 namespace lockdep {
 
 void ResetForTesting() {
+  RecordGraphBeforeReset();
   GraphState& g = Graph();
   {
     std::lock_guard<std::mutex> lock(g.mu);
