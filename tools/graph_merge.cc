@@ -52,9 +52,10 @@ void GraphMerger::Add(const graph::Graph& from, const std::string& path) {
     return trace_map[t];
   };
   std::vector<uint32_t> remap(size_t(from.classes_size()));
+  const std::string classes_phase = absl::StrCat("merging ", path, ": classes");
+  const std::string deps_phase = absl::StrCat("merging ", path, ": dependencies");
   for (int i = 0; i < from.classes_size(); ++i) {
-    progress_->Step(absl::StrCat("merging ", path, ": classes"), uint64_t(i),
-                    uint64_t(from.classes_size()));
+    progress_->Step(classes_phase, uint64_t(i), uint64_t(from.classes_size()));
     const graph::LockClass& c = from.classes(i);
     auto [it, added] = index.classes.try_emplace(ClassIdentity(c), uint32_t(out_.classes_size()));
     remap[size_t(i)] = it->second;
@@ -91,8 +92,7 @@ void GraphMerger::Add(const graph::Graph& from, const std::string& path) {
     }
   }
   for (int i = 0; i < from.dependencies_size(); ++i) {
-    progress_->Step(absl::StrCat("merging ", path, ": dependencies"), uint64_t(i),
-                    uint64_t(from.dependencies_size()));
+    progress_->Step(deps_phase, uint64_t(i), uint64_t(from.dependencies_size()));
     const graph::Dependency& d = from.dependencies(i);
     const uint32_t f = remap[d.from()], t = remap[d.to()];
     auto [it, added] = index.dependencies.try_emplace(uint64_t(f) << 32 | t,
@@ -145,6 +145,17 @@ graph::Graph GraphMerger::Take() {
 absl::StatusOr<graph::Graph> LoadGraphs(const std::vector<std::string>& paths,
                                         Progress* progress) {
   if (paths.empty()) return absl::InvalidArgumentError("no graph file given");
+  if (paths.size() == 1) {
+    // Nothing to merge: the file as written, its processes naming it.
+    progress->Phase(absl::StrCat("reading ", paths[0]));
+    absl::StatusOr<graph::Graph> g = ReadGraphFile(paths[0]);
+    if (g.ok()) {
+      for (graph::Process& p : *g->mutable_processes()) {
+        if (p.path().empty()) p.set_path(paths[0]);
+      }
+    }
+    return g;
+  }
   GraphMerger merger(progress);
   for (const std::string& path : paths) {
     progress->Phase(absl::StrCat("reading ", path));

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -160,26 +161,34 @@ absl::StatusOr<int> Diff(const std::vector<std::string>& args, Progress* progres
   if (!base.ok()) return base.status();
   absl::StatusOr<graph::Graph> now = Load({args[1]}, progress);
   if (!now.ok()) return now.status();
-  absl::flat_hash_set<std::string> base_classes;
-  for (const graph::LockClass& c : base->classes()) base_classes.insert(ClassIdentity(c));
-  absl::flat_hash_set<std::string> base_deps;
+  // NEW's classes as BASE's indices (kNew when BASE lacks them); then a
+  // dependency is old when BASE has one between the same two indices.
+  constexpr uint32_t kNew = UINT32_MAX;
+  absl::flat_hash_map<std::string, uint32_t> base_classes;
+  for (int i = 0; i < base->classes_size(); ++i) {
+    base_classes.emplace(ClassIdentity(base->classes(i)), uint32_t(i));
+  }
+  absl::flat_hash_set<uint64_t> base_deps;
   for (const graph::Dependency& d : base->dependencies()) {
-    base_deps.insert(absl::StrCat(ClassIdentity(base->classes(int(d.from()))), "\n",
-                                  ClassIdentity(base->classes(int(d.to())))));
+    base_deps.insert(uint64_t(d.from()) << 32 | d.to());
   }
   std::string text;
   int added_classes = 0, added_deps = 0;
-  for (const graph::LockClass& c : now->classes()) {
-    if (base_classes.contains(ClassIdentity(c))) continue;
+  std::vector<uint32_t> in_base(size_t(now->classes_size()), kNew);
+  for (int i = 0; i < now->classes_size(); ++i) {
+    const graph::LockClass& c = now->classes(i);
+    auto it = base_classes.find(ClassIdentity(c));
+    if (it != base_classes.end()) {
+      in_base[size_t(i)] = it->second;
+      continue;
+    }
     ++added_classes;
     absl::StrAppend(&text, "+ class ", ClassWithKey(c), "\n");
   }
   for (int i = 0; i < now->dependencies_size(); ++i) {
     const graph::Dependency& d = now->dependencies(i);
-    if (base_deps.contains(absl::StrCat(ClassIdentity(now->classes(int(d.from()))), "\n",
-                                        ClassIdentity(now->classes(int(d.to())))))) {
-      continue;
-    }
+    const uint32_t f = in_base[d.from()], t = in_base[d.to()];
+    if (f != kNew && t != kNew && base_deps.contains(uint64_t(f) << 32 | t)) continue;
     ++added_deps;
     text += "+ dependency";
     AppendDependency(&text, *now, uint32_t(i));
