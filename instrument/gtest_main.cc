@@ -4,12 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
-#include <string>
 
 #include "instrument/gtest.h"
-#include "runtime/graph_dump.h"
 #include "runtime/report.h"
 
 namespace lockdep::testing {
@@ -101,20 +97,7 @@ int main(int argc, char** argv) {
   // test's failure and keep that status.
   if (lockdep::ReportCount() == 0) lockdep::SetReportExitCode(0);
   lockdep::SetReportSink(&lockdep::testing::DeliverReport);
-  // Under `bazel test`, the lock graph of all the tests goes where Bazel
-  // collects undeclared outputs (bazel-testlogs/<target>/test.outputs/), one
-  // file per target and shard, for `lockgraph merge` / `lockgraph cycles`
-  // over a whole test run. Fixtures reset the graph between tests, so it is
-  // recorded before each reset.
-  const char* outputs = std::getenv("TEST_UNDECLARED_OUTPUTS_DIR");
-  static lockdep::GraphRecorder recorder;
-  const bool record = outputs != nullptr && *outputs != '\0';
-  if (record) recorder.RecordBeforeEachReset();
   const int result = RUN_ALL_TESTS();
-  if (record) {
-    const absl::Status s = recorder.Write(std::string(outputs) + "/lockdep_graph.pb");
-    if (!s.ok()) std::fprintf(stderr, "lockdep: test outputs: %s\n", std::string(s.message()).c_str());
-  }
   lockdep::SetReportSink(&ReportAfterTests);
   return result;
 }

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -22,6 +23,9 @@ namespace {
 std::atomic<bool> graph_path_ok{true};
 std::atomic<bool> text_path_ok{true};
 std::atomic<bool> written{false};
+// Under `bazel test`: where, and the graphs recorded before each reset.
+const char* test_outputs = nullptr;
+GraphRecorder* test_recorder = nullptr;
 
 // False (and one line on stderr) when the directory of `path` is missing or
 // not writable: better said at start-up than discovered after a long run.
@@ -59,14 +63,25 @@ void CheckDumpOptionsAtStartUp() {
   const Options& o = GetOptions();
   if (!o.dump_graph.empty()) graph_path_ok = CheckPath("dump_graph", o.dump_graph);
   if (!o.dump_text.empty()) text_path_ok = CheckPath("dump_text", o.dump_text);
+  const char* dir = std::getenv("TEST_UNDECLARED_OUTPUTS_DIR");
+  if (dir != nullptr && *dir != '\0') {
+    test_outputs = dir;
+    test_recorder = new GraphRecorder;  // lives until exit
+    test_recorder->RecordBeforeEachReset();
+  }
 }
 
 void WriteOptionDumps(bool aborting) {
   const Options& o = GetOptions();
   const bool want_graph = !o.dump_graph.empty() && graph_path_ok.load();
   const bool want_text = !o.dump_text.empty() && text_path_ok.load();
-  if (!want_graph && !want_text) return;
+  if (!want_graph && !want_text && test_recorder == nullptr) return;
   if (written.exchange(true)) return;
+  if (test_recorder != nullptr) {
+    Say("test outputs", test_recorder->Write(std::string(test_outputs) + "/lockdep_graph.%p.pb",
+                                             /*wait_for_lock=*/!aborting));
+  }
+  if (!want_graph && !want_text) return;
   const graph::Graph g = BuildGraphProto(TakeGraphSnapshot(/*wait_for_lock=*/!aborting));
   if (want_graph) Say("dump_graph", WriteGraphFile(ExpandDumpPath(o.dump_graph), g));
   if (want_text) Say("dump_text", WriteTextFile(ExpandDumpPath(o.dump_text), GraphText(g)));

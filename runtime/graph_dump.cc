@@ -43,13 +43,13 @@ void GraphRecorder::RecordBeforeEachReset() {
   reset_recorder.store(this, std::memory_order_release);
 }
 
-void GraphRecorder::Record() {
+void GraphRecorder::Record(bool wait_for_lock) {
   if (state_ == nullptr) state_ = new State;
-  state_->merged.MergeFrom(TakeGraphSnapshot());
+  state_->merged.MergeFrom(TakeGraphSnapshot(wait_for_lock));
 }
 
-absl::Status GraphRecorder::Write(absl::string_view path) {
-  Record();
+absl::Status GraphRecorder::Write(absl::string_view path, bool wait_for_lock) {
+  Record(wait_for_lock);
   return WriteGraphFile(ExpandDumpPath(path), BuildGraphProto(state_->merged));
 }
 

@@ -36,13 +36,15 @@ absl::Status DumpText(absl::string_view path);
 class GraphRecorder {
  public:
   // Adds the current graph. Cost: a snapshot (copy under the graph lock).
-  void Record();
+  // `wait_for_lock` false only on an abort path, where this thread may
+  // already hold the graph lock (see TakeGraphSnapshot).
+  void Record(bool wait_for_lock = true);
   // From now on, also records just before every ResetForTesting() (which a
   // fixture's TearDown may call, erasing what its test learnt). At most one
   // recorder does this; the recorder must live until the process ends.
   void RecordBeforeEachReset();
   // Records once more and writes the union to `path` ("%p" = pid).
-  absl::Status Write(absl::string_view path);
+  absl::Status Write(absl::string_view path, bool wait_for_lock = true);
 
  private:
   struct State;

@@ -1,6 +1,6 @@
-// gtest_main writes the lock graph of all its tests to
-// TEST_UNDECLARED_OUTPUTS_DIR (where `bazel test` collects outputs), even
-// though fixtures reset the graph between tests.
+// Under `bazel test`, every process writes the lock graph of all its tests to
+// TEST_UNDECLARED_OUTPUTS_DIR/lockdep_graph.<pid>.pb (where Bazel collects
+// outputs), even though fixtures reset the graph between tests.
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -17,8 +17,9 @@ extern char** environ;
 
 namespace {
 
-// Runs the probe with TEST_UNDECLARED_OUTPUTS_DIR=`outputs` ("" unsets it).
-int RunProbe(const std::string& outputs) {
+// Runs the probe with TEST_UNDECLARED_OUTPUTS_DIR=`outputs`; returns its
+// exit status, and its pid in `pid`.
+int RunProbe(const std::string& outputs, pid_t* pid) {
   std::vector<std::string> env;
   for (char** e = environ; *e; ++e) {
     if (std::string(*e).rfind("TEST_UNDECLARED_OUTPUTS_DIR=", 0) != 0) env.push_back(*e);
@@ -27,12 +28,11 @@ int RunProbe(const std::string& outputs) {
   std::vector<char*> envp;
   for (std::string& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
-  char program[] = "instrument/tests/graph_outputs_probe";
+  char program[] = "tests/test_outputs_probe";
   char* argv[] = {program, nullptr};
-  pid_t pid;
-  if (posix_spawn(&pid, program, nullptr, nullptr, argv, envp.data()) != 0) return -1;
+  if (posix_spawn(pid, program, nullptr, nullptr, argv, envp.data()) != 0) return -1;
   int status = 0;
-  waitpid(pid, &status, 0);
+  waitpid(*pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
@@ -51,12 +51,15 @@ bool Has(const lockdep::graph::Graph& g, const std::string& from, const std::str
 
 TEST(GraphOutputs, EveryTestsGraphLandsInTheOutputsDirectory) {
   const std::string dir = Dir("outputs");
-  ASSERT_EQ(RunProbe(dir), 0);
-  absl::StatusOr<lockdep::graph::Graph> g = lockdep::ReadGraphFile(dir + "/lockdep_graph.pb");
+  pid_t pid = 0;
+  ASSERT_EQ(RunProbe(dir, &pid), 0);
+  absl::StatusOr<lockdep::graph::Graph> g =
+      lockdep::ReadGraphFile(dir + "/lockdep_graph." + std::to_string(pid) + ".pb");
   ASSERT_TRUE(g.ok()) << g.status();
   EXPECT_TRUE(Has(*g, "first_lock", "second_lock"));
   EXPECT_TRUE(Has(*g, "second_lock", "third_lock"));
-  EXPECT_EQ(g->processes(0).program(), "graph_outputs_probe");
+  EXPECT_EQ(g->processes(0).program(), "test_outputs_probe");
+  EXPECT_EQ(g->processes(0).pid(), uint32_t(pid));
 }
 
 }  // namespace

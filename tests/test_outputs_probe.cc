@@ -1,6 +1,6 @@
-// A GoogleTest binary for graph_outputs_test, on //instrument:gtest_main: two
-// tests, each learning one dependency, with fixtures that reset the graph
-// before and after each test, as the project's own suites do.
+// A GoogleTest binary for test_outputs_test: two tests, each learning one
+// dependency, with fixtures that reset the graph before and after each test,
+// as the project's own suites do.
 #include <gtest/gtest.h>
 
 #include "instrument/cxx.h"
