@@ -131,6 +131,7 @@ absl::Status ValidateGraph(const graph::Graph& graph) {
     const graph::LockClass& c = graph.classes(i);
     if (c.process() > processes) return bad("class ", i, " names process ", c.process());
     for (const graph::UsageBit& u : c.usage_bits()) {
+      if (u.bit() >= 16) return bad("class ", i, " has usage bit ", u.bit());
       if (u.trace() > traces) return bad("class ", i, " refers to trace ", u.trace());
     }
   }

@@ -43,7 +43,8 @@ absl::StatusOr<graph::Graph> DecodeGraphFile(absl::string_view bytes,
                                              absl::string_view name);
 
 // Checks every index in `graph` (dependency ends, trace ids, chain classes,
-// process ids) against the tables it has, so that readers can trust them.
+// process ids, usage bits) against the tables it has, so readers can trust
+// them.
 absl::Status ValidateGraph(const graph::Graph& graph);
 
 // Writes the file image of `graph` to `path` atomically (a temporary file in

@@ -22,7 +22,9 @@ key=$(cat "${srcs[@]}" runtime/*.h tools/*.h "$gen/lockgraph.pb.h" "$0" | sha256
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/lockdep-fuzz/$key
 if [[ ! -x "$cache/graph_file_fuzzer" ]]; then
   mkdir -p "$cache/obj"
-  flags=(-std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -I. -I"$(dirname "$gen")")
+  # Undefined behaviour stops the run like a crash (UBSan only warns by default).
+  flags=(-std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+         -I. -I"$(dirname "$gen")")
   # One object per source, two at a time.
   printf '%s\n' "${srcs[@]}" | xargs -P 2 -I{} sh -c \
     'clang++-14 "$@" -c "{}" -o "'"$cache"'/obj/$(echo "{}" | tr / _).o"' _ "${flags[@]}"
