@@ -185,6 +185,23 @@ void lockdep_report_misuse(lockdep::ReportKind kind, const char* phrase,
                            const char* detail, const lockdep_map* lock,
                            unsigned long ip);
 
+// Lock statistics (LOCKDEP_OPTIONS=lock_stat=1, Linux's CONFIG_LOCK_STAT).
+// After lock_acquire(), a primitive whose acquire must wait for another
+// holder calls lock_contended() before it waits and lock_acquired() once it
+// has the lock. Off (the default), each is one relaxed load: call them on the
+// contended slow path only, never on the uncontended fast path.
+extern std::atomic<bool> lockdep_lock_stat_on;
+void lockdep_lock_contended(lockdep_map* map, unsigned long ip);
+void lockdep_lock_acquired(lockdep_map* map, unsigned long ip);
+inline void lock_contended(lockdep_map* map, unsigned long ip) {
+  if (__builtin_expect(lockdep_lock_stat_on.load(std::memory_order_relaxed), 0))
+    lockdep_lock_contended(map, ip);
+}
+inline void lock_acquired(lockdep_map* map, unsigned long ip) {
+  if (__builtin_expect(lockdep_lock_stat_on.load(std::memory_order_relaxed), 0))
+    lockdep_lock_acquired(map, ip);
+}
+
 // Value of LOCKDEP_OPTIONS' ww_inject=N (0 = off): as Linux's
 // CONFIG_DEBUG_WW_MUTEX_SLOWPATH, every Nth ww_mutex_lock that would leave a
 // context holding two or more locks, contended or not, backs off with

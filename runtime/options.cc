@@ -47,7 +47,8 @@ bool ParseBool(absl::string_view value, bool* out) {
 
 constexpr char kKnownKeys[] =
     "halt_on_report, exitcode, dump_graph, dump_text, stack_depth, verbosity, "
-    "ww_inject, check_chains, log_path, report_format, json_path, suppressions";
+    "ww_inject, check_chains, lock_stat, log_path, report_format, json_path, "
+    "suppressions";
 
 }  // namespace
 
@@ -101,6 +102,8 @@ std::vector<std::string> ParseOptions(const char* text, Options* options) {
       else bad("text or json");
     } else if (key == "ww_inject") {
       if (ParseInt(value, 0, 1 << 30, &v)) options->ww_inject = v; else bad("0 (off) or N >= 1");
+    } else if (key == "lock_stat") {
+      if (ParseInt(value, 0, 1, &v)) options->lock_stat = v; else bad("0 or 1");
     } else {
       errors.push_back(absl::StrCat(prefix, "unknown key '", Quote(key), "' (known: ",
                                     kKnownKeys, "); ignored"));

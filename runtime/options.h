@@ -24,6 +24,7 @@ struct Options {
   bool report_json = false;     // report_format=json: a JSON line after each
   std::string json_path;        // JSON lines to this file ("%p" = pid)
   std::string suppressions;     // TSan-style suppressions file
+  bool lock_stat = false;       // contention and hold-time statistics (lock_stat.h)
 };
 
 // check_chains, cached where the fast path reads it (one relaxed load); set

@@ -1,5 +1,5 @@
 // What happens once at start-up (options) and at normal process exit: the
-// main thread's held-lock check, the optional summary and text dump, and the
+// main thread's held-lock check, the optional summary, the graph dumps, and the
 // exit status of a process that printed reports.
 #include <atomic>
 #include <cstdio>
@@ -7,6 +7,8 @@
 #include <string>
 
 #include "absl/strings/str_format.h"
+#include "runtime/dump_options.h"
+#include "runtime/lock_stat.h"
 #include "runtime/options.h"
 #include "runtime/report.h"
 #include "runtime/report_log.h"
@@ -60,6 +62,7 @@ void AtExit() {
                           ValidationEnabled() ? "" : " (validation was turned off)");
   }
   if (!summary.empty()) WriteReportStream(summary);
+  WriteOptionDumps(/*aborting=*/false);
   if (change_status) {
     // exit() again from inside an exit handler: glibc runs the handlers not
     // yet run (registered before this one: static destructors, gcov's data,
@@ -73,7 +76,8 @@ void AtExit() {
 // Runs before main(): reads the options (so a bad one is reported at start-up)
 // and registers the exit hook early, so it runs after handlers registered later.
 __attribute__((constructor)) void StartUp() {
-  GetOptions();
+  SetLockStat(GetOptions().lock_stat);
+  CheckDumpOptionsAtStartUp();
   InitReportOutput();
   std::atexit(AtExit);
 }

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "runtime/fork_safety.h"
+#include "runtime/dump_options.h"
 #include "runtime/options.h"
 #include "runtime/report_output.h"
 #include "runtime/thread_state.h"
@@ -86,6 +87,7 @@ void EmitReport(Report report) {
   if (GetOptions().halt_on_report) {
     static const char kHalt[] = "lockdep: halt_on_report=1: aborting\n";
     (void)!write(STDERR_FILENO, kHalt, sizeof(kHalt) - 1);
+    WriteOptionDumps(/*aborting=*/true);
     std::abort();
   }
 }

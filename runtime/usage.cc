@@ -1,6 +1,7 @@
 #include "runtime/usage.h"
 
 #include "absl/strings/str_cat.h"
+#include "runtime/graph_text.h"
 
 namespace lockdep {
 
@@ -13,16 +14,7 @@ std::string UsageName(int bit) {
   return absl::StrCat("IN-", UsageStateName(bit), "-", rw);
 }
 
-std::string UsageString(uint16_t usage) {
-  std::string s = "{";
-  for (int state = 0; state < kUsageStates; ++state) {
-    for (int r = 0; r <= kUsageRead; ++r) {
-      bool in = usage & UsageFlag(4 * state + r);
-      bool on = usage & UsageFlag(4 * state + kUsageEnabled + r);
-      s += on ? (in ? '?' : '+') : (in ? '-' : '.');
-    }
-  }
-  return s + "}";
-}
+// One formatter for reports, dumps and lockgraph (which merges usage masks).
+std::string UsageString(uint16_t usage) { return UsageSummary(usage); }
 
 }  // namespace lockdep

@@ -8,6 +8,8 @@
 #include <string_view>
 
 #include "runtime/freed_memory.h"
+#include "runtime/graph_snapshot.h"
+#include "runtime/lock_stat.h"
 #include "runtime/lockdep.h"
 #include "runtime/options.h"
 #include "runtime/report_log.h"
@@ -645,6 +647,7 @@ void lock_acquire(lockdep_map* map, unsigned int subclass, int trylock,
   InValidator guard(ts);
   ts.hook_ip = ip;
   Acquire(ts, map, subclass, trylock, read, check, nest_lock, ip, HOOK_RA);
+  if (__builtin_expect(LockStatOn(), 0)) LockStatAcquire(map, subclass, ip);
 }
 
 void lock_release(lockdep_map* map, unsigned long ip) {
@@ -653,6 +656,7 @@ void lock_release(lockdep_map* map, unsigned long ip) {
   InValidator guard(ts);
   ts.hook_ip = ip;
   Release(ts, map, ip, HOOK_RA);
+  if (__builtin_expect(LockStatOn(), 0)) LockStatRelease(map);
 }
 
 void lock_downgrade(lockdep_map* map, int read, unsigned long ip) {
@@ -840,6 +844,7 @@ void lockdep_on() {
 namespace lockdep {
 
 void ResetForTesting() {
+  RecordGraphBeforeReset();
   GraphState& g = Graph();
   {
     GraphLock lock;

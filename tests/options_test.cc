@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +23,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "runtime/graph_file.h"
 #include "tests/text_lines.h"
 
 extern char** environ;
@@ -440,16 +442,104 @@ TEST(Options, CommaAndColonBothSeparate) {
   }
 }
 
-TEST(Options, DumpOptionsAreAccepted) {
+// A fresh directory under TEST_TMPDIR for one test's dump files.
+std::string DumpDir(const std::string& name) {
   const char* tmp = std::getenv("TEST_TMPDIR");
-  const std::string dir = tmp != nullptr ? tmp : "/tmp";
-  const std::string options =
-      "dump_graph=" + dir + "/graph.pb:dump_text=" + dir + "/graph.txt";
+  const std::string dir = std::string(tmp != nullptr ? tmp : "/tmp") + "/" + name;
+  mkdir(dir.c_str(), 0755);
+  return dir;
+}
+
+bool HasDependency(const lockdep::graph::Graph& g, const std::string& from,
+                   const std::string& to) {
+  for (const auto& d : g.dependencies()) {
+    if (g.classes(int(d.from())).name() == from && g.classes(int(d.to())).name() == to) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::string text;
+  if (FILE* f = std::fopen(path.c_str(), "r")) {
+    char buf[4096];
+    for (size_t n; (n = std::fread(buf, 1, sizeof(buf), f)) > 0;) text.append(buf, n);
+    std::fclose(f);
+  }
+  return text;
+}
+
+TEST(Options, DumpGraphAndTextAreWrittenAtExit) {
+  const std::string dir = DumpDir("dump_at_exit");
+  const std::string options = "dump_graph=" + dir + "/g-%p.pb:dump_text=" + dir + "/g.txt";
   const ProbeResult r = RunProbe(options.c_str(), {"report"});
-  EXPECT_EQ(CountLinesContaining(r.err, "dump_graph"), 0) << r.err;
-  EXPECT_EQ(CountLinesContaining(r.err, "dump_text"), 0) << r.err;
   EXPECT_EQ(CountLinesContaining(r.err, "LOCKDEP_OPTIONS: "), 0) << r.err;
   EXPECT_EQ(r.exit_code, 66) << r.err;
+  EXPECT_EQ(CountLinesContaining(r.err, "dump_"), 0) << r.err;
+  // %p became the pid: the only .pb file there.
+  std::string graph_file;
+  if (DIR* d = opendir(dir.c_str())) {
+    while (dirent* e = readdir(d)) {
+      const std::string name = e->d_name;
+      if (name.rfind("g-", 0) == 0 && name.size() > 5 && name.substr(name.size() - 3) == ".pb") {
+        graph_file = dir + "/" + name;
+      }
+    }
+    closedir(d);
+  }
+  ASSERT_FALSE(graph_file.empty());
+  EXPECT_THAT(graph_file, ::testing::MatchesRegex(".*/g-[0-9]+\\.pb"));
+  absl::StatusOr<lockdep::graph::Graph> g = lockdep::ReadGraphFile(graph_file);
+  ASSERT_TRUE(g.ok()) << g.status();
+  EXPECT_TRUE(HasDependency(*g, "probe_A", "probe_B"));
+  // The reported inversion is learnt too: validation goes on after a report.
+  EXPECT_TRUE(HasDependency(*g, "probe_B", "probe_A"));
+  EXPECT_EQ(g->stats().reports(), 2u);
+  EXPECT_EQ(g->processes(0).program(), "options_probe");
+  const std::string text = ReadFile(dir + "/g.txt");
+  EXPECT_THAT(text, HasSubstr("all lock classes:"));
+  EXPECT_THAT(text, HasSubstr(": probe_A\n -> [EN] probe_B\n"));
+}
+
+TEST(Options, HaltOnReportStillWritesTheDumps) {
+  const std::string dir = DumpDir("dump_at_abort");
+  const std::string options =
+      "halt_on_report=1:dump_graph=" + dir + "/g.pb:dump_text=" + dir + "/g.txt";
+  const ProbeResult r = RunProbe(options.c_str(), {"report"});
+  EXPECT_FALSE(r.exited);
+  EXPECT_EQ(r.signal, SIGABRT) << r.err;
+  absl::StatusOr<lockdep::graph::Graph> g = lockdep::ReadGraphFile(dir + "/g.pb");
+  ASSERT_TRUE(g.ok()) << g.status();
+  EXPECT_TRUE(HasDependency(*g, "probe_A", "probe_B"));
+  EXPECT_EQ(g->stats().reports(), 1u);
+  EXPECT_THAT(ReadFile(dir + "/g.txt"), HasSubstr("probe_B"));
+}
+
+TEST(Options, MissingDumpDirectoryIsOneLineAtStartUp) {
+  const std::string dir = DumpDir("dump_missing");
+  const std::string options =
+      "dump_graph=" + dir + "/none/g.pb:dump_text=" + dir + "/none/g.txt";
+  const ProbeResult r = RunProbe(options.c_str(), {"report"});
+  EXPECT_EQ(r.exit_code, 66) << r.err;
+  EXPECT_EQ(CountLinesContaining(r.err, "dump_graph="), 1) << r.err;
+  EXPECT_EQ(CountLinesContaining(r.err, "dump_text="), 1) << r.err;
+  EXPECT_EQ(CountLinesContaining(r.err, "/none does not exist"), 2) << r.err;
+  // Said at start-up, before the program ran, and not again at exit.
+  EXPECT_LT(r.err.find("dump_graph="), r.err.find(kAfterFirstReport)) << r.err;
+  EXPECT_EQ(CountLinesContaining(r.err, "cannot write"), 0) << r.err;
+}
+
+TEST(Options, DumpWriteErrorIsOneLineAtExit) {
+  // The directory exists, but the path is itself a directory: the rename of
+  // the finished file onto it fails at exit.
+  const std::string dir = DumpDir("dump_write_error");
+  DumpDir("dump_write_error/taken");
+  const std::string options = "dump_graph=" + dir + "/taken";
+  const ProbeResult r = RunProbe(options.c_str(), {"clean"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Lines(r.err).size(), 1u) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("lockdep: dump_graph: cannot write " + dir + "/taken: "));
 }
 
 }  // namespace

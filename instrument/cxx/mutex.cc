@@ -8,6 +8,17 @@
 #include "runtime/lockdep.h"
 
 namespace lockdep {
+namespace {
+
+// Linux's LOCK_CONTENDED: only an acquire that must wait is timed (lock_stat).
+void LockRaw(internal::RawMutex& raw, lockdep_map* map, unsigned long ip) {
+  if (raw.try_lock()) return;
+  lock_contended(map, ip);
+  raw.lock();
+  lock_acquired(map, ip);
+}
+
+}  // namespace
 
 Mutex::Mutex(const char* name, LockSite site) {
   const internal::SiteClass c =
@@ -23,14 +34,14 @@ Mutex::~Mutex() { lockdep_destroy_map(&map_, raw_.is_locked() ? 1 : 0); }
 
 [[gnu::noinline]] void Mutex::lock() LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
   lock_acquire(&map_, 0, 0, kLockdepWrite, 1, nullptr, LOCKDEP_RET_IP);
-  raw_.lock();
+  LockRaw(raw_, &map_, LOCKDEP_RET_IP);
   owner_.store(internal::ThisOwnerId(), std::memory_order_relaxed);
 }
 
 [[gnu::noinline]] void Mutex::lock_nested(unsigned subclass)
     LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
   lock_acquire(&map_, subclass, 0, kLockdepWrite, 1, nullptr, LOCKDEP_RET_IP);
-  raw_.lock();
+  LockRaw(raw_, &map_, LOCKDEP_RET_IP);
   owner_.store(internal::ThisOwnerId(), std::memory_order_relaxed);
 }
 

@@ -75,7 +75,10 @@ void Lock(struct mutex* lock, unsigned int subclass, lockdep_map* nest_lock,
           unsigned long ip) {
   lockdep_might_sleep(__FILE__, __LINE__, ip);
   Acquire(&lock->dep_map, subclass, 0, kLockdepWrite, nest_lock, ip);
+  if (RawTryLock(lock, ip)) return;
+  lock_contended(&lock->dep_map, ip);  // lock_stat: waits are timed
   RawLock(lock, ip);
+  lock_acquired(&lock->dep_map, ip);
 }
 
 }  // namespace

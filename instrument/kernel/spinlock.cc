@@ -48,7 +48,10 @@ void RawUnlock(spinlock_t* lock) {
 
 void Lock(spinlock_t* lock, unsigned int subclass, unsigned long ip) {
   Acquire(&lock->dep_map, subclass, 0, kLockdepWrite, nullptr, ip);
+  if (RawTryLock(lock)) return;
+  lock_contended(&lock->dep_map, ip);  // lock_stat: waits are timed
   RawLock(lock);
+  lock_acquired(&lock->dep_map, ip);
 }
 
 void Unlock(spinlock_t* lock, unsigned long ip) {

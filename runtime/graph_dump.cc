@@ -1,0 +1,56 @@
+#include "runtime/graph_dump.h"
+
+#include <unistd.h>
+
+#include <atomic>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "runtime/graph_file.h"
+#include "runtime/graph_proto.h"
+#include "runtime/graph_snapshot.h"
+#include "runtime/graph_text.h"
+
+namespace lockdep {
+
+std::string ExpandDumpPath(absl::string_view path) {
+  return absl::StrReplaceAll(path, {{"%p", absl::StrCat(getpid())}});
+}
+
+graph::Graph CurrentGraph() { return BuildGraphProto(TakeGraphSnapshot()); }
+
+absl::Status DumpGraph(absl::string_view path) {
+  return WriteGraphFile(ExpandDumpPath(path), CurrentGraph());
+}
+
+absl::Status DumpText(absl::string_view path) {
+  return WriteTextFile(ExpandDumpPath(path), GraphText(CurrentGraph()));
+}
+
+struct GraphRecorder::State {
+  GraphSnapshot merged;
+};
+
+namespace {
+std::atomic<GraphRecorder*> reset_recorder{nullptr};
+}  // namespace
+
+void RecordGraphBeforeReset() {
+  if (GraphRecorder* r = reset_recorder.load(std::memory_order_acquire)) r->Record();
+}
+
+void GraphRecorder::RecordBeforeEachReset() {
+  reset_recorder.store(this, std::memory_order_release);
+}
+
+void GraphRecorder::Record(bool wait_for_lock) {
+  if (state_ == nullptr) state_ = new State;
+  state_->merged.MergeFrom(TakeGraphSnapshot(wait_for_lock));
+}
+
+absl::Status GraphRecorder::Write(absl::string_view path, bool wait_for_lock) {
+  Record(wait_for_lock);
+  return WriteGraphFile(ExpandDumpPath(path), BuildGraphProto(state_->merged));
+}
+
+}  // namespace lockdep

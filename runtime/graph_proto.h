@@ -1,0 +1,23 @@
+// Turns a GraphSnapshot (raw addresses, this process only) into the graph
+// message (lockgraph.proto) that means the same in any process: frames
+// symbolised to function, file and line; keys located in the source.
+#ifndef LOCKDEP_RUNTIME_GRAPH_PROTO_H_
+#define LOCKDEP_RUNTIME_GRAPH_PROTO_H_
+
+#include "runtime/graph_snapshot.h"
+#include "runtime/lockgraph.pb.h"
+
+namespace lockdep {
+
+// Cost: symbolises each distinct pc once and reads the DWARF of the objects
+// holding the keys (milliseconds to tens of milliseconds); allocates. Takes no
+// lockdep lock: call it outside the graph lock.
+graph::Graph BuildGraphProto(const GraphSnapshot& snapshot);
+
+// "function (file:line)" of SymbolizePc() split into its parts; a pc nothing
+// is known about gives an empty frame (never the address).
+graph::Frame FrameOfPc(uintptr_t pc);
+
+}  // namespace lockdep
+
+#endif  // LOCKDEP_RUNTIME_GRAPH_PROTO_H_

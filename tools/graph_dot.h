@@ -1,0 +1,27 @@
+// Graphviz DOT of a lock graph: classes as nodes labelled with their name and
+// usage, dependencies as edges labelled with their kinds, every dependency on
+// a deadlock cycle (and its classes) in red.
+#ifndef LOCKDEP_TOOLS_GRAPH_DOT_H_
+#define LOCKDEP_TOOLS_GRAPH_DOT_H_
+
+#include <string>
+#include <vector>
+
+#include "runtime/lockgraph.pb.h"
+#include "tools/graph_search.h"
+
+namespace lockdep::tools {
+
+struct DotOptions {
+  // Keep only these classes (empty: all) ...
+  std::vector<bool> keep;
+  // ... and, when true, only classes and dependencies on cycles.
+  bool cycles_only = false;
+};
+
+// DOT text that `dot -Tsvg` accepts. Pure; the same graph gives the same text.
+std::string GraphDot(const GraphIndex& index, const CycleSearch& cycles, const DotOptions& options);
+
+}  // namespace lockdep::tools
+
+#endif  // LOCKDEP_TOOLS_GRAPH_DOT_H_

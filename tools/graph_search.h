@@ -1,0 +1,60 @@
+// Searches over a (merged) lock graph: class lookup by name, strongly
+// connected components, cycles that are deadlocks under Linux's rules for
+// readers, and shortest dependency chains. All linear in the graph's size,
+// except that each reported cycle costs one breadth-first search.
+#ifndef LOCKDEP_TOOLS_GRAPH_SEARCH_H_
+#define LOCKDEP_TOOLS_GRAPH_SEARCH_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "runtime/lockgraph.pb.h"
+#include "tools/progress.h"
+
+namespace lockdep::tools {
+
+// Adjacency lists (dependency indices) of a graph. The graph must outlive it.
+struct GraphIndex {
+  explicit GraphIndex(const graph::Graph& g);
+  const graph::Graph& g;
+  std::vector<std::vector<uint32_t>> out;  // per class: dependencies from it
+  std::vector<std::vector<uint32_t>> in;   // per class: dependencies into it
+};
+
+// The classes `spec` names: "name" (every class of that name and any
+// subclass 0), "name/2" (subclass 2), or "name@file:line". NotFound, with a
+// hint, when none.
+absl::StatusOr<std::vector<uint32_t>> FindClasses(const graph::Graph& g, absl::string_view spec);
+
+// Component id per class (Tarjan's algorithm, iterative); classes on no
+// cycle get a component of their own.
+std::vector<uint32_t> StronglyConnectedComponents(const GraphIndex& index, Progress* progress);
+
+struct CycleSearch {
+  std::vector<std::vector<uint32_t>> cycles;  // dependency indices, in order
+  uint64_t dependencies_on_cycles = 0;        // dependencies inside components
+  bool truncated = false;                     // stopped at max_cycles
+};
+
+// Cycles that would deadlock (a -(*R)-> step is never followed by a -(S*)->
+// step, Linux's strong-path rule, so read-read cycles of recursive readers do
+// not count). Every dependency on such a cycle lies on at least one reported
+// cycle, up to `max_cycles`. Each cycle is a shortest one through its first
+// dependency.
+CycleSearch FindCycles(const GraphIndex& index, size_t max_cycles, Progress* progress);
+
+// A shortest chain of dependencies from any of `from` to any of `to`
+// (breadth-first; kinds ignored). Empty when there is none.
+std::vector<uint32_t> ShortestPath(const GraphIndex& index, const std::vector<uint32_t>& from,
+                                   const std::vector<uint32_t>& to);
+
+// Classes within `depth` dependencies of `centre` (either direction).
+std::vector<bool> Neighbourhood(const GraphIndex& index, const std::vector<uint32_t>& centre,
+                                int depth);
+
+}  // namespace lockdep::tools
+
+#endif  // LOCKDEP_TOOLS_GRAPH_SEARCH_H_

@@ -1,0 +1,46 @@
+// lockgraph: reads the lock graphs lockdep writes (LOCKDEP_OPTIONS=dump_graph)
+// and prints, merges, compares and searches them. `lockgraph --help`.
+#include <cstdio>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "tools/strict_flags.h"
+#include "tools/verbs.h"
+
+ABSL_FLAG(std::string, o, "", "output file (merge, svg)");
+ABSL_FLAG(std::string, around, "", "dot, svg: only classes within --depth of this class");
+ABSL_FLAG(int32_t, depth, 2, "dot, svg: how many dependencies away from --around");
+ABSL_FLAG(bool, cycles_only, false, "dot, svg: only classes and dependencies on cycles");
+ABSL_FLAG(int32_t, max_cycles, 100, "cycles, dot, svg: report at most this many cycles");
+
+int main(int argc, char** argv) {
+  using lockdep::tools::kLockgraphUsage;
+  absl::StatusOr<lockdep::tools::ParsedArgs> args = lockdep::tools::ParseStrictFlags(argc, argv);
+  if (!args.ok()) {
+    std::fprintf(stderr, "lockgraph: %s\n", std::string(args.status().message()).c_str());
+    return 2;
+  }
+  if (args->help) {
+    std::fputs(kLockgraphUsage, stdout);
+    return 0;
+  }
+  if (args->positional.empty()) {
+    std::fputs(kLockgraphUsage, stderr);
+    return 2;
+  }
+  lockdep::tools::VerbOptions options;
+  options.output = absl::GetFlag(FLAGS_o);
+  options.around = absl::GetFlag(FLAGS_around);
+  options.depth = absl::GetFlag(FLAGS_depth);
+  options.cycles_only = absl::GetFlag(FLAGS_cycles_only);
+  options.max_cycles = absl::GetFlag(FLAGS_max_cycles);
+  const std::string verb = args->positional.front();
+  args->positional.erase(args->positional.begin());
+  absl::StatusOr<int> code = lockdep::tools::RunVerb(verb, args->positional, options, stdout);
+  std::fflush(stdout);
+  if (!code.ok()) {
+    std::fprintf(stderr, "lockgraph: %s\n", std::string(code.status().message()).c_str());
+    return 2;
+  }
+  return *code;
+}

@@ -1,0 +1,271 @@
+#include "tools/verbs.h"
+
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/util/json_util.h"
+#include "runtime/graph_file.h"
+#include "runtime/graph_text.h"
+#include "tools/graph_dot.h"
+#include "tools/graph_merge.h"
+#include "tools/graph_search.h"
+
+extern char** environ;
+
+namespace lockdep::tools {
+
+const char kLockgraphUsage[] =
+    "usage: lockgraph VERB [flags] FILE...\n"
+    "Reads lock graphs written by LOCKDEP_OPTIONS=dump_graph=PATH; several files\n"
+    "are read as their union.\n"
+    "\n"
+    "  text FILE...              kernel-style listing (/proc/lockdep, chains, stats)\n"
+    "  json FILE...              the graph as JSON\n"
+    "  dot FILE...               Graphviz DOT, cycles in red\n"
+    "      [--around=CLASS] [--depth=N] [--cycles-only]\n"
+    "  svg FILE... -o OUT.svg    the DOT rendered by Graphviz's dot (same flags)\n"
+    "  merge -o OUT FILE...      write the union as one graph file\n"
+    "  cycles FILE...            deadlock cycles of the union with the traces of\n"
+    "      [--max-cycles=N]      their dependencies; exit 1 when any\n"
+    "  diff BASE NEW             classes and dependencies NEW adds; exit 1 when any\n"
+    "  path FILE A B             the shortest dependency chain A -> ... -> B; exit 1\n"
+    "                            when there is none\n"
+    "  stat FILE...              lock_stat figures, by total wait time\n"
+    "\n"
+    "Classes are named as reports name them: NAME, NAME/SUBCLASS, or\n"
+    "NAME@FILE:LINE. Exit status 2 (one line on stderr): unreadable, truncated or\n"
+    "foreign files, bad flags, unknown class names.\n";
+
+namespace {
+
+void Print(std::FILE* out, absl::string_view text) {
+  std::fwrite(text.data(), 1, text.size(), out);
+}
+
+std::string ClassWithKey(const graph::LockClass& c) {
+  return absl::StrCat(GraphClassName(c), " [", KeyLocationString(c.key()), "]");
+}
+
+std::string ProcessName(const graph::Graph& g, uint32_t process) {
+  if (process == 0 || process > uint32_t(g.processes_size())) return "?";
+  const graph::Process& p = g.processes(int(process - 1));
+  std::string s = absl::StrCat(p.program(), " pid ", p.pid());
+  if (!p.path().empty()) absl::StrAppend(&s, ", ", p.path());
+  return s;
+}
+
+// One dependency with where it was taken and the stack that created it.
+void AppendDependency(std::string* out, const graph::Graph& g, uint32_t index) {
+  const graph::Dependency& d = g.dependencies(int(index));
+  absl::StrAppendFormat(out, "  %s -> %s [%s], seen in %s", GraphClassName(g.classes(int(d.from()))),
+                        GraphClassName(g.classes(int(d.to()))), DependencyKinds(d.kinds()),
+                        ProcessName(g, d.process()));
+  if (d.runs() > 1) absl::StrAppend(out, " and ", d.runs() - 1, " more run(s)");
+  absl::StrAppend(out, ":\n");
+  AppendGraphTrace(out, g, d.trace(), 6);
+}
+
+absl::StatusOr<graph::Graph> Load(const std::vector<std::string>& files, Progress* progress) {
+  if (files.empty()) return absl::InvalidArgumentError("no graph file given (lockgraph --help)");
+  return LoadGraphs(files, progress);
+}
+
+absl::StatusOr<std::string> Dot(const graph::Graph& g, const VerbOptions& o, Progress* progress) {
+  GraphIndex index(g);
+  DotOptions dot;
+  dot.cycles_only = o.cycles_only;
+  if (!o.around.empty()) {
+    absl::StatusOr<std::vector<uint32_t>> centre = FindClasses(g, o.around);
+    if (!centre.ok()) return centre.status();
+    if (o.depth < 0) return absl::InvalidArgumentError("--depth must be 0 or more");
+    dot.keep = Neighbourhood(index, *centre, o.depth);
+  }
+  return GraphDot(index, FindCycles(index, size_t(std::max(o.max_cycles, 0)), progress), dot);
+}
+
+// Runs Graphviz: dot -Tsvg -o OUT, the DOT text on its stdin.
+absl::Status RenderSvg(const std::string& dot_text, const std::string& output) {
+  if (output.empty()) return absl::InvalidArgumentError("svg needs -o OUT.svg");
+  int fds[2];
+  if (pipe(fds) != 0) return absl::InternalError(std::strerror(errno));
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, fds[0], STDIN_FILENO);
+  posix_spawn_file_actions_addclose(&actions, fds[1]);
+  std::string out_flag = "-o" + output;
+  char* argv[] = {const_cast<char*>("dot"), const_cast<char*>("-Tsvg"), out_flag.data(), nullptr};
+  pid_t pid;
+  const int err = posix_spawnp(&pid, "dot", &actions, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(fds[0]);
+  if (err != 0) {
+    close(fds[1]);
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot run Graphviz's dot (", std::strerror(err), "): install graphviz"));
+  }
+  size_t done = 0;
+  while (done < dot_text.size()) {
+    ssize_t n = write(fds[1], dot_text.data() + done, dot_text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += size_t(n);
+  }
+  close(fds[1]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return absl::InternalError(absl::StrCat("dot -Tsvg failed writing ", output));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> Cycles(const graph::Graph& g, const VerbOptions& o, Progress* progress,
+                           std::FILE* out) {
+  GraphIndex index(g);
+  const CycleSearch search = FindCycles(index, size_t(std::max(o.max_cycles, 1)), progress);
+  std::string text;
+  for (size_t i = 0; i < search.cycles.size(); ++i) {
+    const std::vector<uint32_t>& cycle = search.cycles[i];
+    std::vector<std::string> names;
+    for (uint32_t e : cycle) names.push_back(GraphClassName(g.classes(int(g.dependencies(int(e)).from()))));
+    names.push_back(names.front());
+    absl::StrAppend(&text, "cycle ", i + 1, ": ", absl::StrJoin(names, " -> "), "\n");
+    for (uint32_t e : cycle) AppendDependency(&text, g, e);
+    text += "\n";
+  }
+  if (search.cycles.empty()) {
+    absl::StrAppend(&text, "no cycles in ", g.classes_size(), " classes and ",
+                    g.dependencies_size(), " dependencies\n");
+  } else {
+    absl::StrAppend(&text, search.cycles.size(), " cycle(s)",
+                    search.truncated ? " shown (stopped at --max-cycles)" : "", "; ",
+                    search.dependencies_on_cycles, " dependencies lie on cycles\n");
+  }
+  Print(out, text);
+  return search.cycles.empty() ? 0 : 1;
+}
+
+absl::StatusOr<int> Diff(const std::vector<std::string>& args, Progress* progress, std::FILE* out) {
+  if (args.size() != 2) return absl::InvalidArgumentError("diff needs BASE NEW");
+  absl::StatusOr<graph::Graph> base = Load({args[0]}, progress);
+  if (!base.ok()) return base.status();
+  absl::StatusOr<graph::Graph> now = Load({args[1]}, progress);
+  if (!now.ok()) return now.status();
+  // NEW's classes as BASE's indices (kNew when BASE lacks them); then a
+  // dependency is old when BASE has one between the same two indices.
+  constexpr uint32_t kNew = UINT32_MAX;
+  absl::flat_hash_map<std::string, uint32_t> base_classes;
+  for (int i = 0; i < base->classes_size(); ++i) {
+    base_classes.emplace(ClassIdentity(base->classes(i)), uint32_t(i));
+  }
+  absl::flat_hash_set<uint64_t> base_deps;
+  for (const graph::Dependency& d : base->dependencies()) {
+    base_deps.insert(uint64_t(d.from()) << 32 | d.to());
+  }
+  std::string text;
+  int added_classes = 0, added_deps = 0;
+  std::vector<uint32_t> in_base(size_t(now->classes_size()), kNew);
+  for (int i = 0; i < now->classes_size(); ++i) {
+    const graph::LockClass& c = now->classes(i);
+    auto it = base_classes.find(ClassIdentity(c));
+    if (it != base_classes.end()) {
+      in_base[size_t(i)] = it->second;
+      continue;
+    }
+    ++added_classes;
+    absl::StrAppend(&text, "+ class ", ClassWithKey(c), "\n");
+  }
+  for (int i = 0; i < now->dependencies_size(); ++i) {
+    const graph::Dependency& d = now->dependencies(i);
+    const uint32_t f = in_base[d.from()], t = in_base[d.to()];
+    if (f != kNew && t != kNew && base_deps.contains(uint64_t(f) << 32 | t)) continue;
+    ++added_deps;
+    text += "+ dependency";
+    AppendDependency(&text, *now, uint32_t(i));
+  }
+  absl::StrAppend(&text, args[1], " adds ", added_classes, " class(es) and ", added_deps,
+                  " dependenc", added_deps == 1 ? "y" : "ies", " to ", args[0], "\n");
+  Print(out, text);
+  return added_classes + added_deps > 0 ? 1 : 0;
+}
+
+absl::StatusOr<int> Path(const std::vector<std::string>& args, Progress* progress, std::FILE* out) {
+  if (args.size() != 3) return absl::InvalidArgumentError("path needs FILE A B");
+  absl::StatusOr<graph::Graph> g = Load({args[0]}, progress);
+  if (!g.ok()) return g.status();
+  absl::StatusOr<std::vector<uint32_t>> a = FindClasses(*g, args[1]);
+  if (!a.ok()) return a.status();
+  absl::StatusOr<std::vector<uint32_t>> b = FindClasses(*g, args[2]);
+  if (!b.ok()) return b.status();
+  GraphIndex index(*g);
+  const std::vector<uint32_t> path = ShortestPath(index, *a, *b);
+  std::string text;
+  if (path.empty()) {
+    absl::StrAppend(&text, "no dependency chain from ", args[1], " to ", args[2], "\n");
+    Print(out, text);
+    return 1;
+  }
+  absl::StrAppend(&text, args[1], " comes before ", args[2], " through ", path.size(),
+                  " dependenc", path.size() == 1 ? "y" : "ies", ":\n");
+  for (uint32_t e : path) AppendDependency(&text, *g, e);
+  Print(out, text);
+  return 0;
+}
+
+}  // namespace
+
+absl::StatusOr<int> RunVerb(absl::string_view verb, const std::vector<std::string>& args,
+                            const VerbOptions& o, std::FILE* out) {
+  Progress progress;
+  if (verb == "diff") return Diff(args, &progress, out);
+  if (verb == "path") return Path(args, &progress, out);
+  const bool known = verb == "text" || verb == "json" || verb == "dot" || verb == "svg" ||
+                     verb == "merge" || verb == "cycles" || verb == "stat";
+  if (!known) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown verb '", verb, "' (lockgraph --help lists them)"));
+  }
+  if ((verb == "merge" || verb == "svg") && o.output.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(verb, " needs -o OUT"));
+  }
+  absl::StatusOr<graph::Graph> g = Load(args, &progress);
+  if (!g.ok()) return g.status();
+  if (verb == "text") {
+    Print(out, GraphText(*g));
+  } else if (verb == "stat") {
+    Print(out, LockStatText(*g));
+  } else if (verb == "json") {
+    std::string json;
+    google::protobuf::util::JsonPrintOptions options;
+    options.add_whitespace = true;
+    options.preserve_proto_field_names = true;
+    google::protobuf::util::MessageToJsonString(*g, &json, options);
+    Print(out, json);
+  } else if (verb == "merge") {
+    progress.Phase(absl::StrCat("writing ", o.output));
+    if (absl::Status s = WriteGraphFile(o.output, *g); !s.ok()) return s;
+  } else if (verb == "cycles") {
+    return Cycles(*g, o, &progress, out);
+  } else {
+    absl::StatusOr<std::string> dot = Dot(*g, o, &progress);
+    if (!dot.ok()) return dot.status();
+    if (verb == "dot") {
+      Print(out, *dot);
+    } else if (absl::Status s = RenderSvg(*dot, o.output); !s.ok()) {
+      return s;
+    }
+  }
+  return 0;
+}
+
+}  // namespace lockdep::tools
