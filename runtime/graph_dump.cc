@@ -39,6 +39,12 @@ void RecordGraphBeforeReset() {
   if (GraphRecorder* r = reset_recorder.load(std::memory_order_acquire)) r->Record();
 }
 
+GraphRecorder::~GraphRecorder() {
+  GraphRecorder* self = this;
+  reset_recorder.compare_exchange_strong(self, nullptr);
+  delete state_;
+}
+
 void GraphRecorder::RecordBeforeEachReset() {
   reset_recorder.store(this, std::memory_order_release);
 }

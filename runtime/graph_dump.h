@@ -35,6 +35,12 @@ absl::Status DumpText(absl::string_view path);
 // of all its tests. Not thread-safe: one owner records and writes.
 class GraphRecorder {
  public:
+  GraphRecorder() = default;
+  GraphRecorder(const GraphRecorder&) = delete;
+  GraphRecorder& operator=(const GraphRecorder&) = delete;
+  // Stops recording before resets, if this recorder was doing it.
+  ~GraphRecorder();
+
   // Adds the current graph. Cost: a snapshot (copy under the graph lock).
   // `wait_for_lock` false only on an abort path, where this thread may
   // already hold the graph lock (see TakeGraphSnapshot).
@@ -48,7 +54,7 @@ class GraphRecorder {
 
  private:
   struct State;
-  State* state_ = nullptr;  // leaked with the recorder's owner (process exit)
+  State* state_ = nullptr;
 };
 
 }  // namespace lockdep
