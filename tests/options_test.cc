@@ -538,7 +538,7 @@ TEST(Options, DumpWriteErrorIsOneLineAtExit) {
   const std::string options = "dump_graph=" + dir + "/taken";
   const ProbeResult r = RunProbe(options.c_str(), {"clean"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(Lines(r.err).size(), 1u) << r.err;
+  EXPECT_EQ(CountLinesContaining(r.err, "lockdep: "), 1) << r.err;
   EXPECT_THAT(r.err, HasSubstr("lockdep: dump_graph: cannot write " + dir + "/taken: "));
 }
 
