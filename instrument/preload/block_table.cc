@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-#include "instrument/preload/spin_guard.h"
+#include "instrument/preload/internal_lock.h"
 
 namespace lockdep::preload {
 namespace {
@@ -24,7 +24,7 @@ struct Slot {
 };
 
 struct Shard {
-  SpinByte lock;
+  InternalLock lock;
   Slot* slots = nullptr;
   size_t capacity = 0;  // a power of two
   size_t count = 0;
@@ -78,7 +78,7 @@ bool Reserve(Shard& s) {
 
 void Put(const Slot& e) {
   Shard& s = ShardOf(Mix(e.key));
-  SpinGuard g(s.lock);
+  InternalGuard g(s.lock);
   if (Reserve(s)) InsertNoGrow(s, e);
 }
 
@@ -110,7 +110,7 @@ void EraseLocked(Shard& s, Slot* slot) {
 
 bool Take(uintptr_t key, Slot* out) {
   Shard& s = ShardOf(Mix(key));
-  SpinGuard g(s.lock);
+  InternalGuard g(s.lock);
   Slot* slot = FindLocked(s, key);
   if (!slot) return false;
   if (out) *out = *slot;
@@ -131,7 +131,7 @@ void ForEachInnerPage(uintptr_t start, size_t size, F f) {
 // Looks up the block starting exactly at `start` that contains `addr`.
 bool MarkIfContains(uintptr_t start, uintptr_t addr, Block* out) {
   Shard& s = ShardOf(Mix(start));
-  SpinGuard g(s.lock);
+  InternalGuard g(s.lock);
   Slot* slot = FindLocked(s, start);
   if (!slot) return false;
   size_t size = slot->value & ~kHasLocks;
@@ -163,20 +163,22 @@ bool RemoveBlock(uintptr_t start, Block* out) {
 }
 
 bool FindBlockAndMarkLocks(uintptr_t addr, Block* out) {
+  // A big block first: one lookup of the page's index entry.
+  uintptr_t page_key = PageKey(addr >> kPageShift);
+  uintptr_t start = 0;
+  {
+    Shard& s = ShardOf(Mix(page_key));
+    InternalGuard g(s.lock);
+    if (Slot* slot = FindLocked(s, page_key)) start = slot->value;
+  }
+  if (start && MarkIfContains(start, addr, out)) return true;
   // Small blocks, and the first page of big ones: the start is at most a
   // page below (malloc aligns starts to 16 bytes).
   uintptr_t lowest = addr > (uintptr_t{1} << kPageShift) ? addr - (uintptr_t{1} << kPageShift) : 16;
   for (uintptr_t s = addr & ~uintptr_t{15}; s >= lowest && s != 0; s -= 16) {
     if (MarkIfContains(s, addr, out)) return true;
   }
-  uintptr_t page_key = PageKey(addr >> kPageShift);
-  uintptr_t start = 0;
-  {
-    Shard& s = ShardOf(Mix(page_key));
-    SpinGuard g(s.lock);
-    if (Slot* slot = FindLocked(s, page_key)) start = slot->value;
-  }
-  return start && MarkIfContains(start, addr, out);
+  return false;
 }
 
 void LockAllBlockShards() {

@@ -3,7 +3,7 @@
 // locks in a block forgotten when it is freed.
 //
 // Sharded open-addressing tables in mmap'd memory (never the heap it tracks),
-// each shard behind its own SpinByte. Blocks larger than a page also index
+// each shard behind its own InternalLock. Blocks larger than a page also index
 // every page that starts inside them, so an interior address anywhere in a
 // big block finds its start. Limits: none fixed; a shard doubles when half
 // full (an mmap failure leaves the block untracked, which only costs its
@@ -32,7 +32,7 @@ void AddBlock(uintptr_t start, size_t size, uintptr_t site);
 bool RemoveBlock(uintptr_t start, Block* out);
 
 // The block containing `addr`, marking it as holding locks (so its free
-// forgets them). Slow path: up to 256 probes, then one page lookup.
+// forgets them). Slow path: one page lookup, then up to 256 probes.
 bool FindBlockAndMarkLocks(uintptr_t addr, Block* out);
 
 // Fork: every shard lock is held across fork() (see lifecycle.cc).

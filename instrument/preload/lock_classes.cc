@@ -1,12 +1,15 @@
 #include "instrument/preload/lock_classes.h"
 
+#include <execinfo.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 
 #include "instrument/preload/block_table.h"
-#include "instrument/preload/spin_guard.h"
+#include "instrument/preload/internal_lock.h"
 #include "runtime/lockdep.h"
 #include "runtime/stack_trace.h"
 #include "runtime/static_storage.h"
@@ -23,12 +26,12 @@ char g_names[kMaxPreloadClasses][kNameSize];
 uint64_t g_identity[kIdentitySlots];  // 0 = empty
 uint16_t g_index[kIdentitySlots];
 int g_used = 0;
-SpinByte g_lock;
+InternalLock g_lock;
 // Held around every call of ours that walks the loader's list of objects
 // (dl_iterate_phdr, unwinding, symbolising), and across fork(): glibc does
 // not reset the loader's lock in a fork child, so a fork while another
 // thread walks the list would leave the child's first walk hanging.
-SpinByte g_loader;
+InternalLock g_loader;
 
 // A 64-bit identity is compared whole, never truncated to a class: two
 // rounds of multiply-xorshift spread it well enough for the probe too.
@@ -51,7 +54,7 @@ const char* TypeName(LockType t) {
 std::string Place(uintptr_t pc) {
   std::string s;
   {
-    SpinGuard g(g_loader);
+    InternalGuard g(g_loader);
     s = SymbolizePc(pc);
   }
   size_t plus = s.find("+0x");
@@ -74,11 +77,11 @@ lock_class_key* KeyFor(uint64_t identity, MakeName make_name) {
     }
   };
   {
-    SpinGuard g(g_lock);
+    InternalGuard g(g_lock);
     if (lock_class_key* k = find()) return k;
   }
   std::string name = make_name();
-  SpinGuard g(g_lock);
+  InternalGuard g(g_lock);
   if (lock_class_key* k = find()) return k;
   if (g_used >= kMaxPreloadClasses) return nullptr;
   int idx = g_used++;
@@ -99,7 +102,7 @@ std::string StaticName(uintptr_t addr, LockType type) {
   // The symbolizer reads a pc: it looks up pc - 1 and prints offset + 1.
   std::string sym;
   {
-    SpinGuard g(g_loader);
+    InternalGuard g(g_loader);
     sym = SymbolizePc(addr + 1);
   }
   size_t plus = sym.find("+0x");
@@ -136,21 +139,25 @@ void LockClassesForkDone() {
 }
 
 LockEntry* ClassifyInit(uintptr_t addr, LockType type, uintptr_t ra) {
-  uintptr_t raw[kInitFrames + 16];
+  // glibc's backtrace(), not the validator's libunwind walk: it caches what
+  // it learns of each object's unwind tables, and a program may set up
+  // thousands of locks at start (memcached: one per item-lock bucket).
+  constexpr int kOwnFrames = 4;  // ClassifyInit, pthread_*_init, slack
+  void* frames[kInitFrames + kOwnFrames];
   int n;
   {
-    SpinGuard g(g_loader);
-    n = CaptureStack(raw, kInitFrames + 16, 0);
+    InternalGuard g(g_loader);
+    n = backtrace(frames, kInitFrames + kOwnFrames);
   }
-  // Start at the caller of pthread_*_init (our own frames come first).
-  int start = 0;
-  for (int i = 0; i < n; ++i) {
-    if (raw[i] == ra) {
-      start = i;
-      break;
-    }
+  uintptr_t raw[kInitFrames + kOwnFrames];
+  for (int i = 0; i < n; ++i) raw[i] = reinterpret_cast<uintptr_t>(frames[i]);
+  // Start at the caller of pthread_*_init (our own frames come first); if
+  // it is not among them, the call site alone is the class.
+  int start = -1;
+  for (int i = 0; i < n && start < 0; ++i) {
+    if (raw[i] == ra) start = i;
   }
-  int count = std::min(n - start, kInitFrames);
+  int count = start < 0 ? 0 : std::min(n - start, kInitFrames);
   if (count <= 0) {
     raw[0] = ra;
     start = 0;
@@ -173,7 +180,7 @@ LockEntry* ClassifyFirstUse(uintptr_t addr, LockType type) {
   Block block;
   bool is_static;
   {
-    SpinGuard g(g_loader);
+    InternalGuard g(g_loader);
     is_static = IsStaticAddress(reinterpret_cast<const void*>(addr));
   }
   if (is_static) {

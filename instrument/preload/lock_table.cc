@@ -3,7 +3,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "instrument/preload/spin_guard.h"
+#include "instrument/preload/internal_lock.h"
 #include "runtime/lockdep.h"
 
 namespace lockdep::preload {
@@ -14,12 +14,14 @@ constexpr size_t kSlots = kMaxLocks * 2;
 constexpr uintptr_t kRemoved = 1;
 
 std::atomic<LockEntry*> g_slots{nullptr};
-SpinByte g_writer;
+InternalLock g_writer;
 size_t g_used = 0;  // live + tombstones, under g_writer
 
+// Neighbouring locks get neighbouring slots (an array of mutexes fills a
+// few pages of the table, not one page per lock); the high bits folded in
+// keep distant regions from landing on the same run.
 inline size_t Home(uintptr_t addr) {
-  uint64_t h = addr * 0x9e3779b97f4a7c15ULL;
-  return (h ^ (h >> 29)) & (kSlots - 1);
+  return ((addr >> 3) ^ (addr >> 23) * 0x9e37) & (kSlots - 1);
 }
 
 // Reserved lazily: untouched pages cost nothing, so 64 MiB of address space
@@ -67,7 +69,7 @@ LockEntry* InsertLock(uintptr_t addr, LockType type, lock_class_key* key,
                       const char* name, bool reinit) {
   LockEntry* s = Slots();
   if (!s) return nullptr;
-  SpinGuard g(g_writer);
+  InternalGuard g(g_writer);
   LockEntry* free_slot = nullptr;
   for (size_t i = Home(addr), n = 0; n < kSlots; i = (i + 1) & (kSlots - 1), ++n) {
     uintptr_t a = s[i].addr.load(std::memory_order_relaxed);
@@ -102,7 +104,7 @@ LockEntry* InsertLock(uintptr_t addr, LockType type, lock_class_key* key,
 void RemoveLock(uintptr_t addr) {
   LockEntry* s = g_slots.load(std::memory_order_acquire);
   if (!s) return;
-  SpinGuard g(g_writer);
+  InternalGuard g(g_writer);
   for (size_t i = Home(addr), n = 0; n < kSlots; i = (i + 1) & (kSlots - 1), ++n) {
     uintptr_t a = s[i].addr.load(std::memory_order_relaxed);
     if (a == addr) {

@@ -4,7 +4,7 @@
 //
 // One open-addressing table in mmap'd memory. Lookups are lock-free (one
 // hash, usually one cache line); inserts and removals, rare, take one
-// SpinByte. Removed entries become tombstones that later inserts reuse.
+// InternalLock. Removed entries become tombstones that later inserts reuse.
 // Limit: kMaxLocks live locks; past it a new lock is left unvalidated (one
 // line says so).
 #ifndef LOCKDEP_INSTRUMENT_PRELOAD_LOCK_TABLE_H_
