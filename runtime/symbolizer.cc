@@ -41,11 +41,7 @@ const Dwfl_Callbacks kDwflCallbacks = {
 
 std::string Demangle(const char* name) {
   int status = 0;
-  // Only C++ names are mangled: __cxa_demangle would read a C symbol such
-  // as "b" as a type encoding ("bool").
-  char* demangled = std::strncmp(name, "_Z", 2) == 0
-                        ? abi::__cxa_demangle(name, nullptr, nullptr, &status)
-                        : nullptr;
+  char* demangled = abi::__cxa_demangle(name, nullptr, nullptr, &status);
   if (demangled == nullptr) {
     // A C name, maybe with a symbol version ("memcpy@@GLIBC_2.14") that
     // says nothing about the call site.
