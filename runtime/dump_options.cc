@@ -16,6 +16,7 @@
 #include "runtime/graph_snapshot.h"
 #include "runtime/graph_text.h"
 #include "runtime/options.h"
+#include "runtime/validator.h"
 
 namespace lockdep {
 namespace {
@@ -77,6 +78,7 @@ void WriteOptionDumps(bool aborting) {
   const bool want_text = !o.dump_text.empty() && text_path_ok.load();
   if (!want_graph && !want_text && test_recorder == nullptr) return;
   if (written.exchange(true)) return;
+  InValidator inside(CurrentThread());  // see DumpGraph()
   if (test_recorder != nullptr) {
     Say("test outputs", test_recorder->Write(std::string(test_outputs) + "/lockdep_graph.%p.pb",
                                              /*wait_for_lock=*/!aborting));

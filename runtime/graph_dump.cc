@@ -10,6 +10,7 @@
 #include "runtime/graph_proto.h"
 #include "runtime/graph_snapshot.h"
 #include "runtime/graph_text.h"
+#include "runtime/validator.h"
 
 namespace lockdep {
 
@@ -19,11 +20,16 @@ std::string ExpandDumpPath(absl::string_view path) {
 
 graph::Graph CurrentGraph() { return BuildGraphProto(TakeGraphSnapshot()); }
 
+// Dumps run inside the runtime (InValidator): the locks their symbolising,
+// allocating and writing take are the runtime's own, never the program's
+// (under the LD_PRELOAD build every pthread lock would otherwise be tracked).
 absl::Status DumpGraph(absl::string_view path) {
+  InValidator inside(CurrentThread());
   return WriteGraphFile(ExpandDumpPath(path), CurrentGraph());
 }
 
 absl::Status DumpText(absl::string_view path) {
+  InValidator inside(CurrentThread());
   return WriteTextFile(ExpandDumpPath(path), GraphText(CurrentGraph()));
 }
 
@@ -36,6 +42,7 @@ std::atomic<GraphRecorder*> reset_recorder{nullptr};
 }  // namespace
 
 void RecordGraphBeforeReset() {
+  InValidator inside(CurrentThread());
   if (GraphRecorder* r = reset_recorder.load(std::memory_order_acquire)) r->Record();
 }
 

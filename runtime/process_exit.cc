@@ -24,6 +24,9 @@ void AtExit() {
   ThreadState& ts = CurrentThread();
   // The thread calling exit() ends here too.
   if (ts.recursion == 0) OnThreadExit(ts);
+  // From here on the runtime's own work: the locks it takes are not the
+  // program's (an LD_PRELOAD build would otherwise track them).
+  InValidator inside(ts);
   const Options& o = GetOptions();
   const size_t reports = TotalReports();
   int code = exit_code_override.load();
@@ -76,6 +79,7 @@ void AtExit() {
 // Runs before main(): reads the options (so a bad one is reported at start-up)
 // and registers the exit hook early, so it runs after handlers registered later.
 __attribute__((constructor)) void StartUp() {
+  InValidator inside(CurrentThread());  // see AtExit()
   SetLockStat(GetOptions().lock_stat);
   CheckDumpOptionsAtStartUp();
   InitReportOutput();

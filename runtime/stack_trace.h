@@ -66,6 +66,10 @@ class TraceStore {
 // known. Thread-safe; allocates; caches per address. For reports and dumps.
 std::string SymbolizePc(uintptr_t pc);
 
+// True while this thread is inside SymbolizePc(): libdw may take pthread
+// locks there, which an interposer must pass through untracked.
+bool SymbolizingOnThisThread();
+
 // Hold the symbolizer's lock across fork() (fork_safety.cc).
 void LockSymbolizerForFork();
 void UnlockSymbolizerAfterFork();

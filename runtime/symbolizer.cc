@@ -220,7 +220,16 @@ Symbolizer& TheSymbolizer() {
   return *symbolizer;
 }
 
-std::string SymbolizePc(uintptr_t pc) { return TheSymbolizer().Symbolize(pc); }
+thread_local int t_symbolizing = 0;
+
+std::string SymbolizePc(uintptr_t pc) {
+  ++t_symbolizing;
+  std::string s = TheSymbolizer().Symbolize(pc);
+  --t_symbolizing;
+  return s;
+}
+
+bool SymbolizingOnThisThread() { return t_symbolizing != 0; }
 
 void LockSymbolizerForFork() { TheSymbolizer().LockForFork(); }
 void UnlockSymbolizerAfterFork() { TheSymbolizer().UnlockAfterFork(); }
