@@ -30,6 +30,7 @@
 #include "absl/strings/str_split.h"
 #include "examples/report_titles.h"
 #include "examples/scenario.h"
+#include "tools/verbs.h"
 
 namespace {
 
@@ -246,11 +247,31 @@ int main(int argc, char** argv) {
   }
   Say(absl::StrFormat("\n%d of %d scenarios behaved as expected.\n", caught,
                       rows.size()));
+  // Each clean run's graph as a picture, and all of them together.
+  std::vector<std::string> written;
+  int svgs = 0;
+  for (const Row& r : rows) {
+    if (r.graph.empty() || !std::filesystem::exists(r.graph, error)) continue;
+    written.push_back(r.graph);
+    lockdep::tools::VerbOptions svg;
+    svg.output = r.graph.substr(0, r.graph.size() - 3) + ".svg";
+    absl::StatusOr<int> done = lockdep::tools::RunVerb("svg", {r.graph}, svg, stdout);
+    if (done.ok()) {
+      ++svgs;
+    } else {
+      Say(absl::StrFormat("tour: %s: %s\n", svg.output, done.status().message()));
+    }
+  }
+  if (!written.empty()) {
+    lockdep::tools::VerbOptions all;
+    all.output = out_dir + "/tour.svg";
+    absl::StatusOr<int> done = lockdep::tools::RunVerb("svg", written, all, stdout);
+    if (!done.ok()) Say(absl::StrFormat("tour: %s: %s\n", all.output, done.status().message()));
+  }
   Say(absl::StrFormat(
-      "Lock graphs of the %d clean runs go to %s/<scenario>.pb "
-      "(LOCKDEP_OPTIONS=dump_graph): %d written%s.\n",
-      clean, out_dir, graphs,
-      graphs == 0 ? " (this build of the runtime does not write graphs yet)"
-                  : ""));
+      "Lock graphs of the %d clean runs: %d written to %s/<scenario>.pb "
+      "(LOCKDEP_OPTIONS=dump_graph), %d drawn as <scenario>.svg, all together "
+      "in tour.svg (lockgraph svg).\n",
+      clean, graphs, out_dir, svgs));
   return caught == static_cast<int>(rows.size()) ? 0 : 1;
 }

@@ -22,6 +22,12 @@ fi
 [[ -d $out ]] || { echo "FAIL: --out=$out was not created"; exit 1; }
 grep -q "$out/<scenario>.pb" "$TEST_TMPDIR/ok.txt" || {
   echo "FAIL: the tour does not say where the graphs go"; exit 1; }
+# The clean runs' graphs, as files and as pictures.
+for f in "$out/ipw_correct.pb" "$out/ipw_correct.svg" "$out/dma_buf_sharing.pb" \
+         "$out/tour.svg"; do
+  [[ -s $f ]] || { echo "FAIL: $f was not written"; exit 1; }
+done
+grep -q "<svg" "$out/tour.svg" || { echo "FAIL: tour.svg is no SVG"; exit 1; }
 
 LOCKDEP_OPTIONS=halt_on_report=1 "$tour" --out="$out" \
   >"$TEST_TMPDIR/halt.txt" 2>&1
