@@ -35,7 +35,6 @@ struct LockClass {
   // Heads of the dependency lists in DependencyGraph (edge index + 1).
   uint32_t first_after = 0;   // edges this -> other
   uint32_t first_before = 0;  // edges other -> this
-  uint32_t dependency_count = 0;
   // Usage bits (usage.h): the contexts this class was used in. Read lock-free
   // on the fast path; set under the graph lock.
   std::atomic<uint16_t> usage{0};

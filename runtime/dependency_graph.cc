@@ -27,7 +27,6 @@ Dependency* DependencyGraph::Add(ClassId from, ClassId to, uint8_t types,
   d = Dependency{from, to, types, trace, ip, f.first_after, t.first_before};
   f.first_after = index + 1;
   t.first_before = index + 1;
-  ++f.dependency_count;
   ++size_;
   return &d;
 }
@@ -60,7 +59,6 @@ void DependencyGraph::RemoveClass(ClassId id) {
   std::sort(doomed.begin(), doomed.end());
   doomed.erase(std::unique(doomed.begin(), doomed.end()), doomed.end());
   for (uint32_t index : doomed) {
-    --classes_->at(edges_[index].from).dependency_count;
     edges_[index] = Dependency{};
     free_list_[free_count_++] = index;
     --size_;
