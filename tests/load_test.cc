@@ -114,7 +114,15 @@ TEST_F(LoadTest, ThreadChurnLeavesMemoryFlat) {
   const long before = MaxRssKb();
   wave(2500 * kScale);
   const long after = MaxRssKb();
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer keeps freed blocks in a quarantine and per-thread
+  // allocator caches, so RSS grows with churn whatever the runtime does;
+  // there LeakSanitizer, at exit, is the check that no thread leaks memory.
+  (void)before;
+  (void)after;
+#else
   EXPECT_LT(after - before, 8 * 1024) << "RSS grew from " << before << " KiB to " << after;
+#endif
   EXPECT_THAT(Kinds(), IsEmpty());
 }
 
