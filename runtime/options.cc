@@ -103,7 +103,7 @@ std::vector<std::string> ParseOptions(const char* text, Options* options) {
     } else if (key == "ww_inject") {
       if (ParseInt(value, 0, 1 << 30, &v)) options->ww_inject = v; else bad("0 (off) or N >= 1");
     } else if (key == "lock_stat") {
-      if (ParseInt(value, 0, 1, &v)) options->lock_stat = v; else bad("0 or 1");
+      if (ParseBool(value, &b)) options->lock_stat = b; else bad("0 or 1, false or true");
     } else {
       errors.push_back(absl::StrCat(prefix, "unknown key '", Quote(key), "' (known: ",
                                     kKnownKeys, "); ignored"));
