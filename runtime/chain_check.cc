@@ -1,4 +1,5 @@
 #include "runtime/chain_check.h"
+#include "runtime/internal_mutex.h"
 
 #include <algorithm>
 
@@ -15,12 +16,12 @@ std::vector<uint32_t> ChainEntries(const ThreadState& ts, const HeldLock& next) 
 }
 
 void ChainCheck::Record(uint64_t key, std::vector<uint32_t> entries) {
-  std::lock_guard<std::mutex> lock(mu_);
+  InternalLock lock(mu_);
   chains_.try_emplace(key, std::move(entries));
 }
 
 bool ChainCheck::Verify(uint64_t key, absl::Span<const uint32_t> entries) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  InternalLock lock(mu_);
   auto it = chains_.find(key);
   return it == chains_.end() ||
          std::equal(it->second.begin(), it->second.end(), entries.begin(),
@@ -28,7 +29,7 @@ bool ChainCheck::Verify(uint64_t key, absl::Span<const uint32_t> entries) const 
 }
 
 void ChainCheck::Clear() {
-  std::lock_guard<std::mutex> lock(mu_);
+  InternalLock lock(mu_);
   chains_.clear();
 }
 

@@ -13,11 +13,11 @@
 
 #include <atomic>
 #include <cstdint>
-#include <mutex>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/types/span.h"
+#include "runtime/internal_mutex.h"
 #include "runtime/options.h"
 #include "runtime/thread_state.h"
 
@@ -45,13 +45,12 @@ class ChainCheck {
   // never recorded (inserted while the check was off) passes.
   bool Verify(uint64_t key, absl::Span<const uint32_t> entries) const;
   void Clear();
-  // fork_safety.cc: held across fork().
-  void LockForFork() { mu_.lock(); }
-  void UnlockAfterFork() { mu_.unlock(); }
+  // Held across fork() by fork_safety.cc.
+  InternalMutex& mutex() ABSL_LOCK_RETURNED(mu_) { return mu_; }
 
  private:
-  mutable std::mutex mu_;
-  absl::flat_hash_map<uint64_t, std::vector<uint32_t>> chains_;
+  mutable InternalMutex mu_;
+  absl::flat_hash_map<uint64_t, std::vector<uint32_t>> chains_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace lockdep

@@ -2,32 +2,39 @@
 
 #include <pthread.h>
 
+#include <array>
+
+#include "runtime/stack_trace.h"
 #include "runtime/validator.h"
 
 namespace lockdep {
 namespace {
 
-void Prepare() {
+// Every internal lock, in the order the runtime nests them: the graph lock
+// first (reports are made under it), the leaves last.
+std::array<InternalMutex*, 7> InternalLocks() {
   GraphState& g = Graph();
-  g.mu.lock();
-  g.chain_check.LockForFork();
-  LockReportLogForFork();
-  LockSymbolizerForFork();
+  return {&g.mu,          &g.chain_check.mutex(), &ReportLogMutex(),
+          &ReportOutputMutex(), &SymbolizerMutex(),  &FreedMemoryMutex(),
+          &LockStatMutex()};
+}
+
+// The analysis cannot follow locks taken in a loop and released in another
+// function; the order above is what matters here.
+void Prepare() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  for (InternalMutex* mu : InternalLocks()) mu->lock();
 }
 
 // Parent and child alike: the forking thread took every lock in Prepare().
-void Release() {
-  GraphState& g = Graph();
-  UnlockSymbolizerAfterFork();
-  UnlockReportLogAfterFork();
-  g.chain_check.UnlockAfterFork();
-  g.mu.unlock();
+void Release() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  const auto locks = InternalLocks();
+  for (auto it = locks.rbegin(); it != locks.rend(); ++it) (*it)->unlock();
 }
 
 // Before main, so a program that forks from its first thread is covered; the
-// graph state is made here too, so Prepare() never allocates inside fork().
+// lock owners are made here too, so Prepare() never allocates inside fork().
 __attribute__((constructor)) void RegisterForkHandlers() {
-  Graph();
+  InternalLocks();
   pthread_atfork(Prepare, Release, Release);
 }
 

@@ -12,6 +12,8 @@
 #include <chrono>
 #include <thread>
 
+#include "runtime/fork_safety.h"
+#include "runtime/lock_stat.h"
 #include "runtime/lockdep.h"
 #include "runtime/report.h"
 #include "runtime/stack_trace.h"
@@ -20,7 +22,7 @@
 namespace lockdep {
 namespace {
 
-lock_class_key key_a, key_b;
+lock_class_key key_a, key_b, key_freed;
 
 void Lock(lockdep_map* m) { lock_acquire(m, 0, 0, 0, 1, nullptr, LOCKDEP_THIS_IP); }
 void Unlock(lockdep_map* m) { lock_release(m, LOCKDEP_THIS_IP); }
@@ -41,6 +43,11 @@ void Unlock(lockdep_map* m) { lock_release(m, LOCKDEP_THIS_IP); }
   Lock(&a);
   Unlock(&a);
   Unlock(&b);
+  // The leaves: the freed-memory ring and the lock-statistics registry.
+  lockdep_map freed;
+  lockdep_init_map(&freed, "fork_freed", &key_freed, 0);
+  lockdep_free_range(&freed, sizeof(freed), LOCKDEP_THIS_IP);
+  (void)LockStatSnapshot();
   if (ReportCount() == 1) (void)!write(result_fd, "ok", 2);
   _exit(0);
 }
@@ -91,6 +98,16 @@ void HoldFor(Mutex& mu, std::atomic<bool>& held) {
 
 TEST(Fork, WhileAnotherThreadHoldsTheGraphLock) {
   ForkWhileHeld([](std::atomic<bool>& held) { HoldFor(Graph().mu, held); });
+}
+
+// Every other internal lock in turn: a handler that missed one would leave
+// the child hung at that lock's first use.
+TEST(Fork, WhileAnotherThreadHoldsEachInternalLock) {
+  for (InternalMutex* mu :
+       {&Graph().chain_check.mutex(), &ReportLogMutex(), &ReportOutputMutex(),
+        &SymbolizerMutex(), &FreedMemoryMutex(), &LockStatMutex()}) {
+    ForkWhileHeld([mu](std::atomic<bool>& held) { HoldFor(*mu, held); });
+  }
 }
 
 TEST(Fork, WhileAnotherThreadLearnsAndSymbolizes) {

@@ -14,10 +14,11 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
 #include <span>
 
 #include "absl/strings/str_format.h"
+#include "runtime/fork_safety.h"
+#include "runtime/internal_mutex.h"
 #include "runtime/limits.h"
 #include "runtime/lockdep.h"
 #include "runtime/report_writer.h"
@@ -40,9 +41,9 @@ struct FreedRange {
 
 // A ring of records, newest at next - 1.
 struct FreedRanges {
-  std::mutex mu;
-  FreedRange ring[kMaxFreedRanges] = {};
-  size_t next = 0;
+  InternalMutex mu;
+  FreedRange ring[kMaxFreedRanges] ABSL_GUARDED_BY(mu) = {};
+  size_t next ABSL_GUARDED_BY(mu) = 0;
 };
 
 FreedRanges& Ranges() {
@@ -67,12 +68,14 @@ int DestroyMapsIn(uintptr_t begin, uintptr_t end) {
 
 }  // namespace
 
+InternalMutex& FreedMemoryMutex() { return Ranges().mu; }
+
 std::string FreedMemoryText(const lockdep_map* map) {
   const auto m = reinterpret_cast<uintptr_t>(map);
   FreedRange f{};
   {
     FreedRanges& r = Ranges();
-    std::lock_guard<std::mutex> lock(r.mu);
+    InternalLock lock(r.mu);
     for (size_t i = 0; i < kMaxFreedRanges && f.end == 0; ++i) {
       const FreedRange& c =
           r.ring[(r.next + kMaxFreedRanges - 1 - i) % kMaxFreedRanges];
@@ -110,7 +113,7 @@ int lockdep_free_range(const void* addr, unsigned long len, unsigned long ip) {
         kMaxStackDepth);
   }
   FreedRanges& r = Ranges();
-  std::lock_guard<std::mutex> lock(r.mu);
+  InternalLock lock(r.mu);
   r.ring[r.next] = f;
   r.next = (r.next + 1) % kMaxFreedRanges;
   return maps;
@@ -119,7 +122,7 @@ int lockdep_free_range(const void* addr, unsigned long len, unsigned long ip) {
 void lockdep_forget_freed_range(const void* addr) {
   const auto begin = reinterpret_cast<uintptr_t>(addr);
   FreedRanges& r = Ranges();
-  std::lock_guard<std::mutex> lock(r.mu);
+  InternalLock lock(r.mu);
   for (FreedRange& f : r.ring) {
     if (f.end != 0 && f.begin == begin) f.end = 0;
   }

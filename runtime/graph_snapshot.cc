@@ -67,19 +67,27 @@ void CopyGraph(GraphState& g, GraphSnapshot* s) {
   s->stack_trace_entries = g.traces.entry_count();
 }
 
+// Waits up to about 50 ms for the lock: an exit-time dump must not hang on a
+// lock some thread will never release (halt_on_report, a stuck thread).
+bool TryLockBriefly(InternalMutex& mu) ABSL_EXCLUSIVE_TRYLOCK_FUNCTION(true, mu)
+    ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  for (int i = 0; i < 50; ++i) {
+    if (mu.try_lock()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return false;
+}
+
 }  // namespace
 
 GraphSnapshot TakeGraphSnapshot(bool wait_for_lock) {
   GraphSnapshot s;
   GraphState& g = Graph();
   if (wait_for_lock) {
-    std::lock_guard<std::mutex> lock(g.mu);
+    InternalLock lock(g.mu);
     CopyGraph(g, &s);
   } else {
-    bool locked = false;
-    for (int i = 0; i < 50 && !(locked = g.mu.try_lock()); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
+    const bool locked = TryLockBriefly(g.mu);
     CopyGraph(g, &s);
     if (locked) g.mu.unlock();
   }

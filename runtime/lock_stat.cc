@@ -5,9 +5,10 @@
 
 #include <algorithm>
 #include <map>
-#include <mutex>
 #include <utility>
 
+#include "runtime/fork_safety.h"
+#include "runtime/internal_mutex.h"
 #include "runtime/limits.h"
 #include "runtime/lockdep.h"
 
@@ -74,9 +75,9 @@ struct ThreadTiming {
 __thread ThreadTiming tls_timing;
 
 struct Registry {
-  std::mutex mu;
-  std::vector<Table*> all;   // every table ever made (leaked: threads exit late)
-  std::vector<Table*> free;  // tables of exited threads, for new ones
+  InternalMutex mu;
+  std::vector<Table*> all ABSL_GUARDED_BY(mu);   // every table ever made (leaked: threads exit late)
+  std::vector<Table*> free ABSL_GUARDED_BY(mu);  // tables of exited threads, for new ones
   pthread_key_t key;
 };
 
@@ -85,7 +86,7 @@ Registry& Tables() {
     auto* reg = new Registry;
     pthread_key_create(&reg->key, [](void* table) {
       Registry& r = Tables();
-      std::lock_guard<std::mutex> lock(r.mu);
+      InternalLock lock(r.mu);
       r.free.push_back(static_cast<Table*>(table));
     });
     return reg;
@@ -97,7 +98,7 @@ Table* MyTable() {
   ThreadTiming& t = tls_timing;
   if (t.table) return t.table;
   Registry& r = Tables();
-  std::lock_guard<std::mutex> lock(r.mu);
+  InternalLock lock(r.mu);
   if (!r.free.empty()) {
     t.table = r.free.back();
     r.free.pop_back();
@@ -143,6 +144,8 @@ Timing* FindTiming(const lockdep_map* map) {
 
 }  // namespace
 
+InternalMutex& LockStatMutex() { return Tables().mu; }
+
 void TimeTotals::Add(const TimeTotals& o) {
   if (o.count == 0) return;
   min_ns = count ? std::min(min_ns, o.min_ns) : o.min_ns;
@@ -173,7 +176,7 @@ void LockStatRelease(const lockdep_map* map) {
 std::vector<LockStatRecord> LockStatSnapshot() {
   std::map<std::pair<uintptr_t, unsigned long>, LockStatRecord> sums;
   Registry& r = Tables();
-  std::lock_guard<std::mutex> lock(r.mu);
+  InternalLock lock(r.mu);
   for (const Table* table : r.all) {
     auto add = [&](const Site& s) {
       LockStatRecord& rec = sums[{s.key, s.ip}];
@@ -196,7 +199,7 @@ std::vector<LockStatRecord> LockStatSnapshot() {
 
 void LockStatClear() {
   Registry& r = Tables();
-  std::lock_guard<std::mutex> lock(r.mu);
+  InternalLock lock(r.mu);
   auto zero = [](Site& s) {
     for (Counter* c : {&s.acquisitions, &s.contentions, &s.wait.count, &s.wait.min_ns,
                        &s.wait.max_ns, &s.wait.total_ns, &s.hold.count, &s.hold.min_ns,

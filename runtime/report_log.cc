@@ -1,10 +1,10 @@
+#include "runtime/internal_mutex.h"
 #include "runtime/report_log.h"
 
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
-#include <mutex>
 #include <set>
 #include <tuple>
 #include <utility>
@@ -19,12 +19,12 @@ namespace lockdep {
 namespace {
 
 struct ReportLog {
-  std::mutex mu;
+  InternalMutex mu;
   // Reports queued by graph-lock holders, with the queuing thread's id.
-  std::vector<std::pair<long, Report>> deferred;
-  std::set<std::tuple<int, uint64_t, uint64_t>> seen;
-  std::vector<Report> log;
-  size_t total = 0;
+  std::vector<std::pair<long, Report>> deferred ABSL_GUARDED_BY(mu);
+  std::set<std::tuple<int, uint64_t, uint64_t>> seen ABSL_GUARDED_BY(mu);
+  std::vector<Report> log ABSL_GUARDED_BY(mu);
+  size_t total ABSL_GUARDED_BY(mu) = 0;
 };
 
 ReportLog& Log() {
@@ -63,7 +63,7 @@ const char* ReportKindName(ReportKind kind) {
 
 bool FirstReportOf(ReportKind kind, uint64_t a, uint64_t b) {
   ReportLog& l = Log();
-  std::lock_guard<std::mutex> lock(l.mu);
+  InternalLock lock(l.mu);
   return l.seen.emplace(int(kind), a, b).second;
 }
 
@@ -71,12 +71,12 @@ void EmitReport(Report report) {
   ReportLog& l = Log();
   if (SuppressReport(report)) return;
   if (CurrentThread().defer_reports > 0) {
-    std::lock_guard<std::mutex> lock(l.mu);
+    InternalLock lock(l.mu);
     l.deferred.emplace_back(report.tid, std::move(report));
     return;
   }
   {
-    std::lock_guard<std::mutex> lock(l.mu);
+    InternalLock lock(l.mu);
     WriteReportStream(report.text);
     WriteReportJson(report);
     any_printed.store(true, std::memory_order_relaxed);
@@ -96,7 +96,7 @@ void EmitDeferredReports() {
   ReportLog& l = Log();
   std::vector<Report> mine;
   {
-    std::lock_guard<std::mutex> lock(l.mu);
+    InternalLock lock(l.mu);
     if (l.deferred.empty()) return;
     const long tid = CurrentTid();
     auto keep = l.deferred.begin();
@@ -116,13 +116,13 @@ bool AnyReportPrinted() { return any_printed.load(std::memory_order_relaxed); }
 
 size_t TotalReports() {
   ReportLog& l = Log();
-  std::lock_guard<std::mutex> lock(l.mu);
+  InternalLock lock(l.mu);
   return l.total;
 }
 
 void ResetReports() {
   ReportLog& l = Log();
-  std::lock_guard<std::mutex> lock(l.mu);
+  InternalLock lock(l.mu);
   l.seen.clear();
   l.log.clear();
   l.deferred.clear();
@@ -131,24 +131,23 @@ void ResetReports() {
 
 std::vector<Report> CollectedReports() {
   ReportLog& l = Log();
-  std::lock_guard<std::mutex> lock(l.mu);
+  InternalLock lock(l.mu);
   return l.log;
 }
 
 size_t ReportCount() {
   ReportLog& l = Log();
-  std::lock_guard<std::mutex> lock(l.mu);
+  InternalLock lock(l.mu);
   return l.log.size();
 }
 
 void ClearReports() {
   ReportLog& l = Log();
-  std::lock_guard<std::mutex> lock(l.mu);
+  InternalLock lock(l.mu);
   l.log.clear();
 }
 
-void LockReportLogForFork() { Log().mu.lock(); }
-void UnlockReportLogAfterFork() { Log().mu.unlock(); }
+InternalMutex& ReportLogMutex() { return Log().mu; }
 
 void SetReportSink(ReportSink sink) {
   user_sink.store(sink, std::memory_order_release);

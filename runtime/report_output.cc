@@ -6,12 +6,13 @@
 #include <atomic>
 #include <cstdio>
 #include <fstream>
-#include <mutex>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
+#include "runtime/fork_safety.h"
+#include "runtime/internal_mutex.h"
 #include "runtime/options.h"
 #include "runtime/report_frames.h"
 #include "runtime/suppressions.h"
@@ -20,14 +21,14 @@ namespace lockdep {
 namespace {
 
 struct Outputs {
-  std::mutex mu;
-  Suppressions suppressions;
-  bool log_ok = true;   // log_path's directory exists
-  bool json_ok = true;  // json_path's directory exists
-  int log_fd = -1;      // log_path.<pid>, opened at the first report
-  pid_t log_pid = 0;
-  int json_fd = -1;
-  pid_t json_pid = 0;
+  InternalMutex mu;
+  Suppressions suppressions ABSL_GUARDED_BY(mu);
+  bool log_ok ABSL_GUARDED_BY(mu) = true;   // log_path's directory exists
+  bool json_ok ABSL_GUARDED_BY(mu) = true;  // json_path's directory exists
+  int log_fd ABSL_GUARDED_BY(mu) = -1;      // log_path.<pid>, opened at the first report
+  pid_t log_pid ABSL_GUARDED_BY(mu) = 0;
+  int json_fd ABSL_GUARDED_BY(mu) = -1;
+  pid_t json_pid ABSL_GUARDED_BY(mu) = 0;
 };
 
 // Leaked: reports can come during exit, after static destructors.
@@ -96,10 +97,12 @@ void AppendJsonString(std::string* out, absl::string_view s) {
 
 }  // namespace
 
+InternalMutex& ReportOutputMutex() { return Out().mu; }
+
 void InitReportOutput() {
   const Options& o = GetOptions();
   Outputs& out = Out();
-  std::lock_guard<std::mutex> lock(out.mu);
+  InternalLock lock(out.mu);
   std::string dir;
   if (!o.log_path.empty() && !(out.log_ok = DirectoryOf(o.log_path, &dir))) {
     std::fprintf(stderr, "lockdep: log_path: directory %s does not exist or is not writable; "
@@ -127,7 +130,7 @@ void InitReportOutput() {
 bool SuppressReport(const Report& report) {
   Outputs& out = Out();
   {
-    std::lock_guard<std::mutex> lock(out.mu);
+    InternalLock lock(out.mu);
     if (out.suppressions.empty() || !out.suppressions.Matches(report)) return false;
   }
   suppressed.fetch_add(1, std::memory_order_relaxed);
@@ -140,7 +143,7 @@ void WriteReportStream(const std::string& text) {
   const Options& o = GetOptions();
   Outputs& out = Out();
   int fd = STDERR_FILENO;
-  std::lock_guard<std::mutex> lock(out.mu);
+  InternalLock lock(out.mu);
   if (!o.log_path.empty() && out.log_ok) {
     int log = OpenFor(LogFile(), &out.log_fd, &out.log_pid);
     if (log >= 0) fd = log;
@@ -155,7 +158,7 @@ void WriteReportJson(const Report& report) {
   if (o.report_json) WriteReportStream(line);
   if (!o.json_path.empty()) {
     Outputs& out = Out();
-    std::lock_guard<std::mutex> lock(out.mu);
+    InternalLock lock(out.mu);
     if (!out.json_ok) return;
     int fd = OpenFor(JsonFile(), &out.json_fd, &out.json_pid);
     if (fd >= 0) WriteAll(fd, line);

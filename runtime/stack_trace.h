@@ -13,6 +13,8 @@
 #include <span>
 #include <string>
 
+#include "runtime/internal_mutex.h"
+
 namespace lockdep {
 
 inline constexpr size_t kMaxTraceEntries = 524288;
@@ -70,9 +72,8 @@ std::string SymbolizePc(uintptr_t pc);
 // locks there, which an interposer must pass through untracked.
 bool SymbolizingOnThisThread();
 
-// Hold the symbolizer's lock across fork() (fork_safety.cc).
-void LockSymbolizerForFork();
-void UnlockSymbolizerAfterFork();
+// The symbolizer's lock, held across fork() by fork_safety.cc.
+InternalMutex& SymbolizerMutex();
 
 // Appends one line per frame: `indent` spaces, then SymbolizePc(pc), "\n".
 void AppendTrace(std::string* out, std::span<const uintptr_t> pcs, int indent);

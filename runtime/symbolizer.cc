@@ -12,11 +12,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 
 #include "absl/debugging/symbolize.h"
+#include "runtime/internal_mutex.h"
 #include "runtime/stack_trace.h"
 
 namespace lockdep {
@@ -109,11 +109,10 @@ int ReportObject(dl_phdr_info* info, size_t, void* arg) {
 
 class Symbolizer {
  public:
-  void LockForFork() { mu_.lock(); }
-  void UnlockAfterFork() { mu_.unlock(); }
+  InternalMutex& mutex() ABSL_LOCK_RETURNED(mu_) { return mu_; }
 
   std::string Symbolize(uintptr_t pc) {
-    std::lock_guard<std::mutex> lock(mu_);
+    InternalLock lock(mu_);
     auto it = cache_.find(pc);
     if (it != cache_.end()) return it->second;
     std::string result = Lookup(pc);
@@ -122,7 +121,7 @@ class Symbolizer {
   }
 
  private:
-  std::string Lookup(uintptr_t pc) {
+  std::string Lookup(uintptr_t pc) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (pc == 0) return Hex(pc);
     std::string result = LookupDwfl(pc);
     if (!result.empty()) return result;
@@ -137,7 +136,7 @@ class Symbolizer {
   }
 
   // "func+0x1c/0x40 (file.cc:123)", or "" when libdwfl knows no symbol.
-  std::string LookupDwfl(uintptr_t pc) {
+  std::string LookupDwfl(uintptr_t pc) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (!started_) {
       started_ = true;
       dwfl_ = dwfl_begin(&kDwflCallbacks);
@@ -191,7 +190,7 @@ class Symbolizer {
   // libdw itself has mmap'ed show up too. Such a mapping that lands next to
   // its library's own merges with it into one module with the wrong start,
   // and so the wrong load bias: every later lookup in it fails or lies.
-  void ReportModules() {
+  void ReportModules() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (exe_.empty()) {
       char path[PATH_MAX];
       const ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
@@ -204,11 +203,11 @@ class Symbolizer {
     dwfl_report_end(dwfl_, nullptr, nullptr);
   }
 
-  std::mutex mu_;
-  bool started_ = false;
-  Dwfl* dwfl_ = nullptr;  // never ended: reports may come during exit
-  std::string exe_;
-  std::unordered_map<uintptr_t, std::string> cache_;
+  InternalMutex mu_;
+  bool started_ ABSL_GUARDED_BY(mu_) = false;
+  Dwfl* dwfl_ ABSL_GUARDED_BY(mu_) = nullptr;  // never ended: reports may come during exit
+  std::string exe_ ABSL_GUARDED_BY(mu_);
+  std::unordered_map<uintptr_t, std::string> cache_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace
@@ -231,8 +230,7 @@ std::string SymbolizePc(uintptr_t pc) {
 
 bool SymbolizingOnThisThread() { return t_symbolizing != 0; }
 
-void LockSymbolizerForFork() { TheSymbolizer().LockForFork(); }
-void UnlockSymbolizerAfterFork() { TheSymbolizer().UnlockAfterFork(); }
+InternalMutex& SymbolizerMutex() { return TheSymbolizer().mutex(); }
 
 void AppendTrace(std::string* out, std::span<const uintptr_t> pcs,
                  int indent) {

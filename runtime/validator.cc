@@ -32,14 +32,14 @@ std::atomic<GraphState*> g_graph_state{nullptr};
 
 // The holder counts as inside the runtime (recursion): an interrupt handler
 // arriving meanwhile must not try to take the graph lock again.
-GraphLock::GraphLock() {
+GraphLock::GraphLock() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   ThreadState& ts = CurrentThread();
   ++ts.recursion;
   Graph().mu.lock();
   ++ts.defer_reports;
 }
 
-void GraphLock::Unlock() {
+void GraphLock::Unlock() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   if (!locked_) return;
   locked_ = false;
   ThreadState& ts = CurrentThread();

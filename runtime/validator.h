@@ -11,6 +11,7 @@
 #include "runtime/chain_check.h"
 #include "runtime/class_registry.h"
 #include "runtime/dependency_graph.h"
+#include "runtime/internal_mutex.h"
 #include "runtime/stack_trace.h"
 #include "runtime/thread_state.h"
 
@@ -19,7 +20,7 @@ namespace lockdep {
 // Everything learnt about lock classes. The graph lock serialises every
 // change; the fast path reads `classes` and `chains` lock-free.
 struct GraphState {
-  std::mutex mu;  // the graph lock
+  InternalMutex mu;  // the graph lock
   ClassRegistry classes;
   DependencyGraph graph{&classes};
   ChainCache chains;
@@ -30,25 +31,6 @@ struct GraphState {
   uint64_t removed_at_chain_flush = 0;
 };
 
-// The graph lock, held for a scope. Reports made meanwhile on this thread
-// are queued and printed, logged and handed to the user's sink only after it
-// is released (report_log.h), so a sink may call back into the runtime
-// (ResetForTesting, lockdep_register_key) and halt_on_report never aborts
-// with the lock held.
-class GraphLock {
- public:
-  GraphLock();
-  ~GraphLock() { Unlock(); }
-  // Releases early (then emits the queued reports); the destructor does
-  // nothing more.
-  void Unlock();
-  GraphLock(const GraphLock&) = delete;
-  GraphLock& operator=(const GraphLock&) = delete;
-
- private:
-  bool locked_ = true;
-};
-
 // The graph state, allocated on first use (locks may be taken before main).
 extern std::atomic<GraphState*> g_graph_state;
 GraphState& CreateGraph();
@@ -56,6 +38,25 @@ inline GraphState& Graph() {
   GraphState* g = g_graph_state.load(std::memory_order_acquire);
   return __builtin_expect(g != nullptr, 1) ? *g : CreateGraph();
 }
+
+// The graph lock, held for a scope. Reports made meanwhile on this thread
+// are queued and printed, logged and handed to the user's sink only after it
+// is released (report_log.h), so a sink may call back into the runtime
+// (ResetForTesting, lockdep_register_key) and halt_on_report never aborts
+// with the lock held.
+class ABSL_SCOPED_LOCKABLE GraphLock {
+ public:
+  GraphLock() ABSL_EXCLUSIVE_LOCK_FUNCTION(Graph().mu);
+  ~GraphLock() ABSL_UNLOCK_FUNCTION() { Unlock(); }
+  // Releases early (then emits the queued reports); the destructor does
+  // nothing more.
+  void Unlock() ABSL_UNLOCK_FUNCTION();
+  GraphLock(const GraphLock&) = delete;
+  GraphLock& operator=(const GraphLock&) = delete;
+
+ private:
+  bool locked_ = true;
+};
 
 // Off after a fixed limit is hit; read on every hook (relaxed).
 extern std::atomic<bool> g_validation_enabled;
