@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include "runtime/link_anchors.h"
 #include "runtime/validator.h"
 
 namespace lockdep {
@@ -32,4 +33,7 @@ __attribute__((constructor)) void RegisterForkHandlers() {
 }
 
 }  // namespace
+
+const char kForkSafetyAnchor = 0;
+
 }  // namespace lockdep
