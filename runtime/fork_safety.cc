@@ -4,6 +4,7 @@
 
 #include <array>
 
+#include "runtime/link_anchors.h"
 #include "runtime/stack_trace.h"
 #include "runtime/validator.h"
 
@@ -39,4 +40,7 @@ __attribute__((constructor)) void RegisterForkHandlers() {
 }
 
 }  // namespace
+
+const char kForkSafetyAnchor = 0;
+
 }  // namespace lockdep

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_format.h"
 #include "runtime/dump_options.h"
+#include "runtime/link_anchors.h"
 #include "runtime/lock_stat.h"
 #include "runtime/options.h"
 #include "runtime/report.h"
@@ -89,5 +90,7 @@ __attribute__((constructor)) void StartUp() {
 }  // namespace
 
 void SetReportExitCode(int code) { exit_code_override.store(code); }
+
+const char kProcessExitAnchor = 0;
 
 }  // namespace lockdep

@@ -9,6 +9,7 @@
 
 #include "runtime/freed_memory.h"
 #include "runtime/graph_snapshot.h"
+#include "runtime/link_anchors.h"
 #include "runtime/lock_stat.h"
 #include "runtime/lockdep.h"
 #include "runtime/options.h"
@@ -864,5 +865,9 @@ void ResetForTesting() {
 bool ValidationEnabled() {
   return g_validation_enabled.load(std::memory_order_relaxed);
 }
+
+// Keeps the start-up and exit work in static links (runtime/link_anchors.h).
+[[gnu::used]] static const char* const kLinkAnchors[] = {&kProcessExitAnchor,
+                                                         &kForkSafetyAnchor};
 
 }  // namespace lockdep

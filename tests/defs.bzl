@@ -18,7 +18,7 @@ def lockdep_test(name, deps = [], options = "exitcode=0:check_chains=1", size = 
             ":test_support",
             "//instrument:kernel",
             "//runtime:lockdep",
-            "@system//:gtest_main",
+            "@lockdep_system//:gtest_main",
         ],
         **kwargs
     )
