@@ -209,4 +209,14 @@ inline void lock_acquired(lockdep_map* map, unsigned long ip) {
 // still completes), to exercise rarely taken back-off paths.
 int lockdep_ww_inject_interval();
 
+// For runtimes that interpose on the process's own locks (LD_PRELOAD):
+// 1 while the calling thread is inside a hook, where any lock it takes is the
+// runtime's own and must pass through untracked. Cost: one TLS load.
+int lockdep_thread_in_validator();
+// pthread_atfork handlers: hold the graph lock across fork() so the child
+// never inherits it locked by a thread that does not exist there.
+void lockdep_fork_prepare();
+void lockdep_fork_parent();
+void lockdep_fork_child();
+
 #endif  // LOCKDEP_RUNTIME_LOCKDEP_H_
