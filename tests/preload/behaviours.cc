@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -244,6 +245,30 @@ int ThreadExitHeld() {
   return 0;
 }
 
+// A wait that keeps another lock: pthread_cond_wait drops `queue` while it
+// sleeps and takes it back under `stats`, the reverse of the order it was
+// taken in. A thread that holds `queue` and wants `stats` (any user of the
+// first order) deadlocks against the waking waiter.
+int CondWaitInversion() {
+  static pthread_mutex_t queue = PTHREAD_MUTEX_INITIALIZER;
+  static pthread_mutex_t stats = PTHREAD_MUTEX_INITIALIZER;
+  static pthread_cond_t ready = PTHREAD_COND_INITIALIZER;
+  pthread_mutex_lock(&queue);
+  pthread_mutex_lock(&stats);
+  timespec deadline;
+  clock_gettime(CLOCK_REALTIME, &deadline);
+  deadline.tv_nsec += 1000 * 1000;
+  if (deadline.tv_nsec >= 1000 * 1000 * 1000) {
+    deadline.tv_sec += 1;
+    deadline.tv_nsec -= 1000 * 1000 * 1000;
+  }
+  int ret = pthread_cond_timedwait(&ready, &queue, &deadline);
+  pthread_mutex_unlock(&stats);
+  pthread_mutex_unlock(&queue);
+  std::printf("timedwait returned %s\n", ret == ETIMEDOUT ? "ETIMEDOUT" : "other");
+  return 0;
+}
+
 // fork() while other threads allocate and lock: the child must find every
 // lock of the library and the validator free, and work normally.
 int Fork() {
@@ -347,6 +372,7 @@ int main(int argc, char** argv) {
       {"rwlock_abba", RwlockAbba},     {"rwlock_readers", RwlockReaders},
       {"spin_abba", SpinAbba},         {"thread_exit_held", ThreadExitHeld},
       {"fork", Fork},                  {"signals", Signals},
+      {"cond_inversion", CondWaitInversion},
   };
   if (argc != 2) {
     std::fprintf(stderr, "usage: behaviours SCENARIO\n");

@@ -46,10 +46,18 @@ TEST_F(LockdepRunTest, ReportsThroughThePreloadAndSaysWhereTheGraphGoes) {
   EXPECT_THAT(r.out, HasSubstr("abba: done"));
   EXPECT_TRUE(r.exited);
   EXPECT_EQ(r.code, 66) << r.err;
-  // "written to FILE" once the runtime writes graphs, else where it would.
+  // The last line names the graph file, which holds the inversion as a
+  // graph file of linked-in use does.
+  const std::string kWritten = "lockdep-run: lock graph written to ";
+  size_t at = r.err.rfind(kWritten);
+  ASSERT_NE(at, std::string::npos) << r.err;
+  std::string file = r.err.substr(at + kWritten.size());
+  file = file.substr(0, file.find('\n'));
   std::string dir = GraphPattern().substr(0, GraphPattern().rfind('/'));
-  EXPECT_THAT(r.err, HasSubstr("lockdep-run: "));
-  EXPECT_THAT(r.err.substr(r.err.rfind("lockdep-run: ")), HasSubstr(dir + "/graph."));
+  EXPECT_EQ(file.rfind(dir + "/graph.", 0), 0u) << file;
+  ChildResult cycles = RunChild({Runfile("tools/lockgraph"), "cycles", file}, {});
+  EXPECT_EQ(cycles.code, 1) << cycles.err;
+  EXPECT_THAT(cycles.out, HasSubstr("cycle 1: &a -> &b -> &a")) << cycles.out;
 }
 
 TEST_F(LockdepRunTest, KeepsTheUsersOptions) {

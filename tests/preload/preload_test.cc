@@ -103,6 +103,16 @@ TEST_F(PreloadTest, CorrectConditionVariableProgramIsClean) {
   EXPECT_THAT(r.out, HasSubstr("condvar: sum 2001000"));
 }
 
+// The waiter re-takes its mutex under a lock it kept: the validator must see
+// the release and the re-acquire that happen inside pthread_cond_wait.
+TEST_F(PreloadTest, ConditionWaitRetakesItsMutexUnderTheLocksItKept) {
+  ChildResult r = Scenario("cond_inversion");
+  ExpectReport(r, kCircular);
+  EXPECT_THAT(r.err, HasSubstr("CondWaitInversion()::queue"));
+  EXPECT_THAT(r.err, HasSubstr("CondWaitInversion()::stats"));
+  EXPECT_THAT(r.out, HasSubstr("timedwait returned ETIMEDOUT"));
+}
+
 TEST_F(PreloadTest, HeapLocksOfOneAllocationSiteAndOffsetAreOneClass) {
   ChildResult r = Scenario("heap_class");
   ExpectReport(r, kRecursive);
@@ -160,6 +170,17 @@ TEST_F(PreloadTest, SpinlockInversionIsReported) {
 
 TEST_F(PreloadTest, ThreadExitingWithALockHeldIsReported) {
   ExpectReport(Scenario("thread_exit_held"), "lock held at thread exit");
+}
+
+// A lock taken before the library was ready and released after is no bad
+// unlock; the thread that began then is validated once it is ready.
+TEST_F(PreloadTest, ThreadsAndLocksFromBeforeTheLibraryWasReady) {
+  ChildResult r = Run("early");
+  ExpectReport(r, kCircular);
+  EXPECT_THAT(r.err, HasSubstr("(&early_a)"));
+  EXPECT_THAT(r.err, HasSubstr("(&early_b)"));
+  EXPECT_THAT(r.err, Not(HasSubstr("bad unlock balance")));
+  EXPECT_THAT(r.out, HasSubstr("early: done"));
 }
 
 TEST_F(PreloadTest, ForkWhileOtherThreadsLockLeavesAWorkingChild) {
