@@ -9,7 +9,9 @@
 // Each file that owns an internal lock exposes a pair of functions (the
 // symbolizer's are in stack_trace.h); the
 // handlers in fork_safety.cc call them in this order (the order in which the
-// runtime nests them: graph, chain check, report log, symbolizer).
+// runtime nests them: graph, chain check, report log, symbolizer). In the
+// LD_PRELOAD build the library's own handlers call them instead, between its
+// own locks (lockdep_fork_prepare() in lockdep.h).
 #ifndef LOCKDEP_RUNTIME_FORK_SAFETY_H_
 #define LOCKDEP_RUNTIME_FORK_SAFETY_H_
 

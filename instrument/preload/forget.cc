@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include "instrument/preload/lock_classes.h"
 #include "instrument/preload/reentry.h"
 #include "runtime/lockdep.h"
 
@@ -35,6 +36,22 @@ void ForgetLocksIn(uintptr_t start, size_t size) {
   ForEachLockIn(start, size, [](LockEntry& e) {
     ForgetHeldLock(e, e.addr.load(std::memory_order_relaxed));
   });
+}
+
+void LockInitialised(uintptr_t addr, LockType type, uintptr_t ra) {
+  Busy busy;
+  if (LockEntry* old = FindLock(addr)) {
+    if (lock_is_held(&old->map)) debug_check_no_locks_freed(&old->map, sizeof(old->map));
+  }
+  ClassifyInit(addr, type, ra);
+}
+
+void LockDestroyed(uintptr_t addr) {
+  if (LockEntry* e = FindLock(addr)) {
+    Busy busy;
+    ForgetHeldLock(*e, addr);
+    RemoveLock(addr);
+  }
 }
 
 }  // namespace lockdep::preload

@@ -23,6 +23,16 @@ void ForgetHeldLock(LockEntry& e, uintptr_t addr);
 // Every lock in a heap block being freed. Caller is inside a Busy scope.
 void ForgetLocksIn(uintptr_t start, size_t size);
 
+// The bookkeeping of pthread_{mutex,rwlock,spin}_init, after glibc's init
+// succeeded, for the lock at `addr` set up from `ra`: re-initialising a lock
+// this thread holds frees it from under its holder (reported), and the lock
+// gets the class of its init site. Call only when !PassThrough().
+void LockInitialised(uintptr_t addr, LockType type, uintptr_t ra);
+
+// The bookkeeping of pthread_*_destroy, before glibc's: a held lock is
+// reported, and its entry forgotten. Call only when !PassThrough().
+void LockDestroyed(uintptr_t addr);
+
 }  // namespace lockdep::preload
 
 #endif  // LOCKDEP_INSTRUMENT_PRELOAD_FORGET_H_

@@ -142,7 +142,7 @@ LockEntry* ClassifyInit(uintptr_t addr, LockType type, uintptr_t ra) {
   // glibc's backtrace(), not the validator's libunwind walk: it caches what
   // it learns of each object's unwind tables, and a program may set up
   // thousands of locks at start (memcached: one per item-lock bucket).
-  constexpr int kOwnFrames = 4;  // ClassifyInit, pthread_*_init, slack
+  constexpr int kOwnFrames = 5;  // ClassifyInit, LockInitialised, pthread_*_init, slack
   void* frames[kInitFrames + kOwnFrames];
   int n;
   {

@@ -76,25 +76,14 @@ extern "C" {
 
 int pthread_mutex_init(pthread_mutex_t* m, const pthread_mutexattr_t* attr) {
   int ret = Real().mutex_init(m, attr);
-  if (ret != 0 || PassThrough()) return ret;
-  uintptr_t ra = LOCKDEP_PRELOAD_RA;
-  Busy busy;
-  // Initialising a lock this thread holds frees it from under the holder.
-  if (LockEntry* old = FindLock(reinterpret_cast<uintptr_t>(m))) {
-    if (lock_is_held(&old->map)) debug_check_no_locks_freed(&old->map, sizeof(old->map));
+  if (ret == 0 && !PassThrough()) {
+    LockInitialised(reinterpret_cast<uintptr_t>(m), LockType::kMutex, LOCKDEP_PRELOAD_RA);
   }
-  ClassifyInit(reinterpret_cast<uintptr_t>(m), LockType::kMutex, ra);
   return ret;
 }
 
 int pthread_mutex_destroy(pthread_mutex_t* m) {
-  if (!PassThrough()) {
-    if (LockEntry* e = FindLock(reinterpret_cast<uintptr_t>(m))) {
-      Busy busy;
-      ForgetHeldLock(*e, reinterpret_cast<uintptr_t>(m));
-      RemoveLock(reinterpret_cast<uintptr_t>(m));
-    }
-  }
+  if (!PassThrough()) LockDestroyed(reinterpret_cast<uintptr_t>(m));
   return Real().mutex_destroy(m);
 }
 

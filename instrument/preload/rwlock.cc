@@ -45,24 +45,14 @@ extern "C" {
 
 int pthread_rwlock_init(pthread_rwlock_t* l, const pthread_rwlockattr_t* attr) {
   int ret = Real().rwlock_init(l, attr);
-  if (ret != 0 || PassThrough()) return ret;
-  uintptr_t ra = LOCKDEP_PRELOAD_RA;
-  Busy busy;
-  if (LockEntry* old = FindLock(reinterpret_cast<uintptr_t>(l))) {
-    if (lock_is_held(&old->map)) debug_check_no_locks_freed(&old->map, sizeof(old->map));
+  if (ret == 0 && !PassThrough()) {
+    LockInitialised(reinterpret_cast<uintptr_t>(l), LockType::kRwlock, LOCKDEP_PRELOAD_RA);
   }
-  ClassifyInit(reinterpret_cast<uintptr_t>(l), LockType::kRwlock, ra);
   return ret;
 }
 
 int pthread_rwlock_destroy(pthread_rwlock_t* l) {
-  if (!PassThrough()) {
-    if (LockEntry* e = FindLock(reinterpret_cast<uintptr_t>(l))) {
-      Busy busy;
-      ForgetHeldLock(*e, reinterpret_cast<uintptr_t>(l));
-      RemoveLock(reinterpret_cast<uintptr_t>(l));
-    }
-  }
+  if (!PassThrough()) LockDestroyed(reinterpret_cast<uintptr_t>(l));
   return Real().rwlock_destroy(l);
 }
 

@@ -13,24 +13,14 @@ extern "C" {
 
 int pthread_spin_init(pthread_spinlock_t* l, int pshared) {
   int ret = Real().spin_init(l, pshared);
-  if (ret != 0 || PassThrough()) return ret;
-  uintptr_t ra = LOCKDEP_PRELOAD_RA;
-  Busy busy;
-  if (LockEntry* old = FindLock(reinterpret_cast<uintptr_t>(l))) {
-    if (lock_is_held(&old->map)) debug_check_no_locks_freed(&old->map, sizeof(old->map));
+  if (ret == 0 && !PassThrough()) {
+    LockInitialised(reinterpret_cast<uintptr_t>(l), LockType::kSpin, LOCKDEP_PRELOAD_RA);
   }
-  ClassifyInit(reinterpret_cast<uintptr_t>(l), LockType::kSpin, ra);
   return ret;
 }
 
 int pthread_spin_destroy(pthread_spinlock_t* l) {
-  if (!PassThrough()) {
-    if (LockEntry* e = FindLock(reinterpret_cast<uintptr_t>(l))) {
-      Busy busy;
-      ForgetHeldLock(*e, reinterpret_cast<uintptr_t>(l));
-      RemoveLock(reinterpret_cast<uintptr_t>(l));
-    }
-  }
+  if (!PassThrough()) LockDestroyed(reinterpret_cast<uintptr_t>(l));
   return Real().spin_destroy(l);
 }
 

@@ -29,6 +29,13 @@ std::string Runfile(const std::string& path);
 // library (itself built with the sanitizer) cannot run inside children.
 bool SanitizerBuild();
 
+// Why the preload tests skip themselves in such a build.
+inline constexpr char kSanitizerSkipReason[] =
+    "a sanitizer build of liblockdep_preload.so cannot be preloaded into a plain "
+    "program (the sanitizer's runtime, which wants to be loaded first, replaces "
+    "malloc and the pthread functions too: the program crashes at start-up); "
+    "these tests run in the default configuration";
+
 }  // namespace lockdep::testing
 
 #endif  // LOCKDEP_TESTS_PRELOAD_CHILD_PROCESS_H_

@@ -20,8 +20,7 @@ class LockdepRunTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (SanitizerBuild()) {
-      GTEST_SKIP() << "a preload library cannot run inside a sanitizer build's "
-                      "children; these tests run in the default configuration";
+      GTEST_SKIP() << kSanitizerSkipReason;
     }
   }
 

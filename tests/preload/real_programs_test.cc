@@ -94,8 +94,7 @@ class RealProgramsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (SanitizerBuild()) {
-      GTEST_SKIP() << "a preload library cannot run inside a sanitizer build's "
-                      "children; these tests run in the default configuration";
+      GTEST_SKIP() << kSanitizerSkipReason;
     }
   }
 
