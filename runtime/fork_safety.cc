@@ -5,8 +5,14 @@
 #include <array>
 
 #include "runtime/link_anchors.h"
+#include "runtime/lockdep.h"
 #include "runtime/stack_trace.h"
 #include "runtime/validator.h"
+
+// Defined only by the LD_PRELOAD build (instrument/preload/lifecycle.cc),
+// whose fork handlers call lockdep_fork_*() between its own locks: two
+// registrations would take every lock here twice.
+extern "C" __attribute__((weak)) const char lockdep_preload_library;
 
 namespace lockdep {
 namespace {
@@ -36,7 +42,7 @@ void Release() ABSL_NO_THREAD_SAFETY_ANALYSIS {
 // lock owners are made here too, so Prepare() never allocates inside fork().
 __attribute__((constructor)) void RegisterForkHandlers() {
   InternalLocks();
-  pthread_atfork(Prepare, Release, Release);
+  if (&lockdep_preload_library == nullptr) pthread_atfork(Prepare, Release, Release);
 }
 
 }  // namespace
@@ -44,3 +50,7 @@ __attribute__((constructor)) void RegisterForkHandlers() {
 const char kForkSafetyAnchor = 0;
 
 }  // namespace lockdep
+
+void lockdep_fork_prepare() { lockdep::Prepare(); }
+void lockdep_fork_parent() { lockdep::Release(); }
+void lockdep_fork_child() { lockdep::Release(); }

@@ -9,6 +9,8 @@
 // Each file that owns an internal lock exposes it here for the handlers in
 // fork_safety.cc, and for nothing else (the symbolizer's is in
 // stack_trace.h, the chain check's is ChainCheck::mutex()).
+// In the LD_PRELOAD build the library's own handlers call the runtime's
+// (lockdep_fork_prepare() in lockdep.h) between its own locks instead.
 #ifndef LOCKDEP_RUNTIME_FORK_SAFETY_H_
 #define LOCKDEP_RUNTIME_FORK_SAFETY_H_
 

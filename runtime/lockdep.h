@@ -209,4 +209,18 @@ inline void lock_acquired(lockdep_map* map, unsigned long ip) {
 // still completes), to exercise rarely taken back-off paths.
 int lockdep_ww_inject_interval();
 
+// For runtimes that interpose on the process's own locks (LD_PRELOAD):
+// 1 while the calling thread is inside a hook or the symbolizer, where any
+// lock it takes or memory it allocates is the runtime's own and must pass
+// through untracked. Cost: two TLS loads.
+int lockdep_thread_in_validator();
+// The runtime's fork handlers: prepare takes every internal lock (graph,
+// chain check, report log, symbolizer) in the runtime's order; parent and
+// child release them. Registered with pthread_atfork by the runtime itself,
+// unless the process defines `lockdep_preload_library` (the LD_PRELOAD
+// build), whose own handlers call these between its own locks.
+void lockdep_fork_prepare();
+void lockdep_fork_parent();
+void lockdep_fork_child();
+
 #endif  // LOCKDEP_RUNTIME_LOCKDEP_H_

@@ -41,7 +41,11 @@ const Dwfl_Callbacks kDwflCallbacks = {
 
 std::string Demangle(const char* name) {
   int status = 0;
-  char* demangled = abi::__cxa_demangle(name, nullptr, nullptr, &status);
+  // Only C++ names are mangled: __cxa_demangle would read a C symbol such
+  // as "b" as a type encoding ("bool").
+  char* demangled = std::strncmp(name, "_Z", 2) == 0
+                        ? abi::__cxa_demangle(name, nullptr, nullptr, &status)
+                        : nullptr;
   if (demangled == nullptr) {
     // A C name, maybe with a symbol version ("memcpy@@GLIBC_2.14") that
     // says nothing about the call site.

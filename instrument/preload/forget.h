@@ -1,0 +1,38 @@
+// The end of a lock's life: pthread_*_destroy, or free() of its memory
+// (std::mutex never calls destroy). A lock held then is reported as
+// "held lock freed"; the entry is forgotten either way, so a lock later made
+// at the same address is a new lock, never heir to the old one's class.
+#ifndef LOCKDEP_INSTRUMENT_PRELOAD_FORGET_H_
+#define LOCKDEP_INSTRUMENT_PRELOAD_FORGET_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "instrument/preload/lock_table.h"
+
+namespace lockdep::preload {
+
+// True when glibc's state of the lock at `addr` says someone holds it.
+bool LockedNow(LockType type, uintptr_t addr);
+
+// Reports the lock of `e` (at `addr`) when held, by this thread or (per
+// glibc's state) another, and drops it from this thread's held locks.
+// Caller is inside a Busy scope and forgets the entry next.
+void ForgetHeldLock(LockEntry& e, uintptr_t addr);
+
+// Every lock in a heap block being freed. Caller is inside a Busy scope.
+void ForgetLocksIn(uintptr_t start, size_t size);
+
+// The bookkeeping of pthread_{mutex,rwlock,spin}_init, after glibc's init
+// succeeded, for the lock at `addr` set up from `ra`: re-initialising a lock
+// this thread holds frees it from under its holder (reported), and the lock
+// gets the class of its init site. Call only when !PassThrough().
+void LockInitialised(uintptr_t addr, LockType type, uintptr_t ra);
+
+// The bookkeeping of pthread_*_destroy, before glibc's: a held lock is
+// reported, and its entry forgotten. Call only when !PassThrough().
+void LockDestroyed(uintptr_t addr);
+
+}  // namespace lockdep::preload
+
+#endif  // LOCKDEP_INSTRUMENT_PRELOAD_FORGET_H_

@@ -1,0 +1,206 @@
+#include "instrument/preload/lock_classes.h"
+
+#include <execinfo.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "instrument/preload/block_table.h"
+#include "instrument/preload/internal_lock.h"
+#include "runtime/lockdep.h"
+#include "runtime/stack_trace.h"
+#include "runtime/static_storage.h"
+
+namespace lockdep::preload {
+namespace {
+
+constexpr size_t kNameSize = 96;
+constexpr size_t kIdentitySlots = kMaxPreloadClasses * 2;
+
+// The pool: static storage, so every key is a valid static class key.
+lock_class_key g_keys[kMaxPreloadClasses];
+char g_names[kMaxPreloadClasses][kNameSize];
+uint64_t g_identity[kIdentitySlots];  // 0 = empty
+uint16_t g_index[kIdentitySlots];
+int g_used = 0;
+InternalLock g_lock;
+// Held around every call of ours that walks the loader's list of objects
+// (dl_iterate_phdr, unwinding, symbolising), and across fork(): glibc does
+// not reset the loader's lock in a fork child, so a fork while another
+// thread walks the list would leave the child's first walk hanging.
+InternalLock g_loader;
+
+// A 64-bit identity is compared whole, never truncated to a class: two
+// rounds of multiply-xorshift spread it well enough for the probe too.
+inline uint64_t Mix(uint64_t h) {
+  for (int round = 0; round < 2; ++round) h = (h ^ (h >> 31)) * 0x9e3779b97f4a7c15ULL;
+  return h | 1;  // never 0 (empty)
+}
+
+const char* TypeName(LockType t) {
+  switch (t) {
+    case LockType::kMutex: return "mutex";
+    case LockType::kRwlock: return "rwlock";
+    case LockType::kSpin: return "spinlock";
+  }
+  return "lock";
+}
+
+// "function (file:line)" from the symbolizer's "function+0x1c/0x40
+// (file:line)": offsets change with every build, names do not.
+std::string Place(uintptr_t pc) {
+  std::string s;
+  {
+    InternalGuard g(g_loader);
+    s = SymbolizePc(pc);
+  }
+  size_t plus = s.find("+0x");
+  size_t paren = s.find(" (");
+  if (plus != std::string::npos && (paren == std::string::npos || plus < paren)) {
+    s.erase(plus, paren == std::string::npos ? std::string::npos : paren - plus);
+  }
+  return s;
+}
+
+// The key of `identity`, naming a new class with make_name(). Names are
+// built outside the lock (symbolising is slow and takes its own locks).
+template <typename MakeName>
+lock_class_key* KeyFor(uint64_t identity, MakeName make_name) {
+  size_t home = identity & (kIdentitySlots - 1);
+  auto find = [&]() -> lock_class_key* {
+    for (size_t i = home;; i = (i + 1) & (kIdentitySlots - 1)) {
+      if (g_identity[i] == identity) return &g_keys[g_index[i]];
+      if (g_identity[i] == 0) return nullptr;
+    }
+  };
+  {
+    InternalGuard g(g_lock);
+    if (lock_class_key* k = find()) return k;
+  }
+  std::string name = make_name();
+  InternalGuard g(g_lock);
+  if (lock_class_key* k = find()) return k;
+  if (g_used >= kMaxPreloadClasses) return nullptr;
+  int idx = g_used++;
+  std::snprintf(g_names[idx], kNameSize, "%s", name.c_str());
+  for (size_t i = home;; i = (i + 1) & (kIdentitySlots - 1)) {
+    if (g_identity[i] == 0) {
+      g_identity[i] = identity;
+      g_index[i] = uint16_t(idx);
+      break;
+    }
+  }
+  return &g_keys[idx];
+}
+
+// "&symbol" or "&symbol+0x8" for a lock in a named object (as Linux names
+// static locks); "static mutex 0x..." when no symbol covers it.
+std::string StaticName(uintptr_t addr, LockType type) {
+  // The symbolizer reads a pc: it looks up pc - 1 and prints offset + 1.
+  std::string sym;
+  {
+    InternalGuard g(g_loader);
+    sym = SymbolizePc(addr + 1);
+  }
+  size_t plus = sym.find("+0x");
+  if (sym.rfind("0x", 0) == 0 || plus == std::string::npos) {
+    return std::string("static ") + TypeName(type) + " " + sym;
+  }
+  unsigned long offset = std::strtoul(sym.c_str() + plus + 3, nullptr, 16) - 1;
+  std::string name = "&" + sym.substr(0, plus);
+  if (offset != 0) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "+%#lx", offset);
+    name += buf;
+  }
+  return name;
+}
+
+const char* NameOf(const lock_class_key* key) { return g_names[key - g_keys]; }
+
+LockEntry* Insert(uintptr_t addr, LockType type, lock_class_key* key, bool reinit) {
+  if (!key) return nullptr;
+  return InsertLock(addr, type, key, NameOf(key), reinit);
+}
+
+}  // namespace
+
+void LockClassesForkPrepare() {
+  g_loader.lock();
+  g_lock.lock();
+}
+
+void LockClassesForkDone() {
+  g_lock.unlock();
+  g_loader.unlock();
+}
+
+LockEntry* ClassifyInit(uintptr_t addr, LockType type, uintptr_t ra) {
+  // glibc's backtrace(), not the validator's libunwind walk: it caches what
+  // it learns of each object's unwind tables, and a program may set up
+  // thousands of locks at start (memcached: one per item-lock bucket).
+  constexpr int kOwnFrames = 5;  // ClassifyInit, LockInitialised, pthread_*_init, slack
+  void* frames[kInitFrames + kOwnFrames];
+  int n;
+  {
+    InternalGuard g(g_loader);
+    n = backtrace(frames, kInitFrames + kOwnFrames);
+  }
+  uintptr_t raw[kInitFrames + kOwnFrames];
+  for (int i = 0; i < n; ++i) raw[i] = reinterpret_cast<uintptr_t>(frames[i]);
+  // Start at the caller of pthread_*_init (our own frames come first); if
+  // it is not among them, the call site alone is the class.
+  int start = -1;
+  for (int i = 0; i < n && start < 0; ++i) {
+    if (raw[i] == ra) start = i;
+  }
+  int count = start < 0 ? 0 : std::min(n - start, kInitFrames);
+  if (count <= 0) {
+    raw[0] = ra;
+    start = 0;
+    count = 1;
+  }
+  uint64_t h = Mix(0x1417 + uint64_t(type));
+  for (int i = 0; i < count; ++i) h = Mix(h ^ raw[start + i]);
+  // Every lock set up here is one class, wherever it lives: forgotten with
+  // its heap block like any other.
+  Block block;
+  FindBlockAndMarkLocks(addr, &block);
+  lock_class_key* key = KeyFor(h, [&] {
+    return std::string(TypeName(type)) + " init " + Place(raw[start]);
+  });
+  return Insert(addr, type, key, /*reinit=*/true);
+}
+
+LockEntry* ClassifyFirstUse(uintptr_t addr, LockType type) {
+  lock_class_key* key;
+  Block block;
+  bool is_static;
+  {
+    InternalGuard g(g_loader);
+    is_static = IsStaticAddress(reinterpret_cast<const void*>(addr));
+  }
+  if (is_static) {
+    key = KeyFor(Mix(addr ^ 0x57a7), [&] { return StaticName(addr, type); });
+  } else if (FindBlockAndMarkLocks(addr, &block)) {
+    uintptr_t offset = addr - block.start;
+    key = KeyFor(Mix(Mix(block.site ^ 0xb10c) ^ offset ^ (uint64_t(type) << 56)), [&] {
+      char buf[32];
+      std::snprintf(buf, sizeof(buf), "+%lu", static_cast<unsigned long>(offset));
+      return std::string(TypeName(type)) + buf + " in block from " + Place(block.site);
+    });
+  } else {
+    key = KeyFor(Mix(addr ^ 0x57ac), [&] {
+      char buf[64];
+      std::snprintf(buf, sizeof(buf), "%s@%#lx", TypeName(type),
+                    static_cast<unsigned long>(addr));
+      return std::string(buf);
+    });
+  }
+  return Insert(addr, type, key, /*reinit=*/false);
+}
+
+}  // namespace lockdep::preload

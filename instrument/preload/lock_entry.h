@@ -1,0 +1,36 @@
+// What every interposer shares: finding (or creating) the entry of a lock
+// on its way in, and the calling thread's id as glibc records lock owners.
+#ifndef LOCKDEP_INSTRUMENT_PRELOAD_LOCK_ENTRY_H_
+#define LOCKDEP_INSTRUMENT_PRELOAD_LOCK_ENTRY_H_
+
+#include <cstdint>
+
+#include "instrument/preload/lock_classes.h"
+#include "instrument/preload/lock_table.h"
+#include "instrument/preload/reentry.h"
+
+// The interposer's return address: the program's call site, which reports
+// name as "at:" and where their stack traces start.
+#define LOCKDEP_PRELOAD_RA \
+  (reinterpret_cast<uintptr_t>(__builtin_return_address(0)))
+
+namespace lockdep::preload {
+
+// The entry of the lock at `p`, classed on first use when it had no init
+// call. nullptr when a table is full (the lock then goes unvalidated).
+// Cost: one lock-free lookup; the first use is the slow path.
+inline LockEntry* EntryFor(const volatile void* p, LockType type) {
+  uintptr_t addr = reinterpret_cast<uintptr_t>(p);
+  if (LockEntry* e = FindLock(addr)) return e;
+  Busy busy;
+  return ClassifyFirstUse(addr, type);
+}
+
+// The calling thread's kernel id, cached (reset in a fork child). glibc
+// stores it as the owner of a locked mutex.
+int SelfTid();
+void ForgetSelfTid();
+
+}  // namespace lockdep::preload
+
+#endif  // LOCKDEP_INSTRUMENT_PRELOAD_LOCK_ENTRY_H_

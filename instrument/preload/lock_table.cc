@@ -1,0 +1,121 @@
+#include "instrument/preload/lock_table.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "instrument/preload/internal_lock.h"
+#include "runtime/lockdep.h"
+
+namespace lockdep::preload {
+namespace {
+
+// Twice the live limit: probes stay short even with tombstones.
+constexpr size_t kSlots = kMaxLocks * 2;
+constexpr uintptr_t kRemoved = 1;
+
+std::atomic<LockEntry*> g_slots{nullptr};
+InternalLock g_writer;
+size_t g_used = 0;  // live + tombstones, under g_writer
+
+// Neighbouring locks get neighbouring slots (an array of mutexes fills a
+// few pages of the table, not one page per lock); the high bits folded in
+// keep distant regions from landing on the same run.
+inline size_t Home(uintptr_t addr) {
+  return ((addr >> 3) ^ (addr >> 23) * 0x9e37) & (kSlots - 1);
+}
+
+// Reserved lazily: untouched pages cost nothing, so 64 MiB of address space
+// for the table is only as much memory as the program has locks.
+LockEntry* Slots() {
+  LockEntry* s = g_slots.load(std::memory_order_acquire);
+  if (s) return s;
+  void* p = mmap(nullptr, kSlots * sizeof(LockEntry), PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) return nullptr;
+  LockEntry* expected = nullptr;
+  if (!g_slots.compare_exchange_strong(expected, static_cast<LockEntry*>(p))) {
+    munmap(p, kSlots * sizeof(LockEntry));
+    return expected;
+  }
+  return static_cast<LockEntry*>(p);
+}
+
+void SayFull() {
+  static std::atomic<bool> said{false};
+  if (said.exchange(true)) return;
+  static const char kMsg[] =
+      "lockdep preload: more than 524288 live pthread locks; newer locks are "
+      "not validated\n";
+  (void)!write(2, kMsg, sizeof(kMsg) - 1);
+}
+
+}  // namespace
+
+LockEntry* LockSlots() { return g_slots.load(std::memory_order_acquire); }
+size_t LockSlotCount() { return kSlots; }
+
+LockEntry* FindLock(uintptr_t addr) {
+  LockEntry* s = g_slots.load(std::memory_order_acquire);
+  if (!s) return nullptr;
+  for (size_t i = Home(addr), n = 0; n < kSlots; i = (i + 1) & (kSlots - 1), ++n) {
+    uintptr_t a = s[i].addr.load(std::memory_order_acquire);
+    if (a == addr) return &s[i];
+    if (a == 0) return nullptr;
+  }
+  return nullptr;
+}
+
+LockEntry* InsertLock(uintptr_t addr, LockType type, lock_class_key* key,
+                      const char* name, bool reinit) {
+  LockEntry* s = Slots();
+  if (!s) return nullptr;
+  InternalGuard g(g_writer);
+  LockEntry* free_slot = nullptr;
+  for (size_t i = Home(addr), n = 0; n < kSlots; i = (i + 1) & (kSlots - 1), ++n) {
+    uintptr_t a = s[i].addr.load(std::memory_order_relaxed);
+    if (a == addr) {
+      if (reinit) {
+        s[i].type = type;
+        lockdep_init_map_wait(&s[i].map, name, key, 0, type == LockType::kSpin);
+      }
+      return &s[i];
+    }
+    if (a == kRemoved && !free_slot) free_slot = &s[i];
+    if (a == 0) {
+      if (!free_slot) {
+        if (g_used >= kMaxLocks) {
+          SayFull();
+          return nullptr;
+        }
+        ++g_used;
+        free_slot = &s[i];
+      }
+      break;
+    }
+  }
+  if (!free_slot) return nullptr;
+  free_slot->type = type;
+  lockdep_init_map_wait(&free_slot->map, name, key, 0, type == LockType::kSpin);
+  // Published last: a reader that sees the address sees a live map.
+  free_slot->addr.store(addr, std::memory_order_release);
+  return free_slot;
+}
+
+void RemoveLock(uintptr_t addr) {
+  LockEntry* s = g_slots.load(std::memory_order_acquire);
+  if (!s) return;
+  InternalGuard g(g_writer);
+  for (size_t i = Home(addr), n = 0; n < kSlots; i = (i + 1) & (kSlots - 1), ++n) {
+    uintptr_t a = s[i].addr.load(std::memory_order_relaxed);
+    if (a == addr) {
+      s[i].addr.store(kRemoved, std::memory_order_release);
+      return;
+    }
+    if (a == 0) return;
+  }
+}
+
+void LockTableForkPrepare() { g_writer.lock(); }
+void LockTableForkDone() { g_writer.unlock(); }
+
+}  // namespace lockdep::preload

@@ -1,0 +1,204 @@
+// Plain programs (no lockdep header, built without the runtime) run under
+// LD_PRELOAD=liblockdep_preload.so: each must get lockdep's verdict, read
+// from its stderr and exit status, and otherwise behave as without it.
+#include <signal.h>
+
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/preload/child_process.h"
+
+namespace lockdep::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kCircular[] = "possible circular locking dependency detected";
+constexpr char kRecursive[] = "possible recursive locking detected";
+constexpr char kFreed[] = "held lock freed";
+
+class PreloadTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (SanitizerBuild()) {
+      GTEST_SKIP() << kSanitizerSkipReason;
+    }
+  }
+
+  // Runs tests/preload/<program> with `args` under the preload library.
+  static ChildResult Run(const std::string& program, std::vector<std::string> args = {},
+                         const std::string& options = "") {
+    args.insert(args.begin(), Runfile("tests/preload/" + program));
+    std::vector<std::string> env = {
+        "LD_PRELOAD=" + Runfile("instrument/liblockdep_preload.so")};
+    env.push_back("LOCKDEP_OPTIONS=" + options);
+    return RunChild(args, env);
+  }
+
+  static ChildResult Scenario(const std::string& name, const std::string& options = "") {
+    return Run("behaviours", {name}, options);
+  }
+
+  // No report of any kind: reports are the only lines that begin so.
+  static void ExpectClean(const ChildResult& r) {
+    EXPECT_THAT(r.err, Not(HasSubstr("WARNING: "))) << r.err;
+    EXPECT_THAT(r.err, Not(HasSubstr("BUG: "))) << r.err;
+    EXPECT_TRUE(r.exited) << "signal " << r.signal << "\n" << r.err;
+    EXPECT_EQ(r.code, 0) << r.err;
+  }
+
+  // One report of `phrase`; the process otherwise finished, and exit
+  // status 66 says it reported (the default `exitcode`).
+  static void ExpectReport(const ChildResult& r, const std::string& phrase) {
+    EXPECT_THAT(r.err, HasSubstr(phrase)) << r.err;
+    EXPECT_TRUE(r.exited) << "signal " << r.signal << "\n" << r.err;
+    EXPECT_EQ(r.code, 66) << r.err;
+  }
+};
+
+TEST_F(PreloadTest, AbbaAcrossThreadsIsReportedWithTheStaticLocksNames) {
+  ChildResult r = Run("abba");
+  ExpectReport(r, kCircular);
+  EXPECT_THAT(r.out, HasSubstr("abba: done"));
+  EXPECT_THAT(r.err, HasSubstr("(&a)"));
+  EXPECT_THAT(r.err, HasSubstr("(&b)"));
+  EXPECT_THAT(r.err, HasSubstr("b_then_a"));  // the stack of the new order
+}
+
+TEST_F(PreloadTest, WithoutThePreloadTheSameProgramSaysNothing) {
+  ChildResult r = RunChild({Runfile("tests/preload/abba")}, {"LD_PRELOAD="});
+  ExpectClean(r);
+}
+
+TEST_F(PreloadTest, CycleOfThreeIsReportedWithItsChain) {
+  ChildResult r = Run("cycle3");
+  ExpectReport(r, kCircular);
+  EXPECT_THAT(r.err, HasSubstr("Chain exists of:"));
+  // Each lock is classed by its pthread_mutex_init call site.
+  EXPECT_THAT(r.err, HasSubstr("mutex init main (tests/preload/cycle3.c:26)"));
+  EXPECT_THAT(r.err, HasSubstr("mutex init main (tests/preload/cycle3.c:28)"));
+}
+
+TEST_F(PreloadTest, DiningPhilosophersCloseTheCircle) {
+  ChildResult r = Run("philosophers");
+  ExpectReport(r, kCircular);
+  EXPECT_THAT(r.out, HasSubstr("5 meals"));
+  EXPECT_THAT(r.err, HasSubstr("&forks"));
+}
+
+TEST_F(PreloadTest, DiningPhilosophersInForkOrderAreClean) {
+  ChildResult r = Run("philosophers", {"ordered"});
+  ExpectClean(r);
+  EXPECT_THAT(r.out, HasSubstr("5 meals"));
+}
+
+TEST_F(PreloadTest, CorrectConditionVariableProgramIsClean) {
+  ChildResult r = Run("condvar");
+  ExpectClean(r);
+  EXPECT_THAT(r.out, HasSubstr("condvar: sum 2001000"));
+}
+
+// The waiter re-takes its mutex under a lock it kept: the validator must see
+// the release and the re-acquire that happen inside pthread_cond_wait.
+TEST_F(PreloadTest, ConditionWaitRetakesItsMutexUnderTheLocksItKept) {
+  ChildResult r = Scenario("cond_inversion");
+  ExpectReport(r, kCircular);
+  EXPECT_THAT(r.err, HasSubstr("CondWaitInversion()::queue"));
+  EXPECT_THAT(r.err, HasSubstr("CondWaitInversion()::stats"));
+  EXPECT_THAT(r.out, HasSubstr("timedwait returned ETIMEDOUT"));
+}
+
+TEST_F(PreloadTest, HeapLocksOfOneAllocationSiteAndOffsetAreOneClass) {
+  ChildResult r = Scenario("heap_class");
+  ExpectReport(r, kRecursive);
+  EXPECT_THAT(r.err, HasSubstr("mutex+8 in block from (anonymous namespace)::OpenAccount()"));
+}
+
+TEST_F(PreloadTest, HeapInversionBetweenDifferentInstancesIsFound) {
+  ExpectReport(Scenario("heap_abba"), kCircular);
+}
+
+TEST_F(PreloadTest, HeapLocksInOneOrderAreClean) { ExpectClean(Scenario("heap_ordered")); }
+
+TEST_F(PreloadTest, FreedMemoryForgetsItsLocks) { ExpectClean(Scenario("freed_reuse")); }
+
+TEST_F(PreloadTest, FreeingAHeldLockIsReported) { ExpectReport(Scenario("free_held"), kFreed); }
+
+TEST_F(PreloadTest, DestroyingAHeldMutexIsReported) {
+  ChildResult r = Scenario("destroy_held");
+  ExpectReport(r, kFreed);
+  EXPECT_THAT(r.out, HasSubstr("destroy returned"));
+}
+
+TEST_F(PreloadTest, RecursiveMutexMayBeRetaken) { ExpectClean(Scenario("recursive")); }
+
+TEST_F(PreloadTest, ErrorCheckingMutexKeepsItsErrors) {
+  ChildResult r = Scenario("errorcheck");
+  ExpectClean(r);
+  EXPECT_THAT(r.out, HasSubstr("EPERM, EDEADLK, EPERM kept"));
+}
+
+TEST_F(PreloadTest, DoubleUnlockIsReported) {
+  ExpectReport(Scenario("double_unlock"), "bad unlock balance detected");
+}
+
+TEST_F(PreloadTest, RelockIsReportedBeforeItHangs) {
+  ChildResult r = Scenario("relock", "halt_on_report=1");
+  EXPECT_THAT(r.err, HasSubstr(kRecursive));
+  EXPECT_FALSE(r.exited);
+  EXPECT_EQ(r.signal, SIGABRT) << r.err;
+}
+
+TEST_F(PreloadTest, RwlockWriterAgainstReaderInversionIsReported) {
+  ExpectReport(Scenario("rwlock_abba"), kCircular);
+}
+
+TEST_F(PreloadTest, RecursiveReadsOfADefaultRwlockAreClean) {
+  ExpectClean(Scenario("rwlock_readers"));
+}
+
+TEST_F(PreloadTest, SpinlockInversionIsReported) {
+  ChildResult r = Scenario("spin_abba");
+  ExpectReport(r, kCircular);
+  EXPECT_THAT(r.err, HasSubstr("spinlock init (anonymous namespace)::SpinAbba()"));
+}
+
+TEST_F(PreloadTest, ThreadExitingWithALockHeldIsReported) {
+  ExpectReport(Scenario("thread_exit_held"), "lock held at thread exit");
+}
+
+// A lock taken before the library was ready and released after is no bad
+// unlock; the thread that began then is validated once it is ready.
+TEST_F(PreloadTest, ThreadsAndLocksFromBeforeTheLibraryWasReady) {
+  ChildResult r = Run("early");
+  ExpectReport(r, kCircular);
+  EXPECT_THAT(r.err, HasSubstr("(&early_a)"));
+  EXPECT_THAT(r.err, HasSubstr("(&early_b)"));
+  EXPECT_THAT(r.err, Not(HasSubstr("bad unlock balance")));
+  EXPECT_THAT(r.out, HasSubstr("early: done"));
+}
+
+TEST_F(PreloadTest, ForkWhileOtherThreadsLockLeavesAWorkingChild) {
+  ExpectClean(Scenario("fork"));
+}
+
+TEST_F(PreloadTest, SignalHandlersThatLockDoNotDeadlock) {
+  ChildResult r = Scenario("signals");
+  ExpectClean(r);
+  EXPECT_THAT(r.out, HasSubstr("handled"));
+}
+
+TEST_F(PreloadTest, OptionsApplyAsForLinkedInUse) {
+  ChildResult r = Run("abba", {}, "exitcode=0:verbosity=2");
+  EXPECT_THAT(r.err, HasSubstr(kCircular));
+  EXPECT_TRUE(r.exited);
+  EXPECT_EQ(r.code, 0);
+  EXPECT_THAT(r.err, HasSubstr("lockdep: 1 report, "));
+}
+
+}  // namespace
+}  // namespace lockdep::testing
