@@ -106,15 +106,45 @@ class ModuleScan {
     } while (dwarf_siblingof(&die, &die) == 0);
   }
 
+  // dwarf_decl_file(), except that file index 0 is DWARF 5's primary source
+  // file (clang's default), which libdw 0.188 takes for "no file".
+  static const char* DeclFile(Dwarf_Die* die) {
+    if (const char* file = dwarf_decl_file(die)) return file;
+    Dwarf_Attribute attr;
+    Dwarf_Word index = 0;
+    Dwarf_Die cu;
+    Dwarf_Files* files = nullptr;
+    size_t count = 0;
+    if (dwarf_attr_integrate(die, DW_AT_decl_file, &attr) == nullptr ||
+        dwarf_formudata(&attr, &index) != 0 || dwarf_diecu(die, &cu, nullptr, nullptr) == nullptr ||
+        dwarf_getsrcfiles(&cu, &files, &count) != 0 || index >= count) {
+      return nullptr;
+    }
+    return dwarf_filesrc(files, index, nullptr, nullptr);
+  }
+
   void Variable(Dwarf_Die* die) {
     Dwarf_Attribute attr;
     Dwarf_Op* ops = nullptr;
     size_t n = 0;
     if (dwarf_attr(die, DW_AT_location, &attr) == nullptr ||
-        dwarf_getlocation(&attr, &ops, &n) != 0 || n != 1 || ops[0].atom != DW_OP_addr) {
+        dwarf_getlocation(&attr, &ops, &n) != 0 || n != 1) {
       return;
     }
-    const uintptr_t start = module_.bias + ops[0].number;
+    Dwarf_Addr addr = 0;
+    if (ops[0].atom == DW_OP_addr) {
+      addr = ops[0].number;
+    } else if (ops[0].atom == DW_OP_addrx || ops[0].atom == DW_OP_GNU_addr_index) {
+      // DWARF 5 (clang's default): an index into .debug_addr.
+      Dwarf_Attribute addr_attr;
+      if (dwarf_getlocation_attr(&attr, ops, &addr_attr) != 0 ||
+          dwarf_formaddr(&addr_attr, &addr) != 0) {
+        return;
+      }
+    } else {
+      return;
+    }
+    const uintptr_t start = module_.bias + addr;
     Dwarf_Word size = 1;
     Dwarf_Die type;
     if (dwarf_attr_integrate(die, DW_AT_type, &attr) != nullptr &&
@@ -125,7 +155,7 @@ class ModuleScan {
     for (; it != wanted_.end() && *it < start + std::max<Dwarf_Word>(size, 1); ++it) {
       graph::KeyLocation& loc = (*out_)[*it];
       int line = 0;
-      const char* file = dwarf_decl_file(die);
+      const char* file = DeclFile(die);
       if (file != nullptr && dwarf_decl_line(die, &line) == 0) {
         loc.set_file(ShortFile(file, comp_dir_));
         loc.set_line(uint32_t(line));
