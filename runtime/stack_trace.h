@@ -21,8 +21,11 @@ inline constexpr uint32_t kNoTrace = 0;
 
 // Writes up to `max` return addresses of the calling thread's stack into `pcs`,
 // innermost first, after skipping `skip` innermost frames (CaptureStack itself
-// is never included). Returns the number written. No allocation; takes
-// libunwind's and the loader's locks. Cost: a few microseconds per 10 frames.
+// is never included). Returns the number written. No allocation after the
+// thread's first call; no lock and no system call for a stack whose frames
+// were seen before. Cost: about 15 ns per frame (libunwind's cached
+// unw_backtrace); under ThreadSanitizer the exact unw_step walk, about 4 us
+// per frame.
 int CaptureStack(uintptr_t* pcs, int max, int skip);
 
 // Fixed-capacity, de-duplicating store of traces. Identical traces share one

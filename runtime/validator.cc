@@ -329,7 +329,10 @@ void ReportLocksHeld(ThreadState& ts, const char* why, uintptr_t ra) {
 
 uint32_t SaveTrace(uintptr_t ra) {
   uintptr_t pcs[kMaxStackDepth];
-  int n = CaptureFromHook(ra, pcs, kMaxStackDepth);
+  return SaveCapturedTrace(pcs, CaptureFromHook(ra, pcs, kMaxStackDepth));
+}
+
+uint32_t SaveCapturedTrace(const uintptr_t* pcs, int n) {
   if (n == 0) return kNoTrace;
   uint32_t id = Graph().traces.Save(pcs, n);
   if (id == kNoTrace && Graph().traces.full()) LimitReached("MAX_STACK_TRACE_ENTRIES");
@@ -355,8 +358,25 @@ int CheckRecursion(ThreadState& ts, const HeldLock& next, uintptr_t ra) {
 }
 
 // Linux's check_prev_add(): proves prev -> next closes no cycle, then records it.
+// The stack of the acquisition being validated, captured before the graph
+// lock is taken (unwinding is the slowest part of a new dependency and needs
+// no shared state) and stored in the trace table once a dependency needs it.
+struct AcquireTrace {
+  uintptr_t pcs[kMaxStackDepth];
+  int n = 0;
+  uint32_t id = kNoTrace;
+  bool saved = false;
+  uint32_t Id() {
+    if (!saved) {
+      saved = true;
+      id = SaveCapturedTrace(pcs, n);
+    }
+    return id;
+  }
+};
+
 void AddDependency(ThreadState& ts, const HeldLock& prev, const HeldLock& next,
-                   uint32_t* trace, uintptr_t ra) {
+                   AcquireTrace* trace, uintptr_t ra) {
   GraphState& g = Graph();
   if (prev.class_id == next.class_id) return;
   std::vector<uint32_t> path = g.graph.FindDeadlockPath(
@@ -374,8 +394,7 @@ void AddDependency(ThreadState& ts, const HeldLock& prev, const HeldLock& next,
     d->types |= bit;
     return;
   }
-  if (*trace == kNoTrace) *trace = SaveTrace(ra);
-  if (!g.graph.Add(prev.class_id, next.class_id, bit, *trace, next.ip)) {
+  if (!g.graph.Add(prev.class_id, next.class_id, bit, trace->Id(), next.ip)) {
     LimitReached("MAX_LOCKDEP_ENTRIES");
   }
 }
@@ -394,6 +413,10 @@ LOCKDEP_COLD bool ChainKeyCollides(ThreadState& ts, const HeldLock& next,
 LOCKDEP_COLD void ValidateChain(ThreadState& ts, const HeldLock& next, uint64_t chain_key,
                    uintptr_t ra) {
   GraphState& g = Graph();
+  AcquireTrace trace;
+  if (ts.depth > 0 && !g.chains.Contains(chain_key)) {
+    trace.n = CaptureFromHook(ra, trace.pcs, kMaxStackDepth);
+  }
   GraphLock lock;
   if (!g_validation_enabled.load(std::memory_order_relaxed)) return;
   if (g.chains.Contains(chain_key) && !ChainKeyCollides(ts, next, chain_key, ra)) return;
@@ -403,7 +426,6 @@ LOCKDEP_COLD void ValidateChain(ThreadState& ts, const HeldLock& next, uint64_t 
   if (ret != 2 && ts.depth > 0) {
     // Edges from the nearest validated lock, and from every trylock above it
     // (a trylock adds no dependency for itself but locks under it depend on it).
-    uint32_t trace = kNoTrace;
     for (uint32_t i = ts.depth; i-- > 0;) {
       const HeldLock& prev = ts.held[i];
       if (prev.irq_context != next.irq_context) break;
@@ -850,6 +872,7 @@ void ResetForTesting() {
     GraphLock lock;
     g.graph.Clear();
     g.classes.Clear();
+    g.usage_seen = 0;
     g.chains.Clear();
     g.chain_check.Clear();
     g.traces.Clear();
