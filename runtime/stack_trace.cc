@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "runtime/zeroed_pages.h"
+
 namespace lockdep {
 namespace {
 
@@ -51,17 +53,6 @@ int WalkStack(uintptr_t* pcs, int max, uintptr_t from) {
   return n;
 }
 
-#if defined(__SANITIZE_THREAD__)
-#define LOCKDEP_FAST_UNWIND 0
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define LOCKDEP_FAST_UNWIND 0
-#endif
-#endif
-#ifndef LOCKDEP_FAST_UNWIND
-#define LOCKDEP_FAST_UNWIND 1
-#endif
-
 }  // namespace
 
 // noinline: the walk starts at this function's return address, so its own
@@ -83,7 +74,7 @@ __attribute__((noinline)) int CaptureStack(uintptr_t* pcs, int max, int skip) {
   uintptr_t raw[kMaxCaptureDepth];
   const int want = std::min(max + skip, kMaxCaptureDepth - 8);
   int n = 0;
-  if (LOCKDEP_FAST_UNWIND) {
+  if (kCaptureIsCheap) {
     // The first entries are the unwinder's and this function's frames.
     const int got = unw_backtrace(reinterpret_cast<void**>(raw), want + 8);
     int start = -1;
@@ -105,8 +96,15 @@ __attribute__((noinline)) int CaptureStack(uintptr_t* pcs, int max, int skip) {
   return n;
 }
 
+void TraceStore::Map() {
+  entries_ = ZeroedArray<uintptr_t>(kMaxTraceEntries);
+  records_ = ZeroedArray<Record>(kMaxTraces + 1);
+  slots_ = ZeroedArray<uint32_t>(kHashSlots);
+}
+
 uint32_t TraceStore::Save(const uintptr_t* pcs, int n) {
   if (n <= 0 || full_) return kNoTrace;
+  if (slots_ == nullptr) Map();
   const uint64_t hash = HashFrames(pcs, n);
   const size_t bytes = static_cast<size_t>(n) * sizeof(uintptr_t);
   // At most kMaxTraces of the kHashSlots (2x) slots are ever used, so the
@@ -138,7 +136,7 @@ uint32_t TraceStore::Save(const uintptr_t* pcs, int n) {
 std::span<const uintptr_t> TraceStore::Get(uint32_t id) const {
   // Bounded by the constant, not trace_count_: reading the count would race
   // with a concurrent Save(), and ids come only from Save() anyway.
-  if (id == kNoTrace || id > kMaxTraces) return {};
+  if (id == kNoTrace || id > kMaxTraces || records_ == nullptr) return {};
   const Record& r = records_[id];
   return {&entries_[r.offset], r.length};
 }
@@ -146,7 +144,7 @@ std::span<const uintptr_t> TraceStore::Get(uint32_t id) const {
 void TraceStore::Clear() {
   // Only the slots must be empty again; records and entries past the counts
   // are never read before being rewritten.
-  std::memset(slots_, 0, sizeof(slots_));
+  if (slots_ != nullptr) std::memset(slots_, 0, kHashSlots * sizeof(uint32_t));
   trace_count_ = 0;
   entry_count_ = 0;
   full_ = false;

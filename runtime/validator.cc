@@ -361,14 +361,19 @@ int CheckRecursion(ThreadState& ts, const HeldLock& next, uintptr_t ra) {
 // The stack of the acquisition being validated, captured before the graph
 // lock is taken (unwinding is the slowest part of a new dependency and needs
 // no shared state) and stored in the trace table once a dependency needs it.
+// Where capturing is slow (ThreadSanitizer builds) it waits until needed.
 struct AcquireTrace {
+  explicit AcquireTrace(uintptr_t hook_return) : ra(hook_return) {}
+  uintptr_t ra;
   uintptr_t pcs[kMaxStackDepth];
-  int n = 0;
+  int n = -1;  // not captured yet
   uint32_t id = kNoTrace;
   bool saved = false;
+  void Capture() { n = CaptureFromHook(ra, pcs, kMaxStackDepth); }
   uint32_t Id() {
     if (!saved) {
       saved = true;
+      if (n < 0) Capture();
       id = SaveCapturedTrace(pcs, n);
     }
     return id;
@@ -413,10 +418,8 @@ LOCKDEP_COLD bool ChainKeyCollides(ThreadState& ts, const HeldLock& next,
 LOCKDEP_COLD void ValidateChain(ThreadState& ts, const HeldLock& next, uint64_t chain_key,
                    uintptr_t ra) {
   GraphState& g = Graph();
-  AcquireTrace trace;
-  if (ts.depth > 0 && !g.chains.Contains(chain_key)) {
-    trace.n = CaptureFromHook(ra, trace.pcs, kMaxStackDepth);
-  }
+  AcquireTrace trace(ra);
+  if (kCaptureIsCheap && ts.depth > 0 && !g.chains.Contains(chain_key)) trace.Capture();
   GraphLock lock;
   if (!g_validation_enabled.load(std::memory_order_relaxed)) return;
   if (g.chains.Contains(chain_key) && !ChainKeyCollides(ts, next, chain_key, ra)) return;
@@ -449,23 +452,26 @@ LOCKDEP_COLD void ValidateChain(ThreadState& ts, const HeldLock& next, uint64_t 
   }
 }
 
-LOCKDEP_HOT void Push(ThreadState& ts, const HeldLock& held, uintptr_t ra) {
+// Pushes `held` on ts. The fast path builds it in place (held is the free
+// slot ts.held[ts.depth]): copying a just-written 48-byte struct stalls on
+// store forwarding.
+LOCKDEP_HOT void Push(GraphState& g, ThreadState& ts, const HeldLock& held, uintptr_t ra) {
+  HeldLock& slot = ts.held[ts.depth];
+  if (&slot != &held) slot = held;
   // Dependencies never cross contexts: an interrupt handler's locks do not
   // depend on what the interrupted code holds, so a context change starts a
   // new chain (Linux resets the chain key there), whose key names the context.
   bool new_context =
-      ts.depth == 0 || ts.held[ts.depth - 1].irq_context != held.irq_context;
+      ts.depth == 0 || ts.held[ts.depth - 1].irq_context != slot.irq_context;
   uint64_t key = ExtendChainKey(
-      new_context ? ContextChainSeed(held.irq_context) : ts.chain_key,
-      held.class_id,
-      Graph().classes.at(held.class_id).generation.load(std::memory_order_relaxed),
-      held.read);
-  HeldLock& slot = ts.held[ts.depth];
-  slot = held;
+      new_context ? ContextChainSeed(slot.irq_context) : ts.chain_key,
+      slot.class_id,
+      g.classes.at(slot.class_id).generation.load(std::memory_order_relaxed),
+      slot.read);
   slot.prev_chain_key = ts.chain_key;
   // With check_chains every hit is verified too (under the graph lock).
   if (slot.check && !slot.trylock &&
-      (!Graph().chains.Contains(key) || ChainCheckEnabled())) {
+      (!g.chains.Contains(key) || ChainCheckEnabled())) {
     ValidateChain(ts, slot, key, ra);
   }
   ts.depth++;
@@ -480,7 +486,7 @@ LOCKDEP_COLD void RebuildFrom(ThreadState& ts, uint32_t from, bool drop_first, u
   for (uint32_t i = from + (drop_first ? 1 : 0); i < ts.depth; ++i) saved[n++] = ts.held[i];
   ts.chain_key = ts.held[from].prev_chain_key;
   ts.depth = from;
-  for (uint32_t i = 0; i < n; ++i) Push(ts, saved[i], ra);
+  for (uint32_t i = 0; i < n; ++i) Push(Graph(), ts, saved[i], ra);
 }
 
 LOCKDEP_HOT int FindHeld(const ThreadState& ts, const lockdep_map* map) {
@@ -534,6 +540,15 @@ LOCKDEP_COLD ClassId ResolveClass(ThreadState& ts, lockdep_map* map, unsigned su
   return id;
 }
 
+// As Linux's look_up_lock_class(): the lock cannot be tracked, and an
+// untracked held lock would make every later report about it wrong.
+LOCKDEP_COLD void BadSubclass(const lockdep_map* map, unsigned subclass) {
+  TurnOff(absl::StrFormat("BUG: looking up invalid subclass: %u", subclass),
+          absl::StrFormat("lock %s used with subclass %u (valid: 0..%u)",
+                          map->name ? map->name : "?", subclass,
+                          kLockdepMaxSubclasses - 1).c_str());
+}
+
 LOCKDEP_HOT void Acquire(ThreadState& ts, lockdep_map* map, unsigned subclass, int trylock,
              int read, int check, lockdep_map* nest, unsigned long ip,
              uintptr_t ra) {
@@ -543,27 +558,34 @@ LOCKDEP_HOT void Acquire(ThreadState& ts, lockdep_map* map, unsigned subclass, i
   }
   if (map->novalidate) check = 0;  // the no-validate class (see lockdep.h)
   if (subclass == 0) subclass = map->subclass;
-  if (subclass >= kLockdepMaxSubclasses) {
-    // As Linux's look_up_lock_class(): the lock cannot be tracked, and an
-    // untracked held lock would make every later report about it wrong.
-    TurnOff(absl::StrFormat("BUG: looking up invalid subclass: %u", subclass),
-            absl::StrFormat("lock %s used with subclass %u (valid: 0..%u)",
-                            map->name ? map->name : "?", subclass,
-                            kLockdepMaxSubclasses - 1).c_str());
+  if (__builtin_expect(subclass >= kLockdepMaxSubclasses, 0)) {
+    BadSubclass(map, subclass);
     return;
   }
   ClassKey key = KeyOf(map, subclass);
   ClassId id = map->class_cache[subclass].load(std::memory_order_acquire);
-  if (__builtin_expect(!Graph().classes.Matches(id, key), 0)) {
+  GraphState& g = Graph();  // once: an atomic load is never merged
+  if (__builtin_expect(!g.classes.Matches(id, key), 0)) {
     id = ResolveClass(ts, map, subclass, key, ra);
     if (id == kNoClass) return;
   }
-  HeldLock held{map, nest, ip, 0, id, uint8_t(read), uint8_t(trylock != 0),
-                uint8_t(check != 0), ts.irq_context(), ts.hardirqs_off, 0};
+  // Built where Push wants it: the free slot (the spare one when the stack
+  // is full, which then only merges or reports).
+  HeldLock& held = ts.depth < kMaxLockDepth ? ts.held[ts.depth] : ts.spare;
+  held.map = map;
+  held.nest_lock = nest;
+  held.ip = ip;
+  held.class_id = id;
+  held.read = uint8_t(read);
+  held.trylock = uint8_t(trylock != 0);
+  held.check = uint8_t(check != 0);
+  held.irq_context = ts.irq_context();
+  held.hardirqs_off = ts.hardirqs_off;
+  held.references = 0;
   if (check) {
     // New contexts for this class are rare: one load decides.
     uint16_t bits = UsageOf(ts, held);
-    uint16_t known = Graph().classes.at(id).usage.load(std::memory_order_acquire);
+    uint16_t known = g.classes.at(id).usage.load(std::memory_order_acquire);
     if (__builtin_expect((known & bits) != bits, 0)) MarkUsage(ts, held, bits, ra);
   }
   if (nest && ts.depth > 0) {
@@ -580,7 +602,7 @@ LOCKDEP_HOT void Acquire(ThreadState& ts, lockdep_map* map, unsigned subclass, i
     LimitReached("MAX_LOCK_DEPTH");
     return;
   }
-  Push(ts, held, ra);
+  Push(g, ts, held, ra);  // a report's sink may have changed ts.depth: Push copies then
 }
 
 LOCKDEP_HOT void Release(ThreadState& ts, lockdep_map* map, unsigned long ip, uintptr_t ra) {
