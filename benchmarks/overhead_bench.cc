@@ -15,6 +15,8 @@
 //              (ResetForTesting, untimed): every pair adds a new dependency,
 //              with its stack trace and checks. The classes themselves are
 //              registered (untimed) first, so this is the new-edge cost.
+//   FirstPassIrqSafe  the same with one (unrelated) class used in hardirq
+//              context, which makes every new dependency search behind it.
 //   Threads2   two threads, one lock each (disjoint classes): per thread;
 //              equal to One when nothing shared is written.
 #include <benchmark/benchmark.h>
@@ -197,12 +199,23 @@ double ThreadCpuSeconds() {
   return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
 }
 
+DEFINE_SPINLOCK(g_irq_lock);
+
+// `irq_safe`: a class unrelated to the pairs is made hardirq-safe first, so
+// every new dependency must search the graph behind it for irq-safe classes
+// (in this chain-shaped graph: every class before it).
 template <typename L>
-void BM_FirstPass(benchmark::State& state) {
+void FirstPass(benchmark::State& state, bool irq_safe) {
   auto l = MakeLocks<L>(kClasses);
   for (auto _ : state) {
     if (L::kValidated) {
       lockdep::ResetForTesting();
+      if (irq_safe) {
+        irq_enter();
+        spin_lock(&g_irq_lock);
+        spin_unlock(&g_irq_lock);
+        irq_exit();
+      }
       // Register every class and its one-lock chain, so the timed pass pays
       // only for what each pair adds: the new dependency.
       for (int k = 0; k < kClasses; ++k) {
@@ -215,6 +228,16 @@ void BM_FirstPass(benchmark::State& state) {
     state.SetIterationTime(ThreadCpuSeconds() - start);
   }
   SetOps(state, 2.0 * (kClasses - 1));
+}
+
+template <typename L>
+void BM_FirstPass(benchmark::State& state) {
+  FirstPass<L>(state, false);
+}
+
+template <typename L>
+void BM_FirstPassIrqSafe(benchmark::State& state) {
+  FirstPass<L>(state, true);
 }
 
 // Each thread its own lock and class (950 + thread index).
@@ -246,5 +269,6 @@ LOCK_TYPES(REGISTER, BM_Nested4, )
 LOCK_TYPES(REGISTER, BM_Pairs1000, )
 LOCK_TYPES(REGISTER, BM_FirstPass, ->UseManualTime()->Iterations(20))
 LOCK_TYPES(REGISTER, BM_Threads2, ->Threads(2))
+REGISTER(LockdepMutex, BM_FirstPassIrqSafe, ->UseManualTime()->Iterations(20))
 
 }  // namespace
