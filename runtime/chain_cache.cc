@@ -1,6 +1,10 @@
 #include "runtime/chain_cache.h"
 
+#include "runtime/zeroed_pages.h"
+
 namespace lockdep {
+
+ChainCache::ChainCache() : slots_(ZeroedArray<std::atomic<uint64_t>>(kSlots)) {}
 
 bool ChainCache::Insert(uint64_t key) {
   if (size_ >= kMaxChains) return false;
@@ -16,7 +20,7 @@ bool ChainCache::Insert(uint64_t key) {
 }
 
 void ChainCache::Clear() {
-  for (auto& s : slots_) s.store(0, std::memory_order_relaxed);
+  for (size_t i = 0; i < kSlots; ++i) slots_[i].store(0, std::memory_order_relaxed);
   size_ = 0;
 }
 

@@ -55,6 +55,9 @@ inline uint64_t ContextChainSeed(uint8_t irq_context) {
 
 class ChainCache {
  public:
+  ChainCache();
+  ChainCache(const ChainCache&) = delete;
+  ChainCache& operator=(const ChainCache&) = delete;
   // True when `key` was inserted. Lock-free, read-only. Cost: usually one
   // cache-line load.
   bool Contains(uint64_t key) const {
@@ -76,7 +79,8 @@ class ChainCache {
   static constexpr size_t kSlots = kMaxChains * 2;
   static constexpr size_t kMask = kSlots - 1;
   static_assert((kSlots & kMask) == 0, "power of two");
-  std::atomic<uint64_t> slots_[kSlots] = {};
+  // kSlots entries, mapped at construction (zeroed_pages.h).
+  std::atomic<uint64_t>* const slots_;
   size_t size_ = 0;
 };
 

@@ -2,7 +2,17 @@
 
 #include <cstring>
 
+#include "runtime/zeroed_pages.h"
+
 namespace lockdep {
+
+// LockClass is 64-byte aligned and mmap returns pages: every entry starts a
+// cache line, as the fast path wants.
+ClassRegistry::ClassRegistry()
+    : classes_(ZeroedArray<LockClass>(kMaxClasses + 1)),
+      slot_key_(ZeroedArray<std::atomic<ClassKey>>(kSlots)),
+      slot_class_(ZeroedArray<std::atomic<ClassId>>(kSlots)),
+      free_list_(ZeroedArray<ClassId>(kMaxClasses)) {}
 
 ClassId ClassRegistry::Find(ClassKey key) const {
   for (size_t i = Hash(key), n = 0; n < kSlots; i = (i + 1) & kMask, ++n) {
@@ -70,7 +80,7 @@ void ClassRegistry::Remove(ClassId id) {
 }
 
 void ClassRegistry::Rehash() {
-  for (auto& s : slot_key_) s.store(0, std::memory_order_release);
+  for (size_t i = 0; i < kSlots; ++i) slot_key_[i].store(0, std::memory_order_release);
   tombstones_ = 0;
   for (ClassId id = 1; id <= high_water_; ++id) {
     ClassKey key = classes_[id].key.load(std::memory_order_relaxed);
@@ -86,7 +96,7 @@ void ClassRegistry::Rehash() {
 }
 
 void ClassRegistry::Clear() {
-  for (auto& s : slot_key_) s.store(0, std::memory_order_relaxed);
+  for (size_t i = 0; i < kSlots; ++i) slot_key_[i].store(0, std::memory_order_relaxed);
   for (ClassId id = 1; id <= high_water_; ++id) {
     classes_[id].key.store(0, std::memory_order_release);
     classes_[id].generation.fetch_add(1, std::memory_order_release);

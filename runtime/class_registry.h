@@ -20,30 +20,37 @@ namespace lockdep {
 // bytes (one per subclass), so two keys never share a value.
 using ClassKey = uintptr_t;
 
-struct LockClass {
+// Aligned to a cache line, with everything the cached-chain fast path reads
+// (key, generation, usage) in the first 16 bytes: one line per acquire.
+struct alignas(64) LockClass {
   // Identity; 0 while the slot is free. Published last (release) so a reader
   // that sees it also sees the name.
   std::atomic<ClassKey> key{0};
   // Bumped whenever the id is freed, and part of every chain key through the
   // class: chains cached through a removed class can never match its
-  // successor, so removing a class needs no chain-cache flush. Next to `key`,
-  // which the fast path reads anyway: same cache line.
+  // successor, so removing a class needs no chain-cache flush.
   std::atomic<uint32_t> generation{0};
-  uint8_t subclass = 0;
-  // Copied from the first map that used the class (maps may be freed).
-  char name[96] = {};
-  // Heads of the dependency lists in DependencyGraph (edge index + 1).
-  uint32_t first_after = 0;   // edges this -> other
-  uint32_t first_before = 0;  // edges other -> this
   // Usage bits (usage.h): the contexts this class was used in. Read lock-free
   // on the fast path; set under the graph lock.
   std::atomic<uint16_t> usage{0};
+  uint8_t subclass = 0;
+  // Heads of the dependency lists in DependencyGraph (edge index + 1).
+  uint32_t first_after = 0;   // edges this -> other
+  uint32_t first_before = 0;  // edges other -> this
   // Stack trace (TraceStore id) of the first use of each usage bit.
   uint32_t usage_trace[16] = {};
+  // Copied from the first map that used the class (maps may be freed).
+  char name[96] = {};
 };
+static_assert(sizeof(LockClass) == 192, "three cache lines per class");
 
 class ClassRegistry {
  public:
+  // Maps the tables (zeroed_pages.h): no page is touched until used.
+  ClassRegistry();
+  ClassRegistry(const ClassRegistry&) = delete;
+  ClassRegistry& operator=(const ClassRegistry&) = delete;
+
   // The class for `key`, or kNoClass. Lock-free; without the graph lock it
   // may miss a class during a concurrent Remove() (the caller then takes the
   // slow path), never return a wrong one. Cost: a hash and a probe.
@@ -79,10 +86,11 @@ class ClassRegistry {
     return (x ^ (x >> 31)) & kMask;
   }
 
-  LockClass classes_[kMaxClasses + 1];  // [0] unused: kNoClass
-  std::atomic<ClassKey> slot_key_[kSlots] = {};
-  std::atomic<ClassId> slot_class_[kSlots] = {};
-  ClassId free_list_[kMaxClasses] = {};
+  // All-zero bytes are each table's empty state.
+  LockClass* const classes_;                // kMaxClasses + 1; [0] is kNoClass
+  std::atomic<ClassKey>* const slot_key_;   // kSlots
+  std::atomic<ClassId>* const slot_class_;  // kSlots
+  ClassId* const free_list_;                // kMaxClasses
   size_t free_count_ = 0;
   ClassId high_water_ = 0;
   size_t size_ = 0;

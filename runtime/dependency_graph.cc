@@ -2,7 +2,19 @@
 
 #include <algorithm>
 
+#include "runtime/zeroed_pages.h"
+
 namespace lockdep {
+
+DependencyGraph::DependencyGraph(ClassRegistry* classes)
+    : classes_(classes),
+      edges_(ZeroedArray<Dependency>(kMaxDependencies)),
+      free_list_(ZeroedArray<uint32_t>(kMaxDependencies)),
+      visited_(ZeroedArray<uint32_t>(kMaxDependencies)),
+      parent_(ZeroedArray<uint32_t>(kMaxDependencies)),
+      only_xr_(ZeroedArray<bool>(kMaxDependencies)),
+      filtered_(ZeroedArray<uint8_t>(kMaxDependencies)),
+      queue_(ZeroedArray<uint32_t>(kMaxDependencies)) {}
 
 Dependency* DependencyGraph::Find(ClassId from, ClassId to) {
   for (uint32_t e = classes_->at(from).first_after; e; e = edges_[e - 1].next_after) {
@@ -73,7 +85,7 @@ void DependencyGraph::Clear() {
 
 void DependencyGraph::BeginSearch() {
   if (++visit_gen_ == 0) {
-    std::fill(std::begin(visited_), std::end(visited_), 0);
+    std::fill(visited_, visited_ + kMaxDependencies, 0);
     visit_gen_ = 1;
   }
 }

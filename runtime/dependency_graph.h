@@ -45,7 +45,10 @@ struct Dependency {
 
 class DependencyGraph {
  public:
-  explicit DependencyGraph(ClassRegistry* classes) : classes_(classes) {}
+  // Maps the tables (zeroed_pages.h): no page is touched until used.
+  explicit DependencyGraph(ClassRegistry* classes);
+  DependencyGraph(const DependencyGraph&) = delete;
+  DependencyGraph& operator=(const DependencyGraph&) = delete;
 
   // The edge from -> to, or nullptr.
   Dependency* Find(ClassId from, ClassId to);
@@ -96,19 +99,22 @@ class DependencyGraph {
   std::vector<uint32_t> PathTo(uint32_t index) const;
 
   ClassRegistry* classes_;
-  Dependency edges_[kMaxDependencies];
-  uint32_t free_list_[kMaxDependencies];
+  // Per edge index, kMaxDependencies each; all-zero is the empty state.
+  Dependency* const edges_;
+  uint32_t* const free_list_;
   size_t free_count_ = 0;
   uint32_t high_water_ = 0;
   size_t size_ = 0;
 
-  // Breadth-first search state, per edge; `visit_gen_` avoids clearing.
+  // Breadth-first search state, per edge. An edge is visited in the current
+  // search when visited_ holds visit_gen_, so a search starts without
+  // clearing anything (a search costs what it visits, not the table size).
   uint32_t visit_gen_ = 0;
-  uint32_t visited_[kMaxDependencies] = {};
-  uint32_t parent_[kMaxDependencies] = {};  // index + 1 of the edge before
-  bool only_xr_[kMaxDependencies] = {};     // reached through a *R step
-  uint8_t filtered_[kMaxDependencies] = {}; // types left after filtering
-  uint32_t queue_[kMaxDependencies];
+  uint32_t* const visited_;
+  uint32_t* const parent_;   // index + 1 of the edge before
+  bool* const only_xr_;      // reached through a *R step
+  uint8_t* const filtered_;  // types left after filtering
+  uint32_t* const queue_;
 };
 
 template <typename Match>

@@ -245,6 +245,7 @@ void MarkUsage(ThreadState& ts, const HeldLock& held, uint16_t bits,
     if (fresh & UsageFlag(bit)) c.usage_trace[bit] = trace;
   }
   c.usage.fetch_or(fresh, std::memory_order_release);
+  g.usage_seen |= fresh;
   for (int bit = 0; bit < kUsageUsed; ++bit) {
     if (fresh & UsageFlag(bit)) CheckNewUsage(ts, held, bit, ra);
   }
@@ -254,20 +255,41 @@ bool CheckIrqDependency(ThreadState& ts, const HeldLock& prev,
                         const HeldLock& next, uintptr_t ra) {
   GraphState& g = Graph();
   auto usage = [&](ClassId c) { return g.classes.at(c).usage.load(std::memory_order_relaxed); };
-  for (int state_base = 0; state_base < 4 * kUsageStates; state_base += 4) {
-    // An irq-safe lock at or behind prev (held there when prev was taken)...
-    ClassId safe = kNoClass;
-    if (SafeBackwards(usage(prev.class_id), state_base,
-                      prev.read ? kDepSN : kDepEN)) {
-      safe = prev.class_id;
-    } else {
-      auto path = g.graph.SearchBackward(prev.class_id, prev.read != 0,
-                                         [&](ClassId c, uint8_t types) {
-                                           return SafeBackwards(usage(c), state_base, types);
-                                         });
-      if (!path.empty()) safe = g.graph.at(path.back()).from;
+  // States in which some class was ever irq-safe: only they can conflict.
+  // Most user-space programs simulate no interrupts, and then no new
+  // dependency pays for a search here.
+  uint32_t pending = 0;
+  for (int s = 0; s < kUsageStates; ++s) {
+    if (g.usage_seen & (UsageFlag(4 * s) | UsageFlag(4 * s + kUsageRead))) pending |= 1u << s;
+  }
+  if (!pending) return true;
+  // An irq-safe lock at or behind prev (held there when prev was taken), per
+  // state: prev itself, else the first found by one backward search for all
+  // states at once. The search visits classes in the same order whatever it
+  // looks for, so each state's answer is the one a search of its own gives.
+  ClassId safe[kUsageStates] = {};
+  for (int s = 0; s < kUsageStates; ++s) {
+    if ((pending & (1u << s)) &&
+        SafeBackwards(usage(prev.class_id), 4 * s, prev.read ? kDepSN : kDepEN)) {
+      safe[s] = prev.class_id;
+      pending &= ~(1u << s);
     }
-    if (safe == kNoClass) continue;
+  }
+  if (pending) {
+    g.graph.SearchBackward(prev.class_id, prev.read != 0, [&](ClassId c, uint8_t types) {
+      const uint16_t u = usage(c);
+      for (int s = 0; s < kUsageStates; ++s) {
+        if ((pending & (1u << s)) && SafeBackwards(u, 4 * s, types)) {
+          safe[s] = c;
+          pending &= ~(1u << s);
+        }
+      }
+      return pending == 0;
+    });
+  }
+  for (int s = 0; s < kUsageStates; ++s) {
+    if (safe[s] == kNoClass) continue;
+    const int state_base = 4 * s;
     // ...and an irq-unsafe lock at or after next.
     ClassId unsafe = kNoClass;
     if (UnsafeForwards(usage(next.class_id), state_base, next.read == 2)) {
@@ -280,7 +302,7 @@ bool CheckIrqDependency(ThreadState& ts, const HeldLock& prev,
       if (!path.empty()) unsafe = g.graph.at(path.back()).to;
     }
     if (unsafe == kNoClass) continue;
-    ReportSafeToUnsafe(ts, prev, next, state_base, safe, unsafe, ra);
+    ReportSafeToUnsafe(ts, prev, next, state_base, safe[s], unsafe, ra);
     return false;
   }
   return true;

@@ -30,6 +30,9 @@ struct HeldLock {
 
 struct ThreadState {
   HeldLock held[kMaxLockDepth];
+  // Where an acquire builds its entry when held[] is full (it is then only
+  // merged into the top entry or refused).
+  HeldLock spare;
   uint32_t depth;
   uint64_t chain_key;   // key of held[0..depth)
   // >0 while this thread is inside the validator or lockdep_off() is in

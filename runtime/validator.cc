@@ -330,7 +330,10 @@ void ReportLocksHeld(ThreadState& ts, const char* why, uintptr_t ra) {
 
 uint32_t SaveTrace(uintptr_t ra) {
   uintptr_t pcs[kMaxStackDepth];
-  int n = CaptureFromHook(ra, pcs, kMaxStackDepth);
+  return SaveCapturedTrace(pcs, CaptureFromHook(ra, pcs, kMaxStackDepth));
+}
+
+uint32_t SaveCapturedTrace(const uintptr_t* pcs, int n) {
   if (n == 0) return kNoTrace;
   uint32_t id = Graph().traces.Save(pcs, n);
   if (id == kNoTrace && Graph().traces.full()) LimitReached("MAX_STACK_TRACE_ENTRIES");
@@ -356,8 +359,30 @@ int CheckRecursion(ThreadState& ts, const HeldLock& next, uintptr_t ra) {
 }
 
 // Linux's check_prev_add(): proves prev -> next closes no cycle, then records it.
+// The stack of the acquisition being validated, captured before the graph
+// lock is taken (unwinding is the slowest part of a new dependency and needs
+// no shared state) and stored in the trace table once a dependency needs it.
+// Where capturing is slow (ThreadSanitizer builds) it waits until needed.
+struct AcquireTrace {
+  explicit AcquireTrace(uintptr_t hook_return) : ra(hook_return) {}
+  uintptr_t ra;
+  uintptr_t pcs[kMaxStackDepth];
+  int n = -1;  // not captured yet
+  uint32_t id = kNoTrace;
+  bool saved = false;
+  void Capture() { n = CaptureFromHook(ra, pcs, kMaxStackDepth); }
+  uint32_t Id() {
+    if (!saved) {
+      saved = true;
+      if (n < 0) Capture();
+      id = SaveCapturedTrace(pcs, n);
+    }
+    return id;
+  }
+};
+
 void AddDependency(ThreadState& ts, const HeldLock& prev, const HeldLock& next,
-                   uint32_t* trace, uintptr_t ra) {
+                   AcquireTrace* trace, uintptr_t ra) {
   GraphState& g = Graph();
   if (prev.class_id == next.class_id) return;
   std::vector<uint32_t> path = g.graph.FindDeadlockPath(
@@ -375,8 +400,7 @@ void AddDependency(ThreadState& ts, const HeldLock& prev, const HeldLock& next,
     d->types |= bit;
     return;
   }
-  if (*trace == kNoTrace) *trace = SaveTrace(ra);
-  if (!g.graph.Add(prev.class_id, next.class_id, bit, *trace, next.ip)) {
+  if (!g.graph.Add(prev.class_id, next.class_id, bit, trace->Id(), next.ip)) {
     LimitReached("MAX_LOCKDEP_ENTRIES");
   }
 }
@@ -395,6 +419,8 @@ LOCKDEP_COLD bool ChainKeyCollides(ThreadState& ts, const HeldLock& next,
 LOCKDEP_COLD void ValidateChain(ThreadState& ts, const HeldLock& next, uint64_t chain_key,
                    uintptr_t ra) {
   GraphState& g = Graph();
+  AcquireTrace trace(ra);
+  if (kCaptureIsCheap && ts.depth > 0 && !g.chains.Contains(chain_key)) trace.Capture();
   GraphLock lock;
   if (!g_validation_enabled.load(std::memory_order_relaxed)) return;
   if (g.chains.Contains(chain_key) && !ChainKeyCollides(ts, next, chain_key, ra)) return;
@@ -404,7 +430,6 @@ LOCKDEP_COLD void ValidateChain(ThreadState& ts, const HeldLock& next, uint64_t 
   if (ret != 2 && ts.depth > 0) {
     // Edges from the nearest validated lock, and from every trylock above it
     // (a trylock adds no dependency for itself but locks under it depend on it).
-    uint32_t trace = kNoTrace;
     for (uint32_t i = ts.depth; i-- > 0;) {
       const HeldLock& prev = ts.held[i];
       if (prev.irq_context != next.irq_context) break;
@@ -428,23 +453,26 @@ LOCKDEP_COLD void ValidateChain(ThreadState& ts, const HeldLock& next, uint64_t 
   }
 }
 
-LOCKDEP_HOT void Push(ThreadState& ts, const HeldLock& held, uintptr_t ra) {
+// Pushes `held` on ts. The fast path builds it in place (held is the free
+// slot ts.held[ts.depth]): copying a just-written 48-byte struct stalls on
+// store forwarding.
+LOCKDEP_HOT void Push(GraphState& g, ThreadState& ts, const HeldLock& held, uintptr_t ra) {
+  HeldLock& slot = ts.held[ts.depth];
+  if (&slot != &held) slot = held;
   // Dependencies never cross contexts: an interrupt handler's locks do not
   // depend on what the interrupted code holds, so a context change starts a
   // new chain (Linux resets the chain key there), whose key names the context.
   bool new_context =
-      ts.depth == 0 || ts.held[ts.depth - 1].irq_context != held.irq_context;
+      ts.depth == 0 || ts.held[ts.depth - 1].irq_context != slot.irq_context;
   uint64_t key = ExtendChainKey(
-      new_context ? ContextChainSeed(held.irq_context) : ts.chain_key,
-      held.class_id,
-      Graph().classes.at(held.class_id).generation.load(std::memory_order_relaxed),
-      held.read);
-  HeldLock& slot = ts.held[ts.depth];
-  slot = held;
+      new_context ? ContextChainSeed(slot.irq_context) : ts.chain_key,
+      slot.class_id,
+      g.classes.at(slot.class_id).generation.load(std::memory_order_relaxed),
+      slot.read);
   slot.prev_chain_key = ts.chain_key;
   // With check_chains every hit is verified too (under the graph lock).
   if (slot.check && !slot.trylock &&
-      (!Graph().chains.Contains(key) || ChainCheckEnabled())) {
+      (!g.chains.Contains(key) || ChainCheckEnabled())) {
     ValidateChain(ts, slot, key, ra);
   }
   ts.depth++;
@@ -459,7 +487,7 @@ LOCKDEP_COLD void RebuildFrom(ThreadState& ts, uint32_t from, bool drop_first, u
   for (uint32_t i = from + (drop_first ? 1 : 0); i < ts.depth; ++i) saved[n++] = ts.held[i];
   ts.chain_key = ts.held[from].prev_chain_key;
   ts.depth = from;
-  for (uint32_t i = 0; i < n; ++i) Push(ts, saved[i], ra);
+  for (uint32_t i = 0; i < n; ++i) Push(Graph(), ts, saved[i], ra);
 }
 
 LOCKDEP_HOT int FindHeld(const ThreadState& ts, const lockdep_map* map) {
@@ -513,6 +541,15 @@ LOCKDEP_COLD ClassId ResolveClass(ThreadState& ts, lockdep_map* map, unsigned su
   return id;
 }
 
+// As Linux's look_up_lock_class(): the lock cannot be tracked, and an
+// untracked held lock would make every later report about it wrong.
+LOCKDEP_COLD void BadSubclass(const lockdep_map* map, unsigned subclass) {
+  TurnOff(absl::StrFormat("BUG: looking up invalid subclass: %u", subclass),
+          absl::StrFormat("lock %s used with subclass %u (valid: 0..%u)",
+                          map->name ? map->name : "?", subclass,
+                          kLockdepMaxSubclasses - 1).c_str());
+}
+
 LOCKDEP_HOT void Acquire(ThreadState& ts, lockdep_map* map, unsigned subclass, int trylock,
              int read, int check, lockdep_map* nest, unsigned long ip,
              uintptr_t ra) {
@@ -522,27 +559,34 @@ LOCKDEP_HOT void Acquire(ThreadState& ts, lockdep_map* map, unsigned subclass, i
   }
   if (map->novalidate) check = 0;  // the no-validate class (see lockdep.h)
   if (subclass == 0) subclass = map->subclass;
-  if (subclass >= kLockdepMaxSubclasses) {
-    // As Linux's look_up_lock_class(): the lock cannot be tracked, and an
-    // untracked held lock would make every later report about it wrong.
-    TurnOff(absl::StrFormat("BUG: looking up invalid subclass: %u", subclass),
-            absl::StrFormat("lock %s used with subclass %u (valid: 0..%u)",
-                            map->name ? map->name : "?", subclass,
-                            kLockdepMaxSubclasses - 1).c_str());
+  if (__builtin_expect(subclass >= kLockdepMaxSubclasses, 0)) {
+    BadSubclass(map, subclass);
     return;
   }
   ClassKey key = KeyOf(map, subclass);
   ClassId id = map->class_cache[subclass].load(std::memory_order_acquire);
-  if (__builtin_expect(!Graph().classes.Matches(id, key), 0)) {
+  GraphState& g = Graph();  // once: an atomic load is never merged
+  if (__builtin_expect(!g.classes.Matches(id, key), 0)) {
     id = ResolveClass(ts, map, subclass, key, ra);
     if (id == kNoClass) return;
   }
-  HeldLock held{map, nest, ip, 0, id, uint8_t(read), uint8_t(trylock != 0),
-                uint8_t(check != 0), ts.irq_context(), ts.hardirqs_off, 0};
+  // Built where Push wants it: the free slot (the spare one when the stack
+  // is full, which then only merges or reports).
+  HeldLock& held = ts.depth < kMaxLockDepth ? ts.held[ts.depth] : ts.spare;
+  held.map = map;
+  held.nest_lock = nest;
+  held.ip = ip;
+  held.class_id = id;
+  held.read = uint8_t(read);
+  held.trylock = uint8_t(trylock != 0);
+  held.check = uint8_t(check != 0);
+  held.irq_context = ts.irq_context();
+  held.hardirqs_off = ts.hardirqs_off;
+  held.references = 0;
   if (check) {
     // New contexts for this class are rare: one load decides.
     uint16_t bits = UsageOf(ts, held);
-    uint16_t known = Graph().classes.at(id).usage.load(std::memory_order_acquire);
+    uint16_t known = g.classes.at(id).usage.load(std::memory_order_acquire);
     if (__builtin_expect((known & bits) != bits, 0)) MarkUsage(ts, held, bits, ra);
   }
   if (nest && ts.depth > 0) {
@@ -559,7 +603,7 @@ LOCKDEP_HOT void Acquire(ThreadState& ts, lockdep_map* map, unsigned subclass, i
     LimitReached("MAX_LOCK_DEPTH");
     return;
   }
-  Push(ts, held, ra);
+  Push(g, ts, held, ra);  // a report's sink may have changed ts.depth: Push copies then
 }
 
 LOCKDEP_HOT void Release(ThreadState& ts, lockdep_map* map, unsigned long ip, uintptr_t ra) {
@@ -851,6 +895,7 @@ void ResetForTesting() {
     GraphLock lock;
     g.graph.Clear();
     g.classes.Clear();
+    g.usage_seen = 0;
     g.chains.Clear();
     g.chain_check.Clear();
     g.traces.Clear();

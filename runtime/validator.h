@@ -27,6 +27,10 @@ struct GraphState {
   ChainCheck chain_check;  // only filled with check_chains=1
   TraceStore traces;
   std::set<uintptr_t> dynamic_keys;  // registered lock_class_key addresses
+  // Every usage bit any class has had since the last reset (never cleared
+  // when a class goes: it only lets CheckIrqDependency skip searches that
+  // cannot find anything).
+  uint16_t usage_seen = 0;
   // classes.removed_count() when the chain cache was last recycled.
   uint64_t removed_at_chain_flush = 0;
 };
@@ -102,6 +106,8 @@ inline uint64_t KeyId(ClassId id) {
 // Captures the current stack (from the hook's caller) into the trace store;
 // graph lock held. kNoTrace when traces are off or the store is full.
 uint32_t SaveTrace(uintptr_t hook_return);
+// Stores an already captured trace (CaptureFromHook); graph lock held.
+uint32_t SaveCapturedTrace(const uintptr_t* pcs, int n);
 
 // Sets the usage bits `bits` of held's class that are new, with the checks
 // Linux's mark_lock() makes. Takes the graph lock. Slow path.

@@ -114,7 +114,7 @@ TEST_F(GraphDumpTest, RoundTripKeepsClassesDependenciesAndTraces) {
   EXPECT_EQ(g.stats().classes(), 3u);
   EXPECT_EQ(g.stats().dependencies(), 2u);
   EXPECT_GE(g.stats().chains(), 3u);
-  EXPECT_EQ(g.limits().max_classes(), 8192u);
+  EXPECT_EQ(g.limits().max_classes(), 16384u);
   EXPECT_EQ(g.processes(0).pid(), uint32_t(getpid()));
   EXPECT_EQ(g.processes(0).program(), "graph_dump_test");
 }
@@ -128,8 +128,8 @@ TEST_F(GraphDumpTest, DumpTextListsClassesDependenciesAndStats) {
   EXPECT_THAT(text, HasSubstr("[tests/graph_dump_test.cc:" + std::to_string(kOuterLockLine) +
                               "] FD:    2 BD:    0 {+.+.}: outer_lock\n"
                               " -> [EN] inner_lock\n"));
-  EXPECT_THAT(text, HasSubstr(" lock-classes:                            3 [max: 8192]\n"));
-  EXPECT_THAT(text, HasSubstr(" direct dependencies:                     2 [max: 16384]\n"));
+  EXPECT_THAT(text, HasSubstr(" lock-classes:                            3 [max: 16384]\n"));
+  EXPECT_THAT(text, HasSubstr(" direct dependencies:                     2 [max: 131072]\n"));
   EXPECT_THAT(text, Not(HasSubstr("lock_stat version")));
 }
 

@@ -15,7 +15,7 @@ using ::lockdep_test::Kinds;
 using ::testing::ElementsAre;
 
 // Static storage: a lock_class_key must be static or registered.
-lock_class_key keys[8400];
+lock_class_key keys[16600];
 
 class LimitsTest : public lockdep_test::LockdepTest {
  protected:
@@ -37,40 +37,40 @@ class LimitsTest : public lockdep_test::LockdepTest {
     EXPECT_FALSE(lockdep::ValidationEnabled());
   }
 
-  std::unique_ptr<lockdep_map> maps_[8400];
+  std::unique_ptr<lockdep_map> maps_[16600];
 };
 
 TEST_F(LimitsTest, Classes) {
-  Lock(8399);  // held across the limit: its release must not be reported
-  for (int i = 0; i < 8300; ++i) {
+  Lock(16599);  // held across the limit: its release must not be reported
+  for (int i = 0; i < 16500; ++i) {
     Lock(i);
     Unlock(i);
   }
-  Unlock(8399);
+  Unlock(16599);
   ExpectLimit("MAX_LOCKDEP_KEYS");
 }
 
 TEST_F(LimitsTest, Dependencies) {
-  // 130 x 130 ordered pairs: 16,900 dependencies, over the 16,384 limit.
-  Lock(8399);
-  for (int a = 0; a < 130; ++a) {
-    for (int b = 130; b < 260; ++b) {
+  // 370 x 370 ordered pairs: 136,900 dependencies, over the 131,072 limit.
+  Lock(16599);
+  for (int a = 0; a < 370; ++a) {
+    for (int b = 370; b < 740; ++b) {
       Lock(a);
       Lock(b);
       Unlock(b);
       Unlock(a);
     }
   }
-  Unlock(8399);
+  Unlock(16599);
   ExpectLimit("MAX_LOCKDEP_ENTRIES");
 }
 
 TEST_F(LimitsTest, Chains) {
-  // 42^3 = 74,088 chains of three over only 2 * 42^2 dependencies: the
-  // 65,536-chain table fills first.
-  for (int a = 0; a < 42; ++a) {
-    for (int b = 42; b < 84; ++b) {
-      for (int c = 84; c < 126; ++c) {
+  // 65^3 = 274,625 chains of three over only 2 * 65^2 dependencies: the
+  // 262,144-chain table fills first.
+  for (int a = 0; a < 65; ++a) {
+    for (int b = 65; b < 130; ++b) {
+      for (int c = 130; c < 195; ++c) {
         Lock(a);
         Lock(b);
         Lock(c);
