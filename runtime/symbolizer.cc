@@ -266,8 +266,18 @@ class Symbolizer {
     Dwarf_Die* cudie = lineno > 0 ? dwfl_module_addrdie(module, addr, &bias)
                                   : nullptr;
     Dwarf_Die* scopes = nullptr;
-    const int nscopes =
+    int nscopes =
         cudie != nullptr ? dwarf_getscopes(cudie, addr - bias, &scopes) : 0;
+    if (nscopes > 0) {
+      // dwarf_getscopes stops at the innermost inlined call's abstract
+      // origin; the DIEs around that call, all the way out to the physical
+      // function, come from dwarf_getscopes_die (as eu-addr2line -i does).
+      Dwarf_Die innermost = scopes[0];
+      std::free(scopes);
+      scopes = nullptr;
+      nscopes = dwarf_getscopes_die(&innermost, &scopes);
+      if (nscopes < 0) nscopes = 0;
+    }
     Dwarf_Files* files = nullptr;
     if (nscopes > 0 && dwarf_getsrcfiles(cudie, &files, nullptr) != 0) {
       files = nullptr;
@@ -280,16 +290,17 @@ class Symbolizer {
       Dwarf_Attribute attr;
       Dwarf_Word call_file = 0;
       Dwarf_Word call_line = 0;
+      // Without a call site (rare), the caller keeps the callee's line:
+      // better than losing the frames around it.
       if (dwarf_formudata(dwarf_attr(scope, DW_AT_call_file, &attr),
-                          &call_file) != 0 ||
+                          &call_file) == 0 &&
           dwarf_formudata(dwarf_attr(scope, DW_AT_call_line, &attr),
-                          &call_line) != 0) {
-        frames.clear();  // an inline chain we cannot follow: innermost only
-        break;
+                          &call_line) == 0) {
+        if (const char* f = dwarf_filesrc(files, call_file, nullptr, nullptr)) {
+          file = f;
+          lineno = static_cast<int>(call_line);
+        }
       }
-      const char* f = dwarf_filesrc(files, call_file, nullptr, nullptr);
-      file = f != nullptr ? f : "";
-      lineno = static_cast<int>(call_line);
     }
     std::free(scopes);
     // The physical function: its symbol, the line reached last.

@@ -53,14 +53,22 @@ class FactTable {
   Slot slots_[kSlots];
 };
 
-enum : uint8_t { kUser = 1, kInternal = 2, kVerified = 1, kWrong = 2 };
+enum : uint8_t {
+  kUser = 1,
+  kInternal = 2,
+  kUnknown = 3,  // no symbol: a stripped object, or an unwinder's wrong turn
+  kVerified = 1,
+  kWrong = 2,
+};
 
 FactTable g_kind;      // (pc, 0) -> kUser / kInternal
 FactTable g_verified;  // (ra, user pc) -> kVerified / kWrong
 
 uint8_t KindOf(uintptr_t pc) {
   return g_kind.Get(pc, 0, [pc] {
-    for (const SourceFrame& f : SourceFramesOfPc(pc)) {
+    const std::vector<SourceFrame> frames = SourceFramesOfPc(pc);
+    if (frames.back().function.empty()) return kUnknown;
+    for (const SourceFrame& f : frames) {
       if (!f.internal) return kUser;
     }
     return kInternal;
@@ -105,23 +113,37 @@ const StackBounds& ThisStack() {
   return bounds;
 }
 
-// The first user frame above `ra` by following saved frame pointers from
-// `fp` (the lock function's frame), or 0. Reads only inside this thread's
-// stack, so a caller built without frame pointers yields a wrong guess at
-// worst, never a fault; the caller checks the guess.
-uintptr_t FramePointerGuess(uintptr_t fp) {
+}  // namespace
+
+int FramePointerStack(const void* frame, uintptr_t* pcs, int max) {
   const StackBounds& stack = ThisStack();
-  constexpr int kMaxLevels = 8;
-  for (int level = 0; level < kMaxLevels; ++level) {
+  uintptr_t fp = reinterpret_cast<uintptr_t>(frame);
+  int n = 0;
+  while (n < max) {
     if (fp < stack.lo || fp % sizeof(uintptr_t) != 0 ||
         fp + 2 * sizeof(uintptr_t) > stack.hi) {
-      return 0;
+      break;
     }
-    const uintptr_t* frame = reinterpret_cast<const uintptr_t*>(fp);
-    const uintptr_t pc = frame[1];
-    if (level > 0 && pc != 0 && KindOf(pc) == kUser) return pc;
-    if (frame[0] <= fp) return 0;  // frames grow towards higher addresses
-    fp = frame[0];
+    const uintptr_t* f = reinterpret_cast<const uintptr_t*>(fp);
+    if (f[1] == 0) break;
+    pcs[n++] = f[1];
+    if (f[0] <= fp) break;  // frames grow towards higher addresses
+    fp = f[0];
+  }
+  return n;
+}
+
+namespace {
+
+// The first user frame above `ra` by following saved frame pointers from
+// `frame` (the lock function's), or 0. A caller built without frame pointers
+// yields a wrong guess at worst, never a fault; the caller checks the guess.
+uintptr_t FramePointerGuess(const void* frame) {
+  constexpr int kMaxLevels = 8;
+  uintptr_t pcs[kMaxLevels];
+  const int n = FramePointerStack(frame, pcs, kMaxLevels);
+  for (int i = 1; i < n; ++i) {  // pcs[0] is ra
+    if (KindOf(pcs[i]) == kUser) return pcs[i];
   }
   return 0;
 }
@@ -129,11 +151,11 @@ uintptr_t FramePointerGuess(uintptr_t fp) {
 }  // namespace
 
 uintptr_t UserCallSite(uintptr_t ra, const void* frame) {
-  if (ShowInternalFrames() || KindOf(ra) == kUser) return ra;
+  if (ShowInternalFrames() || KindOf(ra) != kInternal) return ra;
   // Only a standard-library caller that was not inlined gets here (an
   // unoptimised build's std::lock_guard): follow the frame pointers, and
   // trust the answer once a full unwind agreed with it for this pair.
-  const uintptr_t guess = FramePointerGuess(reinterpret_cast<uintptr_t>(frame));
+  const uintptr_t guess = FramePointerGuess(frame);
   if (guess != 0) {
     uintptr_t unwound = 0;
     const uint8_t verdict = g_verified.Get(ra, guess, [&] {

@@ -25,6 +25,13 @@ namespace lockdep::internal {
 // internal_frames=1, returns `ra` unchanged.
 uintptr_t UserCallSite(uintptr_t ra, const void* frame);
 
+// Up to `max` return addresses from the saved frame pointers, starting with
+// the one of the function whose frame is `frame` (__builtin_frame_address(0)).
+// Reads only inside this thread's stack: code without frame pointers gives
+// wrong addresses, never a fault. No allocation. For when the unwinder
+// cannot step through a frame.
+int FramePointerStack(const void* frame, uintptr_t* pcs, int max);
+
 // For the lock functions of instrument/cxx: the user's call site of the
 // calling (out-of-line, never inlined) function.
 #define LOCKDEP_USER_IP()                          \

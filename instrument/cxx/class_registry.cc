@@ -7,6 +7,7 @@
 #include <tuple>
 #include <vector>
 
+#include "instrument/cxx/call_site.h"
 #include "runtime/key_origin.h"
 #include "runtime/lockdep.h"
 #include "runtime/source_frames.h"
@@ -81,34 +82,43 @@ struct UserSite {
   bool direct = false;      // found in the constructor's caller itself
 };
 
-UserSite FindUserSite(uintptr_t ra) {
-  constexpr int kMaxFrames = 32;
-  uintptr_t pcs[kMaxFrames];
-  int n = CaptureStack(pcs, kMaxFrames, 0);
-  int first = 0;
-  while (first < n && pcs[first] != ra) ++first;
-  if (first == n) {  // the unwinder lost the caller: use what we were told
-    pcs[0] = ra;
-    first = 0;
-    n = 1;
-  }
-  UserSite site;
-  for (int i = first; i < n; ++i) {
+// The user site among `pcs` (innermost first, pcs[0] the constructor's
+// return address); false when a frame nothing is known of (no symbol: the
+// unwinder went astray) or the end comes first.
+bool FindUserSiteIn(const uintptr_t* pcs, int n, UserSite* site) {
+  for (int i = 0; i < n; ++i) {
     std::vector<SourceFrame> frames = SourceFramesOfPc(pcs[i]);
+    if (frames.back().function.empty()) return false;
     for (size_t k = 0; k < frames.size(); ++k) {
       if (frames[k].internal) continue;
-      site.call = pcs[i];
-      site.direct = i == first;
+      site->call = pcs[i];
+      site->direct = i == 0;
       for (size_t j = k; j < frames.size(); ++j) {
-        site.context += frames[j].function + " " + frames[j].file + ":" +
-                        std::to_string(frames[j].line) + "\n";
+        site->context += frames[j].function + " " + frames[j].file + ":" +
+                         std::to_string(frames[j].line) + "\n";
       }
-      site.frame = std::move(frames[k]);
-      return site;
+      site->frame = std::move(frames[k]);
+      return true;
     }
   }
+  return false;
+}
+
+UserSite FindUserSite(uintptr_t ra, const void* frame) {
+  constexpr int kMaxFrames = 32;
+  uintptr_t pcs[kMaxFrames];
+  UserSite site;
+  // The unwinder (DWARF CFI) first; where it cannot step through a frame
+  // (seen under AddressSanitizer), the frame pointers.
+  const int n = CaptureStack(pcs, kMaxFrames, 0);
+  int first = 0;
+  while (first < n && pcs[first] != ra) ++first;
+  if (first < n && FindUserSiteIn(pcs + first, n - first, &site)) return site;
+  const int m = FramePointerStack(frame, pcs, kMaxFrames);
+  if (m > 0 && pcs[0] == ra && FindUserSiteIn(pcs, m, &site)) return site;
   // Only internal frames: the constructor's caller, whatever it is.
   std::vector<SourceFrame> frames = SourceFramesOfPc(ra);
+  site = UserSite{};
   site.call = ra;
   site.direct = true;
   site.context = frames.front().text;
@@ -137,7 +147,8 @@ SiteClass ClassForSite(const char* file, unsigned line, const char* name) {
   return SiteClass{&entry->key, entry->class_name.c_str()};
 }
 
-SiteClass ClassForConstruction(uintptr_t ra, const char* type_name) {
+SiteClass ClassForConstruction(uintptr_t ra, const void* frame,
+                               const char* type_name) {
   Registry& registry = GetRegistry();
   {
     std::lock_guard<std::mutex> guard(registry.mu);
@@ -146,7 +157,7 @@ SiteClass ClassForConstruction(uintptr_t ra, const char* type_name) {
   }
   // Unwinding and symbolising take other locks and may take long: not under
   // registry.mu.
-  UserSite site = FindUserSite(ra);
+  UserSite site = FindUserSite(ra, frame);
   std::lock_guard<std::mutex> guard(registry.mu);
   std::vector<uintptr_t>& calls = registry.calls_by_context[site.context];
   unsigned ordinal = 0;
@@ -154,7 +165,7 @@ SiteClass ClassForConstruction(uintptr_t ra, const char* type_name) {
   if (ordinal == calls.size()) calls.push_back(site.call);
   // Without line information the function names the site.
   const std::string file =
-      site.frame.file.empty() ? site.frame.text : site.frame.file;
+      site.frame.file.empty() ? site.frame.function : site.frame.file;
   const unsigned line = static_cast<unsigned>(site.frame.line);
   const bool fresh = registry.entries.find(SiteId(file, line, ordinal, "")) ==
                      registry.entries.end();

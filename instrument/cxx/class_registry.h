@@ -27,7 +27,8 @@ struct SiteClass {
 SiteClass ClassForSite(const char* file, unsigned line, const char* name);
 
 // The class of an unnamed lock whose constructor returns to `ra`
-// (__builtin_return_address(0) of an out-of-line constructor). The site is
+// (__builtin_return_address(0) of an out-of-line constructor, whose
+// __builtin_frame_address(0) is `frame`). The site is
 // the first frame of the calling code that is neither lockdep's nor the C++
 // standard library's, inlined frames included (so std::make_unique<Mutex>()
 // and containers class by the user's line). One site can construct several
@@ -38,7 +39,8 @@ SiteClass ClassForSite(const char* file, unsigned line, const char* name);
 // constructor's direct caller and was seen before; otherwise unwinds the
 // stack and symbolises it (the first lock constructed in a process reads the
 // program's debug information: milliseconds).
-SiteClass ClassForConstruction(uintptr_t ra, const char* type_name);
+SiteClass ClassForConstruction(uintptr_t ra, const void* frame,
+                               const char* type_name);
 
 }  // namespace lockdep::internal
 

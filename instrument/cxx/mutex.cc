@@ -27,6 +27,7 @@ void LockRaw(internal::RawMutex& raw, lockdep_map* map, unsigned long ip) {
 [[gnu::noinline]] Mutex::Mutex() {
   const internal::SiteClass c = internal::ClassForConstruction(
       reinterpret_cast<uintptr_t>(__builtin_return_address(0)),
+      __builtin_frame_address(0),
       "lockdep::Mutex");
   lockdep_init_map(&map_, c.name, c.key, 0);
 }

@@ -15,6 +15,7 @@ namespace lockdep {
 [[gnu::noinline]] SharedMutex::SharedMutex() {
   const internal::SiteClass c = internal::ClassForConstruction(
       reinterpret_cast<uintptr_t>(__builtin_return_address(0)),
+      __builtin_frame_address(0),
       "lockdep::SharedMutex");
   lockdep_init_map(&map_, c.name, c.key, 0);
 }

@@ -14,6 +14,7 @@ namespace lockdep {
 [[gnu::noinline]] SpinLock::SpinLock() {
   const internal::SiteClass c = internal::ClassForConstruction(
       reinterpret_cast<uintptr_t>(__builtin_return_address(0)),
+      __builtin_frame_address(0),
       "lockdep::SpinLock");
   lockdep_init_map(&map_, c.name, c.key, 0);
 }
