@@ -80,6 +80,10 @@ struct UserSite {
   std::string context;      // the user frame and those it is inlined into
   SourceFrame frame;        // the user frame
   bool direct = false;      // found in the constructor's caller itself
+  // The user's code called the constructor through library code (a factory,
+  // a container): no member ordinals then, so every lock that one line asks
+  // the library for is one class however the library's loop was compiled.
+  bool through_library = false;
 };
 
 // The user site among `pcs` (innermost first, pcs[0] the constructor's
@@ -93,6 +97,7 @@ bool FindUserSiteIn(const uintptr_t* pcs, int n, UserSite* site) {
       if (frames[k].internal) continue;
       site->call = pcs[i];
       site->direct = i == 0;
+      site->through_library = i > 0 || k > 0;
       for (size_t j = k; j < frames.size(); ++j) {
         site->context += frames[j].function + " " + frames[j].file + ":" +
                          std::to_string(frames[j].line) + "\n";
@@ -159,10 +164,12 @@ SiteClass ClassForConstruction(uintptr_t ra, const void* frame,
   // registry.mu.
   UserSite site = FindUserSite(ra, frame);
   std::lock_guard<std::mutex> guard(registry.mu);
-  std::vector<uintptr_t>& calls = registry.calls_by_context[site.context];
   unsigned ordinal = 0;
-  while (ordinal < calls.size() && calls[ordinal] != site.call) ++ordinal;
-  if (ordinal == calls.size()) calls.push_back(site.call);
+  if (!site.through_library) {
+    std::vector<uintptr_t>& calls = registry.calls_by_context[site.context];
+    while (ordinal < calls.size() && calls[ordinal] != site.call) ++ordinal;
+    if (ordinal == calls.size()) calls.push_back(site.call);
+  }
   // Without line information the function names the site.
   const std::string file =
       site.frame.file.empty() ? site.frame.function : site.frame.file;

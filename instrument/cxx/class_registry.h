@@ -33,9 +33,10 @@ SiteClass ClassForSite(const char* file, unsigned line, const char* name);
 // standard library's, inlined frames included (so std::make_unique<Mutex>()
 // and containers class by the user's line). One site can construct several
 // locks with different call instructions -- the members of one class, all
-// constructed "at" its constructor's line -- and each call instruction is a
-// class of its own there, numbered in the order they first ran: "cache.h:10",
-// "cache.h:10#2". Thread-safe. Cost: one std::map lookup when the site is the
+// constructed "at" its constructor's line -- and each call instruction the
+// user's code makes itself is a class of its own there, numbered in the order
+// they first ran: "cache.h:10", "cache.h:10#2". Calls through library code
+// (make_unique, containers) are one class per user line. Thread-safe. Cost: one std::map lookup when the site is the
 // constructor's direct caller and was seen before; otherwise unwinds the
 // stack and symbolises it (the first lock constructed in a process reads the
 // program's debug information: milliseconds).
