@@ -11,14 +11,23 @@
 // spin (SpinLock) word.
 //
 // Lock classes. The validator reasons about classes, not objects: all locks
-// constructed at one source line (and with one name) are one class, as all
-// locks initialised by one mutex_init() call are in Linux. The site is where
-// the constructor is called from, which is not always your line: a lock member
-// is constructed "at" its enclosing class's constructor, and a lock made by
-// std::make_unique, emplace_back or any other factory "at" that factory (all
-// such locks in the program would be one class, named like
-// "unique_ptr.h:1065"). Give those locks a name, which makes them distinct
-// classes and names them in reports:
+// constructed at one place in your code are one class, as all locks
+// initialised by one mutex_init() call are in Linux. The place is found from
+// the call stack and debug information when the lock is constructed:
+//
+//   struct Cache {
+//     lockdep::Mutex map_mu;  // class "cache.h:1"
+//     lockdep::Mutex lru_mu;  // class "cache.h:1#2"
+//   };
+//
+// Members are constructed by their enclosing constructor (whose line debug
+// information gives for all of them), so each member's constructor call is a
+// class of its own at that line, numbered in declaration order. A lock made by
+// std::make_unique, emplace_back or any other standard-library code is
+// classed by the first frame of your code that asked for it, not by the
+// library's line; all the locks of one std::vector<Mutex>(n) are one class.
+// A name makes the class easier to read in reports (and is the cheaper
+// constructor: no stack walk):
 //
 //   class Account {
 //     lockdep::Mutex mu_{"Account::mu_"};
@@ -30,6 +39,12 @@
 // subsystem). Taking two locks of one class (say, two Accounts) at once is
 // reported as recursive locking unless the second is taken with
 // lock_nested(1) in an order the program guarantees.
+//
+// Limits of the unnamed default: without debug information (no -g) classes
+// fall back to the calling function's name; members constructed by several
+// constructors of one class (say, a default and a copy constructor) are
+// classed per constructor; a loop the compiler unrolled around a constructor
+// call can split one line's locks into several classes.
 //
 // Thread-safety annotations: the types are Clang capabilities. libstdc++'s
 // std::lock_guard is not annotated, so under -Wthread-safety prefer
@@ -81,12 +96,19 @@ struct LockSite {
 // Size: 48 bytes on 64-bit Linux (the 4-byte lock word and the lockdep_map).
 class LOCKDEP_CAPABILITY("mutex") Mutex {
  public:
-  // The class is this call site plus `name`; the class is named `name`, or
-  // "file.cc:42" without one. `name` need not outlive the Mutex (it is copied
-  // once per class). Cost: one lookup in a process-wide registry under a
-  // std::mutex; the first construction at a site also allocates the class key.
-  explicit Mutex(const char* name = nullptr,
-                 LockSite site = LockSite::Current());
+  // The class is the place in your code that constructs the Mutex (see
+  // "Lock classes" above), named "file.cc:42" or "file.cc:42#2". Cost: a
+  // lookup in a process-wide registry under a std::mutex when the constructor
+  // is called from your code directly and that call ran before; otherwise a
+  // stack walk and its symbolisation (the first lock of a process also reads
+  // the program's debug information, milliseconds).
+  Mutex();
+  // The class is `site` plus `name`, named `name` (or "file.cc:42" for a
+  // null name: wrappers pass their caller's LockSite on). `name` need not
+  // outlive the Mutex (it is copied once per class). Cost: one lookup in a
+  // process-wide registry under a std::mutex; the first construction at a
+  // site also allocates the class key.
+  explicit Mutex(const char* name, LockSite site = LockSite::Current());
   // The class is `key` (a static object, or registered with
   // lockdep_register_key() for as long as the Mutex lives), so locks
   // constructed anywhere can share one class. `name` must outlive the Mutex.
@@ -135,8 +157,8 @@ class LOCKDEP_CAPABILITY("mutex") Mutex {
 class LOCKDEP_CAPABILITY("mutex") SharedMutex {
  public:
   // Classes and costs as for Mutex.
-  explicit SharedMutex(const char* name = nullptr,
-                       LockSite site = LockSite::Current());
+  SharedMutex();
+  explicit SharedMutex(const char* name, LockSite site = LockSite::Current());
   SharedMutex(lock_class_key& key, const char* name);
   ~SharedMutex();
 
@@ -181,8 +203,8 @@ class LOCKDEP_CAPABILITY("mutex") SharedMutex {
 class LOCKDEP_CAPABILITY("mutex") SpinLock {
  public:
   // Classes and costs as for Mutex.
-  explicit SpinLock(const char* name = nullptr,
-                    LockSite site = LockSite::Current());
+  SpinLock();
+  explicit SpinLock(const char* name, LockSite site = LockSite::Current());
   SpinLock(lock_class_key& key, const char* name);
   ~SpinLock();
 

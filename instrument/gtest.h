@@ -1,7 +1,10 @@
 // GoogleTest integration: link a test with //instrument:gtest_main and every
-// lockdep report made while a test runs fails that test (ADD_FAILURE with the
-// report's text), from whichever thread made it. Tests that expect a report
-// collect it with a ScopedReportCapture instead:
+// lockdep report made while a test runs fails that test, from whichever
+// thread made it. The report is printed once (on stderr, or log_path); the
+// failure is charged to the file and line the report points at in your code
+// (Report::file, Report::line) and names the report's title and classes.
+// Tests that expect a report collect it with a ScopedReportCapture instead,
+// which keeps it off stderr unless asked to print it:
 //
 //   TEST(Accounts, TransferOrderIsReported) {
 //     lockdep::testing::ScopedReportCapture capture;
@@ -38,11 +41,13 @@ namespace lockdep::testing {
 
 // While alive, lockdep reports from any thread are collected here instead of
 // failing the running test. Captures nest: the newest live one collects. All
-// methods are thread-safe. Reports are still printed to stderr.
+// methods are thread-safe. Collected reports are not printed (they are
+// expected) unless `print` is kPrint.
 // Cost: each collected report is copied once; accessors copy under a lock.
 class ScopedReportCapture {
  public:
-  ScopedReportCapture();
+  enum Print { kQuiet, kPrint };
+  explicit ScopedReportCapture(Print print = kQuiet);
   ~ScopedReportCapture();
 
   ScopedReportCapture(const ScopedReportCapture&) = delete;
@@ -57,18 +62,26 @@ class ScopedReportCapture {
 
  private:
   friend void DeliverReport(const Report& report);
+  friend bool PrintReport(const Report& report);
 
   void Add(const Report& report);
+
+  const Print print_;
 
   mutable std::mutex mu_;
   std::vector<Report> reports_;  // guarded by mu_
 };
 
 // What the sink installed by //instrument:gtest_main does with a report: hand
-// it to the newest live ScopedReportCapture, or else ADD_FAILURE() with its
-// text. Thread-safe. Exposed so the capture logic can be tested without a
-// report from the validator.
+// it to the newest live ScopedReportCapture, or else fail the running test at
+// the report's file and line (at gtest_main.cc when it has none) with its
+// title and classes. Thread-safe. Exposed so the capture logic can be tested
+// without a report from the validator.
 void DeliverReport(const Report& report);
+
+// The print filter installed by //instrument:gtest_main (SetReportPrintFilter):
+// false while a live ScopedReportCapture collects quietly. Thread-safe.
+bool PrintReport(const Report& report);
 
 }  // namespace lockdep::testing
 

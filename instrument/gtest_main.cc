@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <string>
 
 #include "instrument/gtest.h"
 #include "runtime/report.h"
@@ -27,7 +28,7 @@ CaptureStack& Captures() {
 
 }  // namespace
 
-ScopedReportCapture::ScopedReportCapture() {
+ScopedReportCapture::ScopedReportCapture(Print print) : print_(print) {
   CaptureStack& stack = Captures();
   std::lock_guard<std::mutex> guard(stack.mu);
   stack.captures.push_back(this);
@@ -72,8 +73,26 @@ void DeliverReport(const Report& report) {
     }
   }
   // GoogleTest assertions are thread-safe where pthreads exist; a failure on
-  // another thread is charged to the running test.
-  ADD_FAILURE() << report.text;
+  // another thread is charged to the running test. The text itself was
+  // printed already: the failure says what and where, not all of it again.
+  std::string message = "lockdep: " + report.title;
+  for (size_t i = 0; i < report.classes.size(); ++i) {
+    message += (i == 0 ? " (classes: " : ", ") + report.classes[i];
+  }
+  if (!report.classes.empty()) message += ")";
+  message += "; the report is printed above";
+  if (!report.file.empty()) {
+    ADD_FAILURE_AT(report.file.c_str(), report.line) << message;
+  } else {
+    ADD_FAILURE() << message;
+  }
+}
+
+bool PrintReport(const Report&) {
+  CaptureStack& stack = Captures();
+  std::lock_guard<std::mutex> guard(stack.mu);
+  return stack.captures.empty() ||
+         stack.captures.back()->print_ == ScopedReportCapture::kPrint;
 }
 
 }  // namespace lockdep::testing
@@ -96,8 +115,10 @@ int main(int argc, char** argv) {
   // binary exit with the `exitcode` status. Reports made before main() were no
   // test's failure and keep that status.
   if (lockdep::ReportCount() == 0) lockdep::SetReportExitCode(0);
+  lockdep::SetReportPrintFilter(&lockdep::testing::PrintReport);
   lockdep::SetReportSink(&lockdep::testing::DeliverReport);
   const int result = RUN_ALL_TESTS();
   lockdep::SetReportSink(&ReportAfterTests);
+  lockdep::SetReportPrintFilter(nullptr);
   return result;
 }

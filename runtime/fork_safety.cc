@@ -19,11 +19,11 @@ namespace {
 
 // Every internal lock, in the order the runtime nests them: the graph lock
 // first (reports are made under it), the leaves last.
-std::array<InternalMutex*, 7> InternalLocks() {
+std::array<InternalMutex*, 8> InternalLocks() {
   GraphState& g = Graph();
-  return {&g.mu,          &g.chain_check.mutex(), &ReportLogMutex(),
-          &ReportOutputMutex(), &SymbolizerMutex(),  &FreedMemoryMutex(),
-          &LockStatMutex()};
+  return {&g.mu,           &g.chain_check.mutex(), &ReportLogMutex(),
+          &ReportOutputMutex(), &SymbolizerMutex(),   &FreedMemoryMutex(),
+          &LockStatMutex(),     &KeyOriginMutex()};
 }
 
 // The analysis cannot follow locks taken in a loop and released in another

@@ -22,6 +22,7 @@ InternalMutex& ReportLogMutex();     // report_log.cc
 InternalMutex& ReportOutputMutex();  // report_output.cc
 InternalMutex& FreedMemoryMutex();   // freed_memory.cc
 InternalMutex& LockStatMutex();      // lock_stat.cc
+InternalMutex& KeyOriginMutex();     // key_origin.cc
 
 }  // namespace lockdep
 

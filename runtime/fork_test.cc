@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "runtime/fork_safety.h"
+#include "runtime/key_origin.h"
 #include "runtime/lock_stat.h"
 #include "runtime/lockdep.h"
 #include "runtime/report.h"
@@ -43,11 +44,13 @@ void Unlock(lockdep_map* m) { lock_release(m, LOCKDEP_THIS_IP); }
   Lock(&a);
   Unlock(&a);
   Unlock(&b);
-  // The leaves: the freed-memory ring and the lock-statistics registry.
+  // The leaves: the freed-memory ring, the lock-statistics registry and the
+  // key origins.
   lockdep_map freed;
   lockdep_init_map(&freed, "fork_freed", &key_freed, 0);
   lockdep_free_range(&freed, sizeof(freed), LOCKDEP_THIS_IP);
   (void)LockStatSnapshot();
+  (void)KeyOrigin(&key_a);
   if (ReportCount() == 1) (void)!write(result_fd, "ok", 2);
   _exit(0);
 }
@@ -105,7 +108,7 @@ TEST(Fork, WhileAnotherThreadHoldsTheGraphLock) {
 TEST(Fork, WhileAnotherThreadHoldsEachInternalLock) {
   for (InternalMutex* mu :
        {&Graph().chain_check.mutex(), &ReportLogMutex(), &ReportOutputMutex(),
-        &SymbolizerMutex(), &FreedMemoryMutex(), &LockStatMutex()}) {
+        &SymbolizerMutex(), &FreedMemoryMutex(), &LockStatMutex(), &KeyOriginMutex()}) {
     ForkWhileHeld([mu](std::atomic<bool>& held) { HoldFor(*mu, held); });
   }
 }

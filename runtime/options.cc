@@ -9,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "runtime/limits.h"
+#include "runtime/source_frames.h"
 
 namespace lockdep {
 
@@ -48,7 +49,7 @@ bool ParseBool(absl::string_view value, bool* out) {
 constexpr char kKnownKeys[] =
     "halt_on_report, exitcode, dump_graph, dump_text, stack_depth, verbosity, "
     "ww_inject, check_chains, lock_stat, log_path, report_format, json_path, "
-    "suppressions";
+    "suppressions, internal_frames";
 
 }  // namespace
 
@@ -102,6 +103,8 @@ std::vector<std::string> ParseOptions(const char* text, Options* options) {
       else bad("text or json");
     } else if (key == "ww_inject") {
       if (ParseInt(value, 0, 1 << 30, &v)) options->ww_inject = v; else bad("0 (off) or N >= 1");
+    } else if (key == "internal_frames") {
+      if (ParseBool(value, &b)) options->internal_frames = b; else bad("0 or 1, false or true");
     } else if (key == "lock_stat") {
       if (ParseBool(value, &b)) options->lock_stat = b; else bad("0 or 1, false or true");
     } else {
@@ -120,6 +123,7 @@ const Options& GetOptions() {
       std::fprintf(stderr, "%s\n", e.c_str());
     }
     g_check_chains.store(o.check_chains, std::memory_order_relaxed);
+    SetShowInternalFrames(o.internal_frames);
     return o;
   }();
   return options;

@@ -25,6 +25,7 @@ struct Options {
   std::string json_path;        // JSON lines to this file ("%p" = pid)
   std::string suppressions;     // TSan-style suppressions file
   bool lock_stat = false;       // contention and hold-time statistics (lock_stat.h)
+  bool internal_frames = false; // reports keep lockdep's and the standard library's frames
 };
 
 // check_chains, cached where the fast path reads it (one relaxed load); set

@@ -49,6 +49,11 @@ struct Report {
   std::string text;
   // Thread id (gettid) of the thread that made the report.
   long tid = 0;
+  // Where the report points in the program: the file and line of the first
+  // frame its text names (the "at:" of the lock being taken, for most
+  // kinds), as printed; "" and 0 when no frame has line information.
+  std::string file;
+  int line = 0;
 };
 
 // Every report made since start-up or the last ClearReports(), oldest first.
@@ -81,6 +86,14 @@ bool ValidationEnabled();
 // thread. At most one; nullptr removes it. The GoogleTest integration uses it.
 using ReportSink = void (*)(const Report& report);
 void SetReportSink(ReportSink sink);
+
+// Asked for every report before it is written to the report stream (stderr
+// or log_path) and the JSON output: false keeps it out of both (it is still
+// logged, counted and handed to the sink). For test frameworks, whose tests
+// expect some reports. At most one; nullptr removes it. Runs on the reporting
+// thread, with no lockdep lock held.
+using ReportPrintFilter = bool (*)(const Report& report);
+void SetReportPrintFilter(ReportPrintFilter filter);
 
 }  // namespace lockdep
 

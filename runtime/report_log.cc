@@ -12,6 +12,7 @@
 #include "runtime/fork_safety.h"
 #include "runtime/dump_options.h"
 #include "runtime/options.h"
+#include "runtime/report_frames.h"
 #include "runtime/report_output.h"
 #include "runtime/thread_state.h"
 
@@ -33,6 +34,17 @@ ReportLog& Log() {
 }
 
 std::atomic<ReportSink> user_sink{nullptr};
+std::atomic<ReportPrintFilter> print_filter{nullptr};
+
+// The first frame of the text with a file and line (report.h).
+void LocateReport(Report& report) {
+  for (const ReportFrame& f : ParseReportFrames(report.text)) {
+    if (f.file.empty() || f.line <= 0) continue;
+    report.file = f.file;
+    report.line = f.line;
+    return;
+  }
+}
 std::atomic<bool> any_printed{false};
 
 
@@ -75,10 +87,15 @@ void EmitReport(Report report) {
     l.deferred.emplace_back(report.tid, std::move(report));
     return;
   }
+  if (report.file.empty()) LocateReport(report);
+  const ReportPrintFilter filter = print_filter.load(std::memory_order_acquire);
+  const bool print = filter == nullptr || filter(report);
   {
     InternalLock lock(l.mu);
-    WriteReportStream(report.text);
-    WriteReportJson(report);
+    if (print) {
+      WriteReportStream(report.text);
+      WriteReportJson(report);
+    }
     any_printed.store(true, std::memory_order_relaxed);
     ++l.total;
     l.log.push_back(report);
@@ -151,6 +168,10 @@ InternalMutex& ReportLogMutex() { return Log().mu; }
 
 void SetReportSink(ReportSink sink) {
   user_sink.store(sink, std::memory_order_release);
+}
+
+void SetReportPrintFilter(ReportPrintFilter filter) {
+  print_filter.store(filter, std::memory_order_release);
 }
 
 }  // namespace lockdep

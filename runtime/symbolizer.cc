@@ -1,12 +1,14 @@
 // Symbolisation with elfutils' libdwfl: symbol tables and DWARF line tables of
 // every object loaded into this process, read lazily on first use.
 #include <cxxabi.h>
+#include <dwarf.h>
 #include <elfutils/libdwfl.h>
 #include <link.h>
 #include <sys/auxv.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cinttypes>
 #include <climits>
 #include <cstdio>
@@ -14,9 +16,12 @@
 #include <cstring>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "absl/debugging/symbolize.h"
 #include "runtime/internal_mutex.h"
+#include "runtime/source_frames.h"
 #include "runtime/stack_trace.h"
 
 namespace lockdep {
@@ -61,6 +66,7 @@ std::string Demangle(const char* name) {
 // nothing to a reader: strip it. Other absolute paths (system headers,
 // libraries built elsewhere) are shortened to their base name.
 std::string ShortPath(const char* file, const char* comp_dir) {
+  while (file[0] == '.' && file[1] == '/') file += 2;  // "./instrument/cxx.h"
   if (file[0] != '/') return file;
   if (comp_dir != nullptr && comp_dir[0] != '\0') {
     const size_t n = std::strlen(comp_dir);
@@ -75,6 +81,63 @@ std::string Hex(uintptr_t pc) {
   char buf[2 + 16 + 1];
   std::snprintf(buf, sizeof(buf), "0x%" PRIxPTR, pc);
   return buf;
+}
+
+std::atomic<bool> g_show_internal_frames{false};
+
+bool EndsWith(const std::string& s, const char* suffix) {
+  const size_t n = std::strlen(suffix);
+  return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
+}
+
+// Code a reader of a report did not write: the C++ standard library's headers
+// and shared library, and lockdep's own runtime/ and instrument/ sources (in
+// this workspace, another workspace's external/NAME/, or installed headers
+// under include/lockdep/). Tests of lockdep itself are user code.
+bool IsInternalFile(const std::string& path) {
+  if (path.find("/include/c++/") != std::string::npos) return true;  // libstdc++
+  if (path.find("/c++/v1/") != std::string::npos) return true;       // libc++
+  if (EndsWith(path, "_test.cc") || path.find("/tests/") != std::string::npos) {
+    return false;
+  }
+  // Where lockdep's top directories can start.
+  size_t root = std::string::npos;
+  if (path.compare(0, 9, "external/") == 0) {
+    const size_t slash = path.find('/', 9);
+    if (slash != std::string::npos) root = slash + 1;
+  } else if (const size_t inc = path.find("/include/lockdep/");
+             inc != std::string::npos) {
+    root = inc + 17;
+  }
+  for (const char* dir : {"runtime/", "instrument/"}) {
+    const size_t n = std::strlen(dir);
+    if (path.compare(0, n, dir) == 0) return true;
+    if (root != std::string::npos && path.compare(root, n, dir) == 0) return true;
+  }
+  return false;
+}
+
+bool IsInternalModule(const char* module_name) {
+  if (module_name == nullptr) return false;
+  return std::strstr(module_name, "libstdc++") != nullptr ||
+         std::strstr(module_name, "libc++") != nullptr ||
+         std::strstr(module_name, "liblockdep") != nullptr;
+}
+
+// The function a DWARF scope (subprogram or inlined_subroutine) stands for,
+// demangled; abstract origins and declarations are followed.
+std::string ScopeName(Dwarf_Die* scope) {
+  Dwarf_Attribute attr;
+  for (int name_attr : {DW_AT_linkage_name, DW_AT_MIPS_linkage_name}) {
+    if (dwarf_attr_integrate(scope, name_attr, &attr) != nullptr) {
+      if (const char* linkage = dwarf_formstring(&attr)) return Demangle(linkage);
+    }
+  }
+  if (const char* name = dwarf_diename(scope)) return name;
+  if (dwarf_attr_integrate(scope, DW_AT_name, &attr) != nullptr) {
+    if (const char* name = dwarf_formstring(&attr)) return name;
+  }
+  return "";
 }
 
 // What ReportObject needs besides the Dwfl.
@@ -115,38 +178,47 @@ class Symbolizer {
  public:
   InternalMutex& mutex() ABSL_LOCK_RETURNED(mu_) { return mu_; }
 
-  std::string Symbolize(uintptr_t pc) {
+  std::vector<SourceFrame> Frames(uintptr_t pc) {
     InternalLock lock(mu_);
     auto it = cache_.find(pc);
     if (it != cache_.end()) return it->second;
-    std::string result = Lookup(pc);
+    std::vector<SourceFrame> result = Lookup(pc);
     cache_.emplace(pc, result);
     return result;
   }
 
  private:
-  std::string Lookup(uintptr_t pc) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (pc == 0) return Hex(pc);
-    std::string result = LookupDwfl(pc);
-    if (!result.empty()) return result;
+  std::vector<SourceFrame> Lookup(uintptr_t pc) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    std::vector<SourceFrame> frames;
+    if (pc != 0) frames = LookupDwfl(pc);
+    if (!frames.empty()) return frames;
+    SourceFrame f;
     // absl reads ELF symbol tables itself: no offsets or lines, but it may
     // still name a pc in a module libdwfl could not read.
     char name[1024];
-    if (absl::Symbolize(reinterpret_cast<const void*>(pc - 1), name,
-                        sizeof(name))) {
-      return name;
+    if (pc != 0 && absl::Symbolize(reinterpret_cast<const void*>(pc - 1), name,
+                                   sizeof(name))) {
+      f.function = name;
+      f.text = name;
+    } else {
+      f.text = Hex(pc);
     }
-    return Hex(pc);
+    frames.push_back(std::move(f));
+    return frames;
   }
 
-  // "func+0x1c/0x40 (file.cc:123)", or "" when libdwfl knows no symbol.
-  std::string LookupDwfl(uintptr_t pc) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  // The frames of the code at pc, inlined callees first, each shown as
+  // "func+0x1c/0x40 (file.cc:123)" (the offset and size are the physical
+  // function's: inlined code has none of its own); empty when libdwfl knows
+  // no symbol.
+  std::vector<SourceFrame> LookupDwfl(uintptr_t pc) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    std::vector<SourceFrame> frames;
     if (!started_) {
       started_ = true;
       dwfl_ = dwfl_begin(&kDwflCallbacks);
       if (dwfl_ != nullptr) ReportModules();
     }
-    if (dwfl_ == nullptr) return "";
+    if (dwfl_ == nullptr) return frames;
     // A return address is the instruction after the call, which may belong
     // to the next line or even the next function: look up the call itself.
     const Dwarf_Addr addr = pc - 1;
@@ -154,37 +226,111 @@ class Symbolizer {
     if (module == nullptr) {
       ReportModules();  // maybe a library dlopen'ed since the last report
       module = dwfl_addrmodule(dwfl_, addr);
-      if (module == nullptr) return "";
+      if (module == nullptr) return frames;
     }
     GElf_Off offset = 0;
     GElf_Sym sym;
     const char* name = dwfl_module_addrinfo(module, addr, &offset, &sym,
                                             nullptr, nullptr, nullptr);
-    if (name == nullptr) return "";
-    std::string result = Demangle(name);
+    if (name == nullptr) return frames;
+    const bool internal_module = IsInternalModule(
+        dwfl_module_info(module, nullptr, nullptr, nullptr, nullptr, nullptr,
+                         nullptr, nullptr));
     // As the kernel's %pS: the return address's offset, then the size.
-    char buf[64];
+    char where[64];
     if (sym.st_size > 0) {
-      std::snprintf(buf, sizeof(buf), "+0x%" PRIx64 "/0x%" PRIx64, offset + 1,
-                    static_cast<uint64_t>(sym.st_size));
+      std::snprintf(where, sizeof(where), "+0x%" PRIx64 "/0x%" PRIx64,
+                    offset + 1, static_cast<uint64_t>(sym.st_size));
     } else {
-      std::snprintf(buf, sizeof(buf), "+0x%" PRIx64, offset + 1);
+      std::snprintf(where, sizeof(where), "+0x%" PRIx64, offset + 1);
     }
-    result += buf;
+    // The line of the innermost frame, from the line table.
+    std::string file;
+    int lineno = 0;
+    const char* comp_dir = nullptr;
     if (Dwfl_Line* line = dwfl_module_getsrc(module, addr)) {
       Dwarf_Addr line_addr = 0;
-      int lineno = 0;
-      const char* file =
+      const char* f =
           dwfl_lineinfo(line, &line_addr, &lineno, nullptr, nullptr, nullptr);
       // For code without line info next to code with it (crt1's _start after
       // main), libdw can answer with the neighbour's last row: only trust a
       // row that starts inside this symbol.
-      if (file != nullptr && lineno > 0 && line_addr >= addr - offset) {
-        result += " (" + ShortPath(file, dwfl_line_comp_dir(line)) + ":" +
-                  std::to_string(lineno) + ")";
+      if (f != nullptr && lineno > 0 && line_addr >= addr - offset) {
+        file = f;
+        comp_dir = dwfl_line_comp_dir(line);
+      } else {
+        lineno = 0;
       }
     }
-    return result;
+    // Inlined frames from the DWARF scopes at addr, as llvm-symbolizer and
+    // eu-addr2line -i do: each DW_TAG_inlined_subroutine is one frame, and
+    // its call_file:call_line is the line of the frame around it.
+    Dwarf_Addr bias = 0;
+    Dwarf_Die* cudie = lineno > 0 ? dwfl_module_addrdie(module, addr, &bias)
+                                  : nullptr;
+    Dwarf_Die* scopes = nullptr;
+    int nscopes =
+        cudie != nullptr ? dwarf_getscopes(cudie, addr - bias, &scopes) : 0;
+    if (nscopes > 0) {
+      // dwarf_getscopes stops at the innermost inlined call's abstract
+      // origin; the DIEs around that call, all the way out to the physical
+      // function, come from dwarf_getscopes_die (as eu-addr2line -i does).
+      Dwarf_Die innermost = scopes[0];
+      std::free(scopes);
+      scopes = nullptr;
+      nscopes = dwarf_getscopes_die(&innermost, &scopes);
+      if (nscopes < 0) nscopes = 0;
+    }
+    Dwarf_Files* files = nullptr;
+    if (nscopes > 0 && dwarf_getsrcfiles(cudie, &files, nullptr) != 0) {
+      files = nullptr;
+    }
+    for (int i = 0; i < nscopes && files != nullptr; ++i) {
+      Dwarf_Die* scope = &scopes[i];
+      if (dwarf_tag(scope) != DW_TAG_inlined_subroutine) continue;
+      frames.push_back(MakeFrame(ScopeName(scope), where, file, lineno,
+                                 comp_dir, internal_module));
+      Dwarf_Attribute attr;
+      Dwarf_Word call_file = 0;
+      Dwarf_Word call_line = 0;
+      // Without a call site (rare), the caller keeps the callee's line:
+      // better than losing the frames around it.
+      if (dwarf_formudata(dwarf_attr(scope, DW_AT_call_file, &attr),
+                          &call_file) == 0 &&
+          dwarf_formudata(dwarf_attr(scope, DW_AT_call_line, &attr),
+                          &call_line) == 0) {
+        if (const char* f = dwarf_filesrc(files, call_file, nullptr, nullptr)) {
+          file = f;
+          lineno = static_cast<int>(call_line);
+        }
+      }
+    }
+    std::free(scopes);
+    // The physical function: its symbol, the line reached last.
+    frames.push_back(
+        MakeFrame(Demangle(name), where, file, lineno, comp_dir, internal_module));
+    return frames;
+  }
+
+  static SourceFrame MakeFrame(std::string function, const char* where,
+                               const std::string& file, int line,
+                               const char* comp_dir, bool internal_module) {
+    SourceFrame f;
+    f.function = std::move(function);
+    f.text = f.function + where;
+    if (!file.empty() && line > 0) {
+      f.file = ShortPath(file.c_str(), comp_dir);
+      f.line = line;
+      f.text += " (" + f.file + ":" + std::to_string(line) + ")";
+    }
+    // The full path tells the standard library's headers; the short one,
+    // relative to the compilation directory, tells lockdep's sources.
+    f.internal = internal_module || IsInternalFile(file) || IsInternalFile(f.file);
+    if (f.file.empty() && (f.function.rfind("std::", 0) == 0 ||
+                           f.function.rfind("__gnu_cxx::", 0) == 0)) {
+      f.internal = true;  // no line info: judge by the namespace
+    }
+    return f;
   }
 
   // Replaces the module list with the loader's list of objects. Modules
@@ -211,7 +357,7 @@ class Symbolizer {
   bool started_ ABSL_GUARDED_BY(mu_) = false;
   Dwfl* dwfl_ ABSL_GUARDED_BY(mu_) = nullptr;  // never ended: reports may come during exit
   std::string exe_ ABSL_GUARDED_BY(mu_);
-  std::unordered_map<uintptr_t, std::string> cache_ ABSL_GUARDED_BY(mu_);
+  std::unordered_map<uintptr_t, std::vector<SourceFrame>> cache_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace
@@ -225,11 +371,29 @@ Symbolizer& TheSymbolizer() {
 
 thread_local int t_symbolizing = 0;
 
-std::string SymbolizePc(uintptr_t pc) {
+std::vector<SourceFrame> SourceFramesOfPc(uintptr_t pc) {
   ++t_symbolizing;
-  std::string s = TheSymbolizer().Symbolize(pc);
+  std::vector<SourceFrame> frames = TheSymbolizer().Frames(pc);
   --t_symbolizing;
-  return s;
+  return frames;
+}
+
+void SetShowInternalFrames(bool show) {
+  g_show_internal_frames.store(show, std::memory_order_relaxed);
+}
+
+bool ShowInternalFrames() {
+  return g_show_internal_frames.load(std::memory_order_relaxed);
+}
+
+std::string SymbolizePc(uintptr_t pc) {
+  std::vector<SourceFrame> frames = SourceFramesOfPc(pc);
+  if (!ShowInternalFrames()) {
+    for (SourceFrame& f : frames) {
+      if (!f.internal) return std::move(f.text);
+    }
+  }
+  return std::move(frames.front().text);  // innermost
 }
 
 bool SymbolizingOnThisThread() { return t_symbolizing != 0; }
@@ -238,10 +402,29 @@ InternalMutex& SymbolizerMutex() { return TheSymbolizer().mutex(); }
 
 void AppendTrace(std::string* out, std::span<const uintptr_t> pcs,
                  int indent) {
+  const std::string pad(static_cast<size_t>(std::max(indent, 0)), ' ');
+  const bool all = ShowInternalFrames();
+  std::vector<std::vector<SourceFrame>> frames;
+  frames.reserve(pcs.size());
+  bool any_user = false;
   for (uintptr_t pc : pcs) {
-    out->append(static_cast<size_t>(std::max(indent, 0)), ' ');
-    out->append(SymbolizePc(pc));
-    out->push_back('\n');
+    frames.push_back(SourceFramesOfPc(pc));
+    for (const SourceFrame& f : frames.back()) any_user |= !f.internal;
+  }
+  for (const std::vector<SourceFrame>& inlined : frames) {
+    if (all || !any_user) {
+      // As the pc was always printed: its innermost frame, then the frames
+      // it is inlined into only when asked for everything.
+      for (const SourceFrame& f : inlined) {
+        out->append(pad).append(f.text).push_back('\n');
+        if (!all) break;
+      }
+      continue;
+    }
+    for (const SourceFrame& f : inlined) {
+      if (f.internal) continue;
+      out->append(pad).append(f.text).push_back('\n');
+    }
   }
 }
 

@@ -9,6 +9,7 @@
 
 #include "runtime/freed_memory.h"
 #include "runtime/graph_snapshot.h"
+#include "runtime/key_origin.h"
 #include "runtime/link_anchors.h"
 #include "runtime/lock_stat.h"
 #include "runtime/lockdep.h"
@@ -126,6 +127,26 @@ LOCKDEP_COLD void ReportUnregisteredKey(ThreadState& ts, const lockdep_map* map,
   w.Emit();
 }
 
+// Why two locks are one class, and the two ways out: lockdep cannot tell
+// two locks of one class apart, so the reader must either split the class or
+// promise an order.
+void SameClassAdvice(ReportWriter& w, const HeldLock& held,
+                     const std::string& name) {
+  const lockdep_map* map = held.map;
+  std::string origin = map != nullptr ? KeyOrigin(map->key) : "";
+  if (origin.empty()) {
+    origin = "initialised with one lock_class_key (the same *_init call site, "
+             "DEFINE_* or lockdep_set_class)";
+  }
+  w.Line(" Both locks are of class %s: %s.", name, origin);
+  w.Line(" If they are different locks that may be held together, either give "
+         "them different classes");
+  w.Line(" (a name or a lock_class_key when constructing a lockdep::Mutex, "
+         "lockdep_set_class() for kernel-style locks),");
+  w.Line(" or always take them in one order and take the inner one with "
+         "lock_nested(1) (mutex_lock_nested(l, SINGLE_DEPTH_NESTING)).");
+}
+
 void ReportRecursive(ThreadState& ts, const HeldLock& prev,
                      const HeldLock& next, uintptr_t ra) {
   if (!FirstReportOf(ReportKind::kRecursiveLocking, KeyId(next.class_id), 0))
@@ -151,6 +172,8 @@ void ReportRecursive(ThreadState& ts, const HeldLock& prev,
   w.Line(" *** DEADLOCK ***");
   w.Blank();
   w.Line(" May be due to missing lock nesting notation");
+  w.Blank();
+  SameClassAdvice(w, next, name);
   w.Blank();
   w.HeldLocks(ts);
   w.CurrentStack(ra);

@@ -7,6 +7,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -114,13 +116,32 @@ inline Report OnlyReport() {
   return reports.size() == 1 ? reports[0] : Report{};
 }
 
+// Reports a test makes on purpose are expected: not printed while it runs
+// (the test reads them from the log). They are printed when the test failed,
+// or always with LOCKDEP_TEST_PRINT_REPORTS=1 in the environment.
+inline bool PrintReportsWanted() {
+  const char* env = std::getenv("LOCKDEP_TEST_PRINT_REPORTS");
+  return env != nullptr && env[0] == '1';
+}
+
+inline bool PrintNoReport(const Report&) { return false; }
+
 // Every test starts from an empty graph, no reports and no de-duplication
 // records, and leaves none behind (held locks of this thread included).
 class LockdepTest : public ::testing::Test {
  protected:
-  void SetUp() override { lockdep::ResetForTesting(); }
+  void SetUp() override {
+    lockdep::ResetForTesting();
+    if (!PrintReportsWanted()) lockdep::SetReportPrintFilter(&PrintNoReport);
+  }
   void TearDown() override {
     ExpectWellFormedTitles();
+    lockdep::SetReportPrintFilter(nullptr);
+    if (HasFailure() && !PrintReportsWanted()) {
+      for (const Report& r : lockdep::CollectedReports()) {
+        std::fputs(r.text.c_str(), stderr);
+      }
+    }
     lockdep::ResetForTesting();
   }
 };

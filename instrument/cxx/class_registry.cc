@@ -5,8 +5,13 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <vector>
 
+#include "instrument/cxx/call_site.h"
+#include "runtime/key_origin.h"
 #include "runtime/lockdep.h"
+#include "runtime/source_frames.h"
+#include "runtime/stack_trace.h"
 
 namespace lockdep::internal {
 namespace {
@@ -20,12 +25,20 @@ struct Entry {
   std::string class_name;
 };
 
-// (file, line, given name); the views point into the Entry, which never moves.
-using SiteId = std::tuple<std::string_view, unsigned, std::string_view>;
+// (file, line, ordinal at that site, given name); the views point into the
+// Entry, which never moves.
+using SiteId = std::tuple<std::string_view, unsigned, unsigned, std::string_view>;
 
 struct Registry {
   std::mutex mu;
   std::map<SiteId, Entry*> entries;  // guarded by mu
+  // Unnamed constructions: the class of a constructor's return address,
+  // when that address alone decides it (guarded by mu).
+  std::map<uintptr_t, SiteClass> by_return_address;
+  // The call instructions seen per inline context (the user frame and the
+  // frames it is inlined into), in the order they first ran: a call's index
+  // is its ordinal at the site (guarded by mu).
+  std::map<std::string, std::vector<uintptr_t>> calls_by_context;
 };
 
 // Leaked on purpose: locks may be constructed and destroyed during static
@@ -40,6 +53,84 @@ std::string_view Basename(std::string_view path) {
   return slash == std::string_view::npos ? path : path.substr(slash + 1);
 }
 
+// The entry for a site, made on first use. registry.mu held.
+Entry* FindOrAdd(Registry& registry, std::string_view file, unsigned line,
+                 unsigned ordinal, std::string_view name) {
+  auto it = registry.entries.find(SiteId(file, line, ordinal, name));
+  if (it != registry.entries.end()) return it->second;
+  Entry* entry = new Entry;
+  entry->file = file;
+  entry->given_name = name;
+  if (!name.empty()) {
+    entry->class_name = name;
+  } else {
+    entry->class_name = std::string(Basename(file));
+    if (line > 0) entry->class_name += ":" + std::to_string(line);
+    if (ordinal > 0) entry->class_name += "#" + std::to_string(ordinal + 1);
+  }
+  lockdep_register_key(&entry->key);
+  registry.entries.emplace(
+      SiteId(entry->file, line, ordinal, entry->given_name), entry);
+  return entry;
+}
+
+// Where an unnamed lock's constructor was called from, in the user's code.
+struct UserSite {
+  uintptr_t call = 0;       // return address of the physical frame
+  std::string context;      // the user frame and those it is inlined into
+  SourceFrame frame;        // the user frame
+  bool direct = false;      // found in the constructor's caller itself
+  // The user's code called the constructor through library code (a factory,
+  // a container): no member ordinals then, so every lock that one line asks
+  // the library for is one class however the library's loop was compiled.
+  bool through_library = false;
+};
+
+// The user site among `pcs` (innermost first, pcs[0] the constructor's
+// return address); false when a frame nothing is known of (no symbol: the
+// unwinder went astray) or the end comes first.
+bool FindUserSiteIn(const uintptr_t* pcs, int n, UserSite* site) {
+  for (int i = 0; i < n; ++i) {
+    std::vector<SourceFrame> frames = SourceFramesOfPc(pcs[i]);
+    if (frames.back().function.empty()) return false;
+    for (size_t k = 0; k < frames.size(); ++k) {
+      if (frames[k].internal) continue;
+      site->call = pcs[i];
+      site->direct = i == 0;
+      site->through_library = i > 0 || k > 0;
+      for (size_t j = k; j < frames.size(); ++j) {
+        site->context += frames[j].function + " " + frames[j].file + ":" +
+                         std::to_string(frames[j].line) + "\n";
+      }
+      site->frame = std::move(frames[k]);
+      return true;
+    }
+  }
+  return false;
+}
+
+UserSite FindUserSite(uintptr_t ra, const void* frame) {
+  constexpr int kMaxFrames = 32;
+  uintptr_t pcs[kMaxFrames];
+  UserSite site;
+  // The unwinder (DWARF CFI) first; where it cannot step through a frame
+  // (seen under AddressSanitizer), the frame pointers.
+  const int n = CaptureStack(pcs, kMaxFrames, 0);
+  int first = 0;
+  while (first < n && pcs[first] != ra) ++first;
+  if (first < n && FindUserSiteIn(pcs + first, n - first, &site)) return site;
+  const int m = FramePointerStack(frame, pcs, kMaxFrames);
+  if (m > 0 && pcs[0] == ra && FindUserSiteIn(pcs, m, &site)) return site;
+  // Only internal frames: the constructor's caller, whatever it is.
+  std::vector<SourceFrame> frames = SourceFramesOfPc(ra);
+  site = UserSite{};
+  site.call = ra;
+  site.direct = true;
+  site.context = frames.front().text;
+  site.frame = std::move(frames.front());
+  return site;
+}
+
 }  // namespace
 
 SiteClass ClassForSite(const char* file, unsigned line, const char* name) {
@@ -47,20 +138,58 @@ SiteClass ClassForSite(const char* file, unsigned line, const char* name) {
   const std::string_view name_view = name != nullptr ? name : "";
   Registry& registry = GetRegistry();
   std::lock_guard<std::mutex> guard(registry.mu);
-  auto it = registry.entries.find(SiteId(file_view, line, name_view));
-  if (it == registry.entries.end()) {
-    Entry* entry = new Entry;
-    entry->file = file_view;
-    entry->given_name = name_view;
-    entry->class_name = name_view.empty() ? std::string(Basename(file_view)) +
-                                                ":" + std::to_string(line)
-                                          : std::string(name_view);
-    lockdep_register_key(&entry->key);
-    it = registry.entries
-             .emplace(SiteId(entry->file, line, entry->given_name), entry)
-             .first;
+  const bool fresh = registry.entries.find(SiteId(file_view, line, 0, name_view)) ==
+                     registry.entries.end();
+  Entry* entry = FindOrAdd(registry, file_view, line, 0, name_view);
+  if (fresh) {
+    SetKeyOrigin(&entry->key,
+                 (name_view.empty() ? std::string("constructed at ")
+                                    : "named \"" + entry->given_name +
+                                          "\" when constructed at ") +
+                     std::string(Basename(file_view)) + ":" +
+                     std::to_string(line));
   }
-  return SiteClass{&it->second->key, it->second->class_name.c_str()};
+  return SiteClass{&entry->key, entry->class_name.c_str()};
+}
+
+SiteClass ClassForConstruction(uintptr_t ra, const void* frame,
+                               const char* type_name) {
+  Registry& registry = GetRegistry();
+  {
+    std::lock_guard<std::mutex> guard(registry.mu);
+    auto it = registry.by_return_address.find(ra);
+    if (it != registry.by_return_address.end()) return it->second;
+  }
+  // Unwinding and symbolising take other locks and may take long: not under
+  // registry.mu.
+  UserSite site = FindUserSite(ra, frame);
+  std::lock_guard<std::mutex> guard(registry.mu);
+  unsigned ordinal = 0;
+  if (!site.through_library) {
+    std::vector<uintptr_t>& calls = registry.calls_by_context[site.context];
+    while (ordinal < calls.size() && calls[ordinal] != site.call) ++ordinal;
+    if (ordinal == calls.size()) calls.push_back(site.call);
+  }
+  // Without line information the function names the site.
+  const std::string file =
+      site.frame.file.empty() ? site.frame.function : site.frame.file;
+  const unsigned line = static_cast<unsigned>(site.frame.line);
+  const bool fresh = registry.entries.find(SiteId(file, line, ordinal, "")) ==
+                     registry.entries.end();
+  Entry* entry = FindOrAdd(registry, file, line, ordinal, "");
+  if (fresh) {
+    std::string origin = "every " + std::string(type_name);
+    if (ordinal > 0) {
+      origin += " constructed by call #" + std::to_string(ordinal + 1) + " at ";
+    } else {
+      origin += " constructed at ";
+    }
+    origin += site.frame.text;
+    SetKeyOrigin(&entry->key, origin);
+  }
+  const SiteClass result{&entry->key, entry->class_name.c_str()};
+  if (site.direct) registry.by_return_address.emplace(ra, result);
+  return result;
 }
 
 }  // namespace lockdep::internal

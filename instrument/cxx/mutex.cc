@@ -1,8 +1,10 @@
 // lockdep::Mutex: the hooks of runtime/lockdep.h around internal::RawMutex.
 // Every function that records a call site is out of line and never inlined,
-// so LOCKDEP_RET_IP is the user's call site. The bodies are exempt from the
+// so LOCKDEP_RET_IP is the caller (UserCallSite() then skips standard-library
+// callers such as std::lock_guard). The bodies are exempt from the
 // thread-safety analysis, which cannot see that the hooks track `this`.
 #include "instrument/cxx.h"
+#include "instrument/cxx/call_site.h"
 #include "instrument/cxx/class_registry.h"
 #include "instrument/owner.h"
 #include "runtime/lockdep.h"
@@ -20,6 +22,16 @@ void LockRaw(internal::RawMutex& raw, lockdep_map* map, unsigned long ip) {
 
 }  // namespace
 
+// Out of line and never inlined: the return address is the constructing
+// code's call instruction, which is what tells members apart.
+[[gnu::noinline]] Mutex::Mutex() {
+  const internal::SiteClass c = internal::ClassForConstruction(
+      reinterpret_cast<uintptr_t>(__builtin_return_address(0)),
+      __builtin_frame_address(0),
+      "lockdep::Mutex");
+  lockdep_init_map(&map_, c.name, c.key, 0);
+}
+
 Mutex::Mutex(const char* name, LockSite site) {
   const internal::SiteClass c =
       internal::ClassForSite(site.file, site.line, name);
@@ -33,27 +45,31 @@ Mutex::Mutex(lock_class_key& key, const char* name) {
 Mutex::~Mutex() { lockdep_destroy_map(&map_, raw_.is_locked() ? 1 : 0); }
 
 [[gnu::noinline]] void Mutex::lock() LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
-  lock_acquire(&map_, 0, 0, kLockdepWrite, 1, nullptr, LOCKDEP_RET_IP);
-  LockRaw(raw_, &map_, LOCKDEP_RET_IP);
+  const unsigned long ip = LOCKDEP_USER_IP();
+  lock_acquire(&map_, 0, 0, kLockdepWrite, 1, nullptr, ip);
+  LockRaw(raw_, &map_, ip);
   owner_.store(internal::ThisOwnerId(), std::memory_order_relaxed);
 }
 
 [[gnu::noinline]] void Mutex::lock_nested(unsigned subclass)
     LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
-  lock_acquire(&map_, subclass, 0, kLockdepWrite, 1, nullptr, LOCKDEP_RET_IP);
-  LockRaw(raw_, &map_, LOCKDEP_RET_IP);
+  const unsigned long ip = LOCKDEP_USER_IP();
+  lock_acquire(&map_, subclass, 0, kLockdepWrite, 1, nullptr, ip);
+  LockRaw(raw_, &map_, ip);
   owner_.store(internal::ThisOwnerId(), std::memory_order_relaxed);
 }
 
 [[gnu::noinline]] bool Mutex::try_lock() LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
+  const unsigned long ip = LOCKDEP_USER_IP();
   if (!raw_.try_lock()) return false;
   owner_.store(internal::ThisOwnerId(), std::memory_order_relaxed);
-  lock_acquire(&map_, 0, 1, kLockdepWrite, 1, nullptr, LOCKDEP_RET_IP);
+  lock_acquire(&map_, 0, 1, kLockdepWrite, 1, nullptr, ip);
   return true;
 }
 
 [[gnu::noinline]] void Mutex::unlock() LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
-  lock_release(&map_, LOCKDEP_RET_IP);
+  const unsigned long ip = LOCKDEP_USER_IP();
+  lock_release(&map_, ip);
   // Only the holder releases the real lock (see cxx.h).
   if (owner_.load(std::memory_order_relaxed) != internal::ThisOwnerId()) return;
   owner_.store(internal::kNoOwner, std::memory_order_relaxed);
@@ -61,11 +77,13 @@ Mutex::~Mutex() { lockdep_destroy_map(&map_, raw_.is_locked() ? 1 : 0); }
 }
 
 [[gnu::noinline]] void Mutex::AssertHeld() const {
-  lockdep_assert_held_hook(&map_, -1, map_.name, LOCKDEP_RET_IP);
+  const unsigned long ip = LOCKDEP_USER_IP();
+  lockdep_assert_held_hook(&map_, -1, map_.name, ip);
 }
 
 [[gnu::noinline]] void Mutex::AssertNotHeld() const {
-  lockdep_assert_not_held_hook(&map_, map_.name, LOCKDEP_RET_IP);
+  const unsigned long ip = LOCKDEP_USER_IP();
+  lockdep_assert_not_held_hook(&map_, map_.name, ip);
 }
 
 }  // namespace lockdep

@@ -4,10 +4,21 @@
 // (kLockdepReadNonRecursive): the real lock blocks readers behind a waiting
 // writer, so a reader re-taking the lock can deadlock.
 #include "instrument/cxx.h"
+#include "instrument/cxx/call_site.h"
 #include "instrument/cxx/class_registry.h"
 #include "runtime/lockdep.h"
 
 namespace lockdep {
+
+// Out of line and never inlined: the return address is the constructing
+// code's call instruction, which is what tells members apart.
+[[gnu::noinline]] SharedMutex::SharedMutex() {
+  const internal::SiteClass c = internal::ClassForConstruction(
+      reinterpret_cast<uintptr_t>(__builtin_return_address(0)),
+      __builtin_frame_address(0),
+      "lockdep::SharedMutex");
+  lockdep_init_map(&map_, c.name, c.key, 0);
+}
 
 SharedMutex::SharedMutex(const char* name, LockSite site) {
   const internal::SiteClass c =
@@ -24,62 +35,72 @@ SharedMutex::~SharedMutex() {
 }
 
 [[gnu::noinline]] void SharedMutex::lock() LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
-  lock_acquire(&map_, 0, 0, kLockdepWrite, 1, nullptr, LOCKDEP_RET_IP);
+  const unsigned long ip = LOCKDEP_USER_IP();
+  lock_acquire(&map_, 0, 0, kLockdepWrite, 1, nullptr, ip);
   raw_.lock();
 }
 
 [[gnu::noinline]] void SharedMutex::lock_nested(unsigned subclass)
     LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
-  lock_acquire(&map_, subclass, 0, kLockdepWrite, 1, nullptr, LOCKDEP_RET_IP);
+  const unsigned long ip = LOCKDEP_USER_IP();
+  lock_acquire(&map_, subclass, 0, kLockdepWrite, 1, nullptr, ip);
   raw_.lock();
 }
 
 [[gnu::noinline]] bool SharedMutex::try_lock()
     LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
+  const unsigned long ip = LOCKDEP_USER_IP();
   if (!raw_.try_lock()) return false;
-  lock_acquire(&map_, 0, 1, kLockdepWrite, 1, nullptr, LOCKDEP_RET_IP);
+  lock_acquire(&map_, 0, 1, kLockdepWrite, 1, nullptr, ip);
   return true;
 }
 
 // Only a holder in that mode releases the real lock (see cxx.h).
 [[gnu::noinline]] void SharedMutex::unlock() LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
+  const unsigned long ip = LOCKDEP_USER_IP();
   const bool held = lock_is_held_type(&map_, 0) != 0;
-  lock_release(&map_, LOCKDEP_RET_IP);
+  lock_release(&map_, ip);
   if (held) raw_.unlock();
 }
 
 [[gnu::noinline]] void SharedMutex::lock_shared()
     LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
+  const unsigned long ip = LOCKDEP_USER_IP();
   lock_acquire(&map_, 0, 0, kLockdepReadNonRecursive, 1, nullptr,
-               LOCKDEP_RET_IP);
+               ip);
   raw_.lock_shared();
 }
 
 [[gnu::noinline]] bool SharedMutex::try_lock_shared()
     LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
+  const unsigned long ip = LOCKDEP_USER_IP();
   if (!raw_.try_lock_shared()) return false;
   lock_acquire(&map_, 0, 1, kLockdepReadNonRecursive, 1, nullptr,
-               LOCKDEP_RET_IP);
+               ip);
   return true;
 }
 
 [[gnu::noinline]] void SharedMutex::unlock_shared()
     LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
+  const unsigned long ip = LOCKDEP_USER_IP();
   const bool held = lock_is_held_type(&map_, 1) != 0;
-  lock_release(&map_, LOCKDEP_RET_IP);
+  lock_release(&map_, ip);
   if (held) raw_.unlock_shared();
 }
 
 [[gnu::noinline]] void SharedMutex::AssertHeld() const {
-  lockdep_assert_held_hook(&map_, 0, map_.name, LOCKDEP_RET_IP);
+  const unsigned long ip = LOCKDEP_USER_IP();
+  lockdep_assert_held_hook(&map_, 0, map_.name, ip);
 }
 
 [[gnu::noinline]] void SharedMutex::AssertReaderHeld() const {
-  lockdep_assert_held_hook(&map_, -1, map_.name, LOCKDEP_RET_IP);
+  const unsigned long ip = LOCKDEP_USER_IP();
+  lockdep_assert_held_hook(&map_, -1, map_.name, ip);
 }
 
 [[gnu::noinline]] void SharedMutex::AssertNotHeld() const {
-  lockdep_assert_not_held_hook(&map_, map_.name, LOCKDEP_RET_IP);
+  const unsigned long ip = LOCKDEP_USER_IP();
+  lockdep_assert_not_held_hook(&map_, map_.name, ip);
 }
 
 }  // namespace lockdep

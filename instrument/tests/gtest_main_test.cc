@@ -115,6 +115,46 @@ TEST(GtestMainTest, ReportFromAnotherThreadFailsTheTest) {
       "possible recursive locking detected");
 }
 
+// The failures `fn` adds on this thread, intercepted into `results`.
+template <typename Fn>
+void CollectFailures(Fn fn, ::testing::TestPartResultArray* results) {
+  ::testing::ScopedFakeTestPartResultReporter reporter(
+      ::testing::ScopedFakeTestPartResultReporter::INTERCEPT_ONLY_CURRENT_THREAD,
+      results);
+  fn();
+}
+
+TEST(GtestMainTest, FailureIsChargedToTheReportsLineAndNotRepeated) {
+  Report report = CircularReport();
+  report.file = "app/cache.cc";
+  report.line = 42;
+  ::testing::TestPartResultArray results;
+  CollectFailures([&] { DeliverReport(report); }, &results);
+  ASSERT_EQ(results.size(), 1);
+  const ::testing::TestPartResult& failure = results.GetTestPartResult(0);
+  EXPECT_STREQ(failure.file_name(), "app/cache.cc");
+  EXPECT_EQ(failure.line_number(), 42);
+  const std::string message = failure.message();
+  EXPECT_NE(message.find(report.title), std::string::npos) << message;
+  EXPECT_NE(message.find("a, b"), std::string::npos) << message;
+  // The text went to stderr once already; the failure does not repeat it.
+  EXPECT_EQ(message.find("(details)"), std::string::npos) << message;
+}
+
+TEST(GtestMainTest, QuietCaptureKeepsReportsOffTheStream) {
+  EXPECT_TRUE(lockdep::testing::PrintReport(CircularReport()));
+  {
+    ScopedReportCapture quiet;
+    EXPECT_FALSE(lockdep::testing::PrintReport(CircularReport()));
+    {
+      ScopedReportCapture loud(ScopedReportCapture::kPrint);
+      EXPECT_TRUE(lockdep::testing::PrintReport(CircularReport()));
+    }
+    EXPECT_FALSE(lockdep::testing::PrintReport(CircularReport()));
+  }
+  EXPECT_TRUE(lockdep::testing::PrintReport(CircularReport()));
+}
+
 // ---------------------------------------------------------------------------
 // GtestMainValidation: real reports through the sink gtest_main installs.
 
@@ -122,6 +162,9 @@ class GtestMainValidation : public ::testing::Test {
  protected:
   void SetUp() override { lockdep::ResetForTesting(); }
 };
+
+// The line LockInBothOrders closes the cycle on.
+int g_cycle_line = 0;
 
 // Takes a then b, then b then a: one circular-dependency report.
 void LockInBothOrders(lockdep::Mutex& a, lockdep::Mutex& b) {
@@ -131,6 +174,7 @@ void LockInBothOrders(lockdep::Mutex& a, lockdep::Mutex& b) {
   }
   {
     std::lock_guard<lockdep::Mutex> gb(b);
+    g_cycle_line = __LINE__ + 1;
     std::lock_guard<lockdep::Mutex> ga(a);
   }
 }
@@ -150,6 +194,45 @@ TEST_F(GtestMainValidation, CaptureCollectsFromAnotherThread) {
   ScopedReportCapture capture;
   std::thread([&] { LockInBothOrders(a, b); }).join();
   EXPECT_TRUE(capture.Has(ReportKind::kCircularDependency));
+}
+
+TEST_F(GtestMainValidation, CapturedReportIsNotPrintedUnlessAsked) {
+  lockdep::Mutex a("quiet_a");
+  lockdep::Mutex b("quiet_b");
+  ::testing::internal::CaptureStderr();
+  {
+    ScopedReportCapture capture;
+    LockInBothOrders(a, b);
+    EXPECT_EQ(capture.count(), 1u);
+  }
+  const std::string quiet = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(quiet.find("possible circular locking"), std::string::npos)
+      << quiet;
+  lockdep::ResetForTesting();
+  ::testing::internal::CaptureStderr();
+  {
+    ScopedReportCapture capture(ScopedReportCapture::kPrint);
+    LockInBothOrders(a, b);
+    EXPECT_EQ(capture.count(), 1u);
+  }
+  const std::string loud = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(loud.find("possible circular locking"), std::string::npos)
+      << loud;
+}
+
+TEST_F(GtestMainValidation, FailureIsChargedToTheUsersLine) {
+  static lockdep::Mutex* a = new lockdep::Mutex("charged_a");
+  static lockdep::Mutex* b = new lockdep::Mutex("charged_b");
+  ::testing::TestPartResultArray results;
+  CollectFailures([] { LockInBothOrders(*a, *b); }, &results);
+  ASSERT_EQ(results.size(), 1);
+  const ::testing::TestPartResult& failure = results.GetTestPartResult(0);
+  EXPECT_TRUE(std::string(failure.file_name()).ends_with("gtest_main_test.cc"))
+      << failure.file_name();
+  EXPECT_EQ(failure.line_number(), g_cycle_line);
+  EXPECT_NE(std::string(failure.message()).find("charged_a"),
+            std::string::npos)
+      << failure.message();
 }
 
 TEST_F(GtestMainValidation, UncapturedReportFailsTheTest) {

@@ -1,0 +1,43 @@
+// The user's call site of a lock operation. A lockdep::Mutex records the
+// return address of lock() as the "at:" of the held lock; when lock() is
+// called by standard-library code that was not inlined (std::lock_guard in an
+// unoptimised build, std::lock, std::scoped_lock), that address is a line of
+// <mutex>, which tells the reader nothing. This finds the first caller in
+// the user's code instead.
+#ifndef LOCKDEP_INSTRUMENT_CXX_CALL_SITE_H_
+#define LOCKDEP_INSTRUMENT_CXX_CALL_SITE_H_
+
+#include <cstdint>
+
+namespace lockdep::internal {
+
+// `ra` itself when it is in the user's code (or in inlined code the user's
+// code contains), else the return address of the first frame above it that
+// is. `frame` is __builtin_frame_address(0) of the lock function that `ra`
+// returns from. Cost: a lock-free lookup in a fixed table when `ra` is the
+// user's and was seen before (the common case, and every case in an optimised
+// build, where the standard guards are inlined); when `ra` is the standard
+// library's, a walk of the saved frame pointers, checked once per call path
+// by a full unwind (a full unwind every time when the code has no frame
+// pointers). The first sight of an address symbolises it (takes the
+// symbolizer's lock; the first in a process reads the program's debug
+// information). Never allocates on the common path. With LOCKDEP_OPTIONS
+// internal_frames=1, returns `ra` unchanged.
+uintptr_t UserCallSite(uintptr_t ra, const void* frame);
+
+// Up to `max` return addresses from the saved frame pointers, starting with
+// the one of the function whose frame is `frame` (__builtin_frame_address(0)).
+// Reads only inside this thread's stack: code without frame pointers gives
+// wrong addresses, never a fault. No allocation. For when the unwinder
+// cannot step through a frame.
+int FramePointerStack(const void* frame, uintptr_t* pcs, int max);
+
+// For the lock functions of instrument/cxx: the user's call site of the
+// calling (out-of-line, never inlined) function.
+#define LOCKDEP_USER_IP()                          \
+  ::lockdep::internal::UserCallSite(LOCKDEP_RET_IP, \
+                                    __builtin_frame_address(0))
+
+}  // namespace lockdep::internal
+
+#endif  // LOCKDEP_INSTRUMENT_CXX_CALL_SITE_H_

@@ -1,0 +1,95 @@
+// SourceFramesOfPc: inlined frames expanded from DWARF, lockdep's and the
+// standard library's frames marked internal and left out of traces.
+#include "runtime/source_frames.h"
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/attributes.h"
+#include "absl/base/optimization.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "runtime/stack_trace.h"
+
+namespace lockdep {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+int inner_line = 0;
+int outer_line = 0;
+
+ABSL_ATTRIBUTE_NOINLINE int Capture(uintptr_t* pcs, int max) {
+  int n = CaptureStack(pcs, max, 0);
+  ABSL_BLOCK_TAIL_CALL_OPTIMIZATION();
+  return n;
+}
+
+// Inlined even without optimisation: its call of Capture() belongs to
+// OuterOfInlined's code, and only DWARF knows it was written here.
+[[gnu::always_inline]] inline int InlinedCaller(uintptr_t* pcs, int max) {
+  inner_line = __LINE__ + 1;
+  int n = Capture(pcs, max);
+  return n;
+}
+
+ABSL_ATTRIBUTE_NOINLINE int OuterOfInlined(uintptr_t* pcs, int max) {
+  outer_line = __LINE__ + 1;
+  int n = InlinedCaller(pcs, max);
+  ABSL_BLOCK_TAIL_CALL_OPTIMIZATION();
+  return n;
+}
+
+TEST(SourceFramesTest, InlinedCallsAreFramesOfTheirOwn) {
+  uintptr_t pcs[8];
+  ASSERT_GE(OuterOfInlined(pcs, 8), 2);
+  const std::vector<SourceFrame> frames = SourceFramesOfPc(pcs[1]);
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_THAT(frames[0].function, HasSubstr("InlinedCaller"));
+  EXPECT_EQ(frames[0].line, inner_line);
+  EXPECT_THAT(frames[0].text, HasSubstr("source_frames_test.cc:" +
+                                        std::to_string(inner_line) + ")"));
+  EXPECT_THAT(frames[1].function, HasSubstr("OuterOfInlined"));
+  EXPECT_EQ(frames[1].line, outer_line);
+  EXPECT_FALSE(frames[0].internal);
+  EXPECT_FALSE(frames[1].internal);
+}
+
+TEST(SourceFramesTest, LockdepsOwnCodeIsInternal) {
+  const std::vector<SourceFrame> frames =
+      SourceFramesOfPc(reinterpret_cast<uintptr_t>(&CaptureStack) + 1);
+  ASSERT_FALSE(frames.empty());
+  EXPECT_EQ(frames.back().file.rfind("runtime/", 0), 0u) << frames.back().text;
+  EXPECT_TRUE(frames.back().internal) << frames.back().text;
+}
+
+// A trace taken on a std::thread: the thread's std::__invoke plumbing is
+// left out unless asked for; the user's lambda stays.
+TEST(SourceFramesTest, TracesLeaveOutStandardLibraryPlumbing) {
+  uintptr_t pcs[32];
+  int n = 0;
+  const int lambda_line = __LINE__ + 1;
+  std::thread([&] { n = Capture(pcs, 32); }).join();
+  ASSERT_GT(n, 2);
+  const std::span<const uintptr_t> trace(pcs, static_cast<size_t>(n));
+  std::string all;
+  SetShowInternalFrames(true);
+  AppendTrace(&all, trace, 1);
+  SetShowInternalFrames(false);
+  std::string mine;
+  AppendTrace(&mine, trace, 1);
+  EXPECT_THAT(all, HasSubstr("std::thread"));
+  EXPECT_THAT(mine, Not(HasSubstr("__invoke"))) << mine;
+  EXPECT_THAT(mine, Not(HasSubstr("std::thread"))) << mine;
+  // The lambda (named after the test without optimisation, "operator()"
+  // when inlined) and what it called.
+  EXPECT_THAT(mine, HasSubstr("source_frames_test.cc:" +
+                              std::to_string(lambda_line) + ")"))
+      << mine;
+  EXPECT_THAT(mine, HasSubstr("Capture")) << mine;
+}
+
+}  // namespace
+}  // namespace lockdep
