@@ -9,11 +9,11 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "runtime/limits.h"
-#include "runtime/source_frames.h"
 
 namespace lockdep {
 
 std::atomic<bool> g_check_chains{false};
+std::atomic<bool> g_show_internal_frames{false};
 
 namespace {
 
@@ -123,7 +123,7 @@ const Options& GetOptions() {
       std::fprintf(stderr, "%s\n", e.c_str());
     }
     g_check_chains.store(o.check_chains, std::memory_order_relaxed);
-    SetShowInternalFrames(o.internal_frames);
+    g_show_internal_frames.store(o.internal_frames, std::memory_order_relaxed);
     return o;
   }();
   return options;

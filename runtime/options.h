@@ -32,6 +32,9 @@ struct Options {
 // once at start-up by GetOptions().
 extern std::atomic<bool> g_check_chains;
 
+// internal_frames, read by the symbolizer (source_frames.h); set likewise.
+extern std::atomic<bool> g_show_internal_frames;
+
 // Parses `text` into `options`, starting from the current values. Returns one
 // message per rejected item ("lockdep: LOCKDEP_OPTIONS: unknown key 'x'...").
 std::vector<std::string> ParseOptions(const char* text, Options* options);

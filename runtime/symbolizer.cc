@@ -21,6 +21,7 @@
 
 #include "absl/debugging/symbolize.h"
 #include "runtime/internal_mutex.h"
+#include "runtime/options.h"
 #include "runtime/source_frames.h"
 #include "runtime/stack_trace.h"
 
@@ -83,7 +84,6 @@ std::string Hex(uintptr_t pc) {
   return buf;
 }
 
-std::atomic<bool> g_show_internal_frames{false};
 
 bool EndsWith(const std::string& s, const char* suffix) {
   const size_t n = std::strlen(suffix);
