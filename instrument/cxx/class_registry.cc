@@ -1,13 +1,15 @@
 #include "instrument/cxx/class_registry.h"
 
+#include <pthread.h>
+
 #include <map>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <tuple>
 #include <vector>
 
 #include "instrument/cxx/call_site.h"
+#include "runtime/internal_mutex.h"
 #include "runtime/key_origin.h"
 #include "runtime/lockdep.h"
 #include "runtime/source_frames.h"
@@ -29,22 +31,32 @@ struct Entry {
 // Entry, which never moves.
 using SiteId = std::tuple<std::string_view, unsigned, unsigned, std::string_view>;
 
+// mu is a leaf: nothing calls into the runtime (or takes any other lock)
+// while holding it, so the fork handlers below may take it at any point of
+// the runtime's own fork sequence.
 struct Registry {
-  std::mutex mu;
-  std::map<SiteId, Entry*> entries;  // guarded by mu
+  InternalMutex mu;
+  std::map<SiteId, Entry*> entries ABSL_GUARDED_BY(mu);
   // Unnamed constructions: the class of a constructor's return address,
-  // when that address alone decides it (guarded by mu).
-  std::map<uintptr_t, SiteClass> by_return_address;
+  // when that address alone decides it.
+  std::map<uintptr_t, SiteClass> by_return_address ABSL_GUARDED_BY(mu);
   // The call instructions seen per inline context (the user frame and the
   // frames it is inlined into), in the order they first ran: a call's index
-  // is its ordinal at the site (guarded by mu).
-  std::map<std::string, std::vector<uintptr_t>> calls_by_context;
+  // is its ordinal at the site.
+  std::map<std::string, std::vector<uintptr_t>> calls_by_context ABSL_GUARDED_BY(mu);
 };
 
 // Leaked on purpose: locks may be constructed and destroyed during static
-// initialisation and destruction, in any order.
+// initialisation and destruction, in any order. Its lock is held across
+// fork(), so a child forked while another thread constructs a lock can
+// construct its own.
 Registry& GetRegistry() {
-  static Registry* registry = new Registry;
+  static Registry* registry = [] {
+    pthread_atfork([]() ABSL_NO_THREAD_SAFETY_ANALYSIS { GetRegistry().mu.lock(); },
+                   []() ABSL_NO_THREAD_SAFETY_ANALYSIS { GetRegistry().mu.unlock(); },
+                   []() ABSL_NO_THREAD_SAFETY_ANALYSIS { GetRegistry().mu.unlock(); });
+    return new Registry;
+  }();
   return *registry;
 }
 
@@ -53,11 +65,18 @@ std::string_view Basename(std::string_view path) {
   return slash == std::string_view::npos ? path : path.substr(slash + 1);
 }
 
-// The entry for a site, made on first use. registry.mu held.
+// The entry for a site, made on first use; `origin` says where its locks
+// come from (for reports), recorded when the entry is made. The key is
+// registered outside registry.mu (registering takes the graph lock); of two
+// threads making one site's entry at once, the first to insert wins.
+template <typename Origin>
 Entry* FindOrAdd(Registry& registry, std::string_view file, unsigned line,
-                 unsigned ordinal, std::string_view name) {
-  auto it = registry.entries.find(SiteId(file, line, ordinal, name));
-  if (it != registry.entries.end()) return it->second;
+                 unsigned ordinal, std::string_view name, Origin origin) {
+  {
+    InternalLock guard(registry.mu);
+    auto it = registry.entries.find(SiteId(file, line, ordinal, name));
+    if (it != registry.entries.end()) return it->second;
+  }
   Entry* entry = new Entry;
   entry->file = file;
   entry->given_name = name;
@@ -69,8 +88,19 @@ Entry* FindOrAdd(Registry& registry, std::string_view file, unsigned line,
     if (ordinal > 0) entry->class_name += "#" + std::to_string(ordinal + 1);
   }
   lockdep_register_key(&entry->key);
-  registry.entries.emplace(
-      SiteId(entry->file, line, ordinal, entry->given_name), entry);
+  Entry* winner;
+  {
+    InternalLock guard(registry.mu);
+    winner = registry.entries
+                 .emplace(SiteId(entry->file, line, ordinal, entry->given_name), entry)
+                 .first->second;
+  }
+  if (winner != entry) {
+    lockdep_unregister_key(&entry->key);
+    delete entry;
+    return winner;
+  }
+  SetKeyOrigin(&entry->key, origin(*entry));
   return entry;
 }
 
@@ -136,19 +166,12 @@ UserSite FindUserSite(uintptr_t ra, const void* frame) {
 SiteClass ClassForSite(const char* file, unsigned line, const char* name) {
   const std::string_view file_view = file != nullptr ? file : "?";
   const std::string_view name_view = name != nullptr ? name : "";
-  Registry& registry = GetRegistry();
-  std::lock_guard<std::mutex> guard(registry.mu);
-  const bool fresh = registry.entries.find(SiteId(file_view, line, 0, name_view)) ==
-                     registry.entries.end();
-  Entry* entry = FindOrAdd(registry, file_view, line, 0, name_view);
-  if (fresh) {
-    SetKeyOrigin(&entry->key,
-                 (name_view.empty() ? std::string("constructed at ")
-                                    : "named \"" + entry->given_name +
-                                          "\" when constructed at ") +
-                     std::string(Basename(file_view)) + ":" +
-                     std::to_string(line));
-  }
+  Entry* entry = FindOrAdd(
+      GetRegistry(), file_view, line, 0, name_view, [&](const Entry& e) {
+        return (name_view.empty() ? std::string("constructed at ")
+                                  : "named \"" + e.given_name + "\" when constructed at ") +
+               std::string(Basename(file_view)) + ":" + std::to_string(line);
+      });
   return SiteClass{&entry->key, entry->class_name.c_str()};
 }
 
@@ -156,16 +179,16 @@ SiteClass ClassForConstruction(uintptr_t ra, const void* frame,
                                const char* type_name) {
   Registry& registry = GetRegistry();
   {
-    std::lock_guard<std::mutex> guard(registry.mu);
+    InternalLock guard(registry.mu);
     auto it = registry.by_return_address.find(ra);
     if (it != registry.by_return_address.end()) return it->second;
   }
   // Unwinding and symbolising take other locks and may take long: not under
   // registry.mu.
   UserSite site = FindUserSite(ra, frame);
-  std::lock_guard<std::mutex> guard(registry.mu);
   unsigned ordinal = 0;
   if (!site.through_library) {
+    InternalLock guard(registry.mu);
     std::vector<uintptr_t>& calls = registry.calls_by_context[site.context];
     while (ordinal < calls.size() && calls[ordinal] != site.call) ++ordinal;
     if (ordinal == calls.size()) calls.push_back(site.call);
@@ -174,21 +197,20 @@ SiteClass ClassForConstruction(uintptr_t ra, const void* frame,
   const std::string file =
       site.frame.file.empty() ? site.frame.function : site.frame.file;
   const unsigned line = static_cast<unsigned>(site.frame.line);
-  const bool fresh = registry.entries.find(SiteId(file, line, ordinal, "")) ==
-                     registry.entries.end();
-  Entry* entry = FindOrAdd(registry, file, line, ordinal, "");
-  if (fresh) {
+  Entry* entry = FindOrAdd(registry, file, line, ordinal, "", [&](const Entry&) {
     std::string origin = "every " + std::string(type_name);
     if (ordinal > 0) {
       origin += " constructed by call #" + std::to_string(ordinal + 1) + " at ";
     } else {
       origin += " constructed at ";
     }
-    origin += site.frame.text;
-    SetKeyOrigin(&entry->key, origin);
-  }
+    return origin + site.frame.text;
+  });
   const SiteClass result{&entry->key, entry->class_name.c_str()};
-  if (site.direct) registry.by_return_address.emplace(ra, result);
+  if (site.direct) {
+    InternalLock guard(registry.mu);
+    registry.by_return_address.emplace(ra, result);
+  }
   return result;
 }
 
