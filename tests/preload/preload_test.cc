@@ -124,7 +124,15 @@ TEST_F(PreloadTest, HeapInversionBetweenDifferentInstancesIsFound) {
 
 TEST_F(PreloadTest, HeapLocksInOneOrderAreClean) { ExpectClean(Scenario("heap_ordered")); }
 
-TEST_F(PreloadTest, FreedMemoryForgetsItsLocks) { ExpectClean(Scenario("freed_reuse")); }
+TEST_F(PreloadTest, FreedMemoryForgetsItsLocks) {
+  const ChildResult r = Scenario("freed_reuse");
+  // The scenario needs malloc to hand the freed block straight back; seen
+  // not to in the clang build, where nothing is shown by running it.
+  if (r.exited && r.code == 2 && r.err.find("did not reuse") != std::string::npos) {
+    GTEST_SKIP() << "precondition not met: " << r.err;
+  }
+  ExpectClean(r);
+}
 
 TEST_F(PreloadTest, FreeingAHeldLockIsReported) { ExpectReport(Scenario("free_held"), kFreed); }
 
