@@ -482,20 +482,25 @@ TEST_F(CxxValidation, LockNestedAllowsOneOrderOfOneClass) {
 
 // Lock members are all constructed "at" the enclosing constructor; their
 // names make them distinct classes.
+// Nests `a` then `b` (must be quiet), then `b` then `a` (the inversion).
+void NestBothWays(lockdep::Mutex& a, lockdep::Mutex& b) {
+  a.lock();
+  b.lock();
+  b.unlock();
+  a.unlock();
+  EXPECT_EQ(lockdep::ReportCount(), 0u);
+  b.lock();
+  a.lock();
+  a.unlock();
+  b.unlock();
+}
+
 TEST_F(CxxValidation, NamedMembersAreDistinctClasses) {
   struct Account {
     lockdep::Mutex mu{"Account::mu"};
     lockdep::Mutex log_mu{"Account::log_mu"};
   } account;
-  account.mu.lock();
-  account.log_mu.lock();
-  account.log_mu.unlock();
-  account.mu.unlock();
-  EXPECT_EQ(lockdep::ReportCount(), 0u);
-  account.log_mu.lock();
-  account.mu.lock();
-  account.mu.unlock();
-  account.log_mu.unlock();
+  NestBothWays(account.mu, account.log_mu);
   const std::optional<lockdep::Report> report =
       First(lockdep::ReportKind::kCircularDependency);
   ASSERT_TRUE(report.has_value());
@@ -513,15 +518,7 @@ struct Cache {
 
 TEST_F(CxxValidation, UnnamedMembersAreDistinctClasses) {
   Cache cache;
-  cache.map_mu.lock();
-  cache.lru_mu.lock();
-  cache.lru_mu.unlock();
-  cache.map_mu.unlock();
-  EXPECT_EQ(lockdep::ReportCount(), 0u);
-  cache.lru_mu.lock();
-  cache.map_mu.lock();
-  cache.map_mu.unlock();
-  cache.lru_mu.unlock();
+  NestBothWays(cache.map_mu, cache.lru_mu);
   EXPECT_EQ(CountOf(lockdep::ReportKind::kRecursiveLocking), 0u);
   const std::optional<lockdep::Report> report =
       First(lockdep::ReportKind::kCircularDependency);
