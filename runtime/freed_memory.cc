@@ -17,6 +17,7 @@
 #include <span>
 
 #include "absl/strings/str_format.h"
+#include "runtime/deferred_symbols.h"
 #include "runtime/fork_safety.h"
 #include "runtime/internal_mutex.h"
 #include "runtime/limits.h"
@@ -88,7 +89,7 @@ std::string FreedMemoryText(const lockdep_map* map) {
         "The memory holding it ([%#x, %#x), %u bytes) was freed by task %ld "
         "at:\n",
         f.begin, f.end, f.end - f.begin, f.tid);
-    AppendTrace(&text, std::span<const uintptr_t>(f.pcs, size_t(f.depth)), 1);
+    AppendTracePlaceholder(&text, std::span<const uintptr_t>(f.pcs, size_t(f.depth)), 1);
     return text;
   }
 }

@@ -11,7 +11,8 @@ namespace lockdep {
 
 // Report lines saying which free released the memory holding `map`, with its
 // stack ("" when `map` was not in a range given to lockdep_free_range(), or
-// the record was already forgotten). Report path only: allocates, symbolises.
+// the record was already forgotten). Report path only: allocates; the stack
+// is left as a placeholder that EmitReport() symbolises (deferred_symbols.h).
 std::string FreedMemoryText(const lockdep_map* map);
 
 }  // namespace lockdep

@@ -9,6 +9,7 @@
 #include <tuple>
 #include <utility>
 
+#include "runtime/deferred_symbols.h"
 #include "runtime/fork_safety.h"
 #include "runtime/dump_options.h"
 #include "runtime/options.h"
@@ -81,12 +82,15 @@ bool FirstReportOf(ReportKind kind, uint64_t a, uint64_t b) {
 
 void EmitReport(Report report) {
   ReportLog& l = Log();
-  if (SuppressReport(report)) return;
   if (CurrentThread().defer_reports > 0) {
     InternalLock lock(l.mu);
     l.deferred.emplace_back(report.tid, std::move(report));
     return;
   }
+  // Symbolised here, with no lockdep lock held (deferred_symbols.h), before
+  // suppressions match its frames.
+  ResolveSymbols(&report.text);
+  if (SuppressReport(report)) return;
   if (report.file.empty()) LocateReport(report);
   const ReportPrintFilter filter = print_filter.load(std::memory_order_acquire);
   const bool print = filter == nullptr || filter(report);

@@ -13,8 +13,9 @@ namespace lockdep {
 // this before building a report's text, so repeats cost one set lookup.
 bool FirstReportOf(ReportKind kind, uint64_t a, uint64_t b);
 
-// Prints `report` to stderr in one write, appends it to the log, runs the user
-// sink, and aborts when halt_on_report=1. While the calling thread holds the
+// Symbolises `report`'s placeholders (deferred_symbols.h), prints it to stderr
+// in one write, appends it to the log, runs the user sink, and aborts when
+// halt_on_report=1. While the calling thread holds the
 // graph lock (ThreadState::defer_reports) the report is queued instead, and
 // EmitDeferredReports() emits it once the lock is released.
 void EmitReport(Report report);

@@ -2,6 +2,7 @@
 
 #include <span>
 
+#include "runtime/deferred_symbols.h"
 #include "runtime/options.h"
 #include "runtime/report_log.h"
 #include "runtime/stack_trace.h"
@@ -30,7 +31,7 @@ std::string ClassName(ClassId id) {
   return absl::StrFormat("%s/%d", c.name, c.subclass);
 }
 
-std::string IpName(unsigned long ip) { return SymbolizePc(ip); }
+std::string IpName(unsigned long ip) { return SymbolPlaceholder(ip); }
 
 void ReportWriter::HeldLockLine(const char* prefix, const HeldLock& held) {
   Line("%s%p (%s)%s%s, at: %s", prefix, static_cast<const void*>(held.map),
@@ -79,11 +80,15 @@ void ReportWriter::CurrentStack(uintptr_t hook_return) {
   if (n == 0) return;
   Blank();
   Line("stack backtrace:");
-  AppendTrace(&report_.text, std::span<const uintptr_t>(pcs, size_t(n)), 1);
+  Trace(std::span<const uintptr_t>(pcs, size_t(n)), 1);
 }
 
 void ReportWriter::StoredTrace(uint32_t trace_id) {
-  AppendTrace(&report_.text, Graph().traces.Get(trace_id), 7);
+  Trace(Graph().traces.Get(trace_id), 7);
+}
+
+void ReportWriter::Trace(std::span<const uintptr_t> pcs, int indent) {
+  AppendTracePlaceholder(&report_.text, pcs, indent);
 }
 
 void ReportWriter::Emit() { EmitReport(std::move(report_)); }

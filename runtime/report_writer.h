@@ -1,10 +1,12 @@
 // Builds the text of one report in the kernel's layout: a line of '=', the
-// title, a line of '-', then details. Used on report paths only (allocates,
-// symbolises).
+// title, a line of '-', then details. Used on report paths only (allocates).
+// Code addresses are written as placeholders (deferred_symbols.h) that
+// EmitReport() symbolises after the graph lock is released.
 #ifndef LOCKDEP_RUNTIME_REPORT_WRITER_H_
 #define LOCKDEP_RUNTIME_REPORT_WRITER_H_
 
 #include <cstdint>
+#include <span>
 #include <string>
 
 #include "absl/strings/str_format.h"
@@ -37,6 +39,8 @@ class ReportWriter {
   void CurrentStack(uintptr_t hook_return);
   // A stored trace, indented like the kernel's chain entries.
   void StoredTrace(uint32_t trace_id);
+  // A captured trace, one line per frame, indented by `indent`.
+  void Trace(std::span<const uintptr_t> pcs, int indent);
 
   // Finishes and emits the report (EmitReport).
   void Emit();
@@ -49,7 +53,7 @@ class ReportWriter {
 
 // "name" or "name/2" for a class (subclass suffix as in Linux).
 std::string ClassName(ClassId id);
-// The "at:" symbol of an ip.
+// The "at:" symbol of an ip (a placeholder until the report is emitted).
 std::string IpName(unsigned long ip);
 
 // Captures the current stack trimmed to start at the frame that called the

@@ -86,6 +86,10 @@ class TraceStore {
 // known. Thread-safe; allocates; caches per address. For reports and dumps.
 std::string SymbolizePc(uintptr_t pc);
 
+// Test hook: `hook` (nullptr: none) runs at the start of every symbolisation,
+// on the symbolising thread, so a test can check what that thread holds.
+void SetSymbolizeHookForTesting(void (*hook)());
+
 // True while this thread is inside SymbolizePc(): libdw may take pthread
 // locks there, which an interposer must pass through untracked.
 bool SymbolizingOnThisThread();

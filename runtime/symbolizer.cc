@@ -370,8 +370,14 @@ Symbolizer& TheSymbolizer() {
 }
 
 thread_local int t_symbolizing = 0;
+std::atomic<void (*)()> g_symbolize_hook{nullptr};
+
+void SetSymbolizeHookForTesting(void (*hook)()) {
+  g_symbolize_hook.store(hook, std::memory_order_release);
+}
 
 std::vector<SourceFrame> SourceFramesOfPc(uintptr_t pc) {
+  if (auto* hook = g_symbolize_hook.load(std::memory_order_acquire)) hook();
   ++t_symbolizing;
   std::vector<SourceFrame> frames = TheSymbolizer().Frames(pc);
   --t_symbolizing;

@@ -219,9 +219,7 @@ void ReportCircular(ThreadState& ts, const HeldLock& prev, const HeldLock& next,
   {
     uintptr_t pcs[kMaxStackDepth];
     int n = CaptureFromHook(ra, pcs, kMaxStackDepth);
-    std::string trace;
-    AppendTrace(&trace, std::span<const uintptr_t>(pcs, size_t(n)), 7);
-    w.Raw(trace);
+    w.Trace(std::span<const uintptr_t>(pcs, size_t(n)), 7);
   }
   w.Blank();
   w.Line("other info that might help us debug this:");
