@@ -56,7 +56,7 @@ void PlantCollision(const FakeLock& a, const FakeLock& b, const FakeLock& c) {
   fake_c.class_id = c.id();
   fake_b.class_id = b.id();
   GraphState& g = Graph();
-  InternalLock lock(g.mu);
+  InternalLock lock(GraphState::mu);
   ASSERT_TRUE(g.chains.Insert(key));
   g.chain_check.Record(key, {ChainEntry(fake_c), ChainEntry(fake_b)});
 }

@@ -21,7 +21,7 @@ namespace {
 // first (reports are made under it), the leaves last.
 std::array<InternalMutex*, 8> InternalLocks() {
   GraphState& g = Graph();
-  return {&g.mu,           &g.chain_check.mutex(), &ReportLogMutex(),
+  return {&GraphState::mu, &g.chain_check.mutex(), &ReportLogMutex(),
           &ReportOutputMutex(), &SymbolizerMutex(),   &FreedMemoryMutex(),
           &LockStatMutex(),     &KeyOriginMutex()};
 }

@@ -100,7 +100,7 @@ void HoldFor(Mutex& mu, std::atomic<bool>& held) {
 }
 
 TEST(Fork, WhileAnotherThreadHoldsTheGraphLock) {
-  ForkWhileHeld([](std::atomic<bool>& held) { HoldFor(Graph().mu, held); });
+  ForkWhileHeld([](std::atomic<bool>& held) { HoldFor(GraphState::mu, held); });
 }
 
 // Every other internal lock in turn: a handler that missed one would leave

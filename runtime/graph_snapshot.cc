@@ -36,7 +36,8 @@ class TraceCopier {
   absl::flat_hash_map<uint32_t, uint32_t> index_;
 };
 
-void CopyGraph(GraphState& g, GraphSnapshot* s) {
+void CopyGraph(GraphState& g, GraphSnapshot* s)
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(GraphState::mu) {
   TraceCopier traces(g.traces, &s->traces);
   std::vector<uint32_t> index(kMaxClasses + 1, UINT32_MAX);
   for (ClassId id = 1; id <= kMaxClasses; ++id) {
@@ -67,8 +68,16 @@ void CopyGraph(GraphState& g, GraphSnapshot* s) {
   s->stack_trace_entries = g.traces.entry_count();
 }
 
+// The abort path's last resort when the lock stays taken: a copy racing with
+// its holder, which may be this very thread (halt_on_report), is better than
+// none. Outside the analysis, which rightly refuses an unlocked copy.
+void CopyGraphUnlocked(GraphState& g, GraphSnapshot* s) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  CopyGraph(g, s);
+}
+
 // Waits up to about 50 ms for the lock: an exit-time dump must not hang on a
 // lock some thread will never release (halt_on_report, a stuck thread).
+// Outside the analysis: it cannot follow a lock taken inside a retry loop.
 bool TryLockBriefly(InternalMutex& mu) ABSL_EXCLUSIVE_TRYLOCK_FUNCTION(true, mu)
     ABSL_NO_THREAD_SAFETY_ANALYSIS {
   for (int i = 0; i < 50; ++i) {
@@ -84,12 +93,13 @@ GraphSnapshot TakeGraphSnapshot(bool wait_for_lock) {
   GraphSnapshot s;
   GraphState& g = Graph();
   if (wait_for_lock) {
-    InternalLock lock(g.mu);
+    InternalLock lock(GraphState::mu);
     CopyGraph(g, &s);
+  } else if (TryLockBriefly(GraphState::mu)) {
+    CopyGraph(g, &s);
+    GraphState::mu.unlock();
   } else {
-    const bool locked = TryLockBriefly(g.mu);
-    CopyGraph(g, &s);
-    if (locked) g.mu.unlock();
+    CopyGraphUnlocked(g, &s);
   }
   s.reports = TotalReports();
   s.validation_off = !ValidationEnabled();

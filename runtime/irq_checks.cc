@@ -30,12 +30,14 @@ std::string Described(ClassId id) {
                          UsageString(Graph().classes.at(id).usage.load()));
 }
 
-void UsageTrace(ReportWriter& w, ClassId id, int bit) {
+void UsageTrace(ReportWriter& w, ClassId id, int bit)
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(GraphState::mu) {
   w.StoredTrace(Graph().classes.at(id).usage_trace[bit]);
 }
 
 // The shortest dependency chain of a report, one class and trace per step.
-void DependencyChain(ReportWriter& w, const std::vector<uint32_t>& path) {
+void DependencyChain(ReportWriter& w, const std::vector<uint32_t>& path)
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(GraphState::mu) {
   GraphState& g = Graph();
   for (uint32_t e : path) {
     const Dependency& d = g.graph.at(e);
@@ -64,7 +66,8 @@ void IrqScenario(ReportWriter& w, const std::string& safe, const std::string& un
 
 // Same class used in an irq context and with that irq enabled.
 void ReportInconsistent(ThreadState& ts, const HeldLock& held, int new_bit,
-                        int old_bit, uintptr_t ra) {
+                        int old_bit, uintptr_t ra)
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(GraphState::mu) {
   if (!FirstReportOf(ReportKind::kInconsistentLockState, KeyId(held.class_id),
                      uint64_t(new_bit) << 8 | uint64_t(old_bit)))
     return;
@@ -99,7 +102,8 @@ void ReportInconsistent(ThreadState& ts, const HeldLock& held, int new_bit,
 // otherwise `other` (irq-safe) took `held` (now irq-unsafe) in the past.
 void ReportInversion(ThreadState& ts, const HeldLock& held, int new_bit,
                      ClassId other, bool forwards,
-                     const std::vector<uint32_t>& path, uintptr_t ra) {
+                     const std::vector<uint32_t>& path, uintptr_t ra)
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(GraphState::mu) {
   if (!FirstReportOf(ReportKind::kIrqInversion, KeyId(held.class_id),
                      KeyId(other) ^ uint64_t(new_bit)))
     return;
@@ -151,7 +155,8 @@ bool SafeBackwards(uint16_t usage, int state_base, uint8_t types) {
 }
 
 // mark_lock_irq(): the checks for one newly set bit.
-void CheckNewUsage(ThreadState& ts, const HeldLock& held, int bit, uintptr_t ra) {
+void CheckNewUsage(ThreadState& ts, const HeldLock& held, int bit, uintptr_t ra)
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(GraphState::mu) {
   GraphState& g = Graph();
   uint16_t usage = g.classes.at(held.class_id).usage.load(std::memory_order_relaxed);
   int state_base = bit & ~(kUsageRead | kUsageEnabled);
@@ -190,7 +195,8 @@ void CheckNewUsage(ThreadState& ts, const HeldLock& held, int bit, uintptr_t ra)
 
 void ReportSafeToUnsafe(ThreadState& ts, const HeldLock& prev, const HeldLock& next,
                         int state_base, ClassId safe, ClassId unsafe,
-                        uintptr_t ra) {
+                        uintptr_t ra)
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(GraphState::mu) {
   const char* state = UsageStateName(state_base);
   if (!FirstReportOf(ReportKind::kIrqSafeToUnsafe, KeyId(safe) ^ uint64_t(state_base),
                      KeyId(unsafe)))

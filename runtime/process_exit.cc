@@ -58,6 +58,7 @@ void AtExit() {
   }
   if (o.verbosity >= 2) {
     GraphState& g = Graph();
+    GraphLock lock;  // other threads may still be learning
     absl::StrAppendFormat(&summary,
                           "lockdep: %d report%s, %d lock classes, %d dependencies, "
                           "%d chains, %d stack traces%s\n",

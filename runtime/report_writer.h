@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "runtime/report.h"
 #include "runtime/thread_state.h"
+#include "runtime/validator.h"
 
 namespace lockdep {
 
@@ -38,7 +39,7 @@ class ReportWriter {
   // (nothing when stack_depth=0 or hook_return is 0).
   void CurrentStack(uintptr_t hook_return);
   // A stored trace, indented like the kernel's chain entries.
-  void StoredTrace(uint32_t trace_id);
+  void StoredTrace(uint32_t trace_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(GraphState::mu);
   // A captured trace, one line per frame, indented by `indent`.
   void Trace(std::span<const uintptr_t> pcs, int indent);
 

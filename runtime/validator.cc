@@ -34,19 +34,19 @@ std::atomic<GraphState*> g_graph_state{nullptr};
 
 // The holder counts as inside the runtime (recursion): an interrupt handler
 // arriving meanwhile must not try to take the graph lock again.
-GraphLock::GraphLock() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+GraphLock::GraphLock() {
   ThreadState& ts = CurrentThread();
   ++ts.recursion;
-  Graph().mu.lock();
+  GraphState::mu.lock();
   ++ts.defer_reports;
 }
 
-void GraphLock::Unlock() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+void GraphLock::Unlock() {
   if (!locked_) return;
   locked_ = false;
   ThreadState& ts = CurrentThread();
   --ts.defer_reports;
-  Graph().mu.unlock();
+  GraphState::mu.unlock();
   EmitDeferredReports();
   --ts.recursion;
 }
@@ -181,7 +181,8 @@ void ReportRecursive(ThreadState& ts, const HeldLock& prev,
 }
 
 void ReportCircular(ThreadState& ts, const HeldLock& prev, const HeldLock& next,
-                    const std::vector<uint32_t>& path, uintptr_t ra) {
+                    const std::vector<uint32_t>& path, uintptr_t ra)
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(GraphState::mu) {
   GraphState& g = Graph();
   uint64_t a = KeyId(prev.class_id), b = KeyId(next.class_id);
   if (!FirstReportOf(ReportKind::kCircularDependency, std::min(a, b),
@@ -392,7 +393,7 @@ struct AcquireTrace {
   uint32_t id = kNoTrace;
   bool saved = false;
   void Capture() { n = CaptureFromHook(ra, pcs, kMaxStackDepth); }
-  uint32_t Id() {
+  uint32_t Id() ABSL_EXCLUSIVE_LOCKS_REQUIRED(GraphState::mu) {
     if (!saved) {
       saved = true;
       if (n < 0) Capture();
@@ -403,7 +404,8 @@ struct AcquireTrace {
 };
 
 void AddDependency(ThreadState& ts, const HeldLock& prev, const HeldLock& next,
-                   AcquireTrace* trace, uintptr_t ra) {
+                   AcquireTrace* trace, uintptr_t ra)
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(GraphState::mu) {
   GraphState& g = Graph();
   if (prev.class_id == next.class_id) return;
   std::vector<uint32_t> path = g.graph.FindDeadlockPath(
@@ -438,7 +440,7 @@ LOCKDEP_COLD bool ChainKeyCollides(ThreadState& ts, const HeldLock& next,
 
 // Validates a chain not in the cache: `next` is about to be pushed on ts.
 LOCKDEP_COLD void ValidateChain(ThreadState& ts, const HeldLock& next, uint64_t chain_key,
-                   uintptr_t ra) {
+                   uintptr_t ra) ABSL_LOCKS_EXCLUDED(GraphState::mu) {
   GraphState& g = Graph();
   AcquireTrace trace(ra);
   if (kCaptureIsCheap && ts.depth > 0 && !g.chains.Contains(chain_key)) trace.Capture();
@@ -524,7 +526,7 @@ LOCKDEP_HOT int FindHeld(const ThreadState& ts, const lockdep_map* map) {
 }
 
 // True when the key of `map` may found a class (static or registered).
-bool KeyAllowed(const void* base) {
+bool KeyAllowed(const void* base) ABSL_LOCKS_EXCLUDED(GraphState::mu) {
   GraphState& g = Graph();
   GraphLock lock;
   return IsStaticAddress(base) ||
@@ -537,7 +539,7 @@ bool KeyUsable(const lockdep_map* map) {
 }
 
 LOCKDEP_COLD ClassId ResolveClass(ThreadState& ts, lockdep_map* map, unsigned subclass,
-                     ClassKey key, uintptr_t ra) {
+                     ClassKey key, uintptr_t ra) ABSL_LOCKS_EXCLUDED(GraphState::mu) {
   GraphState& g = Graph();
   ClassId id = g.classes.Find(key);
   if (id == kNoClass) {

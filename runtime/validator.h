@@ -18,21 +18,30 @@
 namespace lockdep {
 
 // Everything learnt about lock classes. The graph lock serialises every
-// change; the fast path reads `classes` and `chains` lock-free.
+// change; the compiler checks it for the fields marked ABSL_GUARDED_BY(mu).
 struct GraphState {
-  InternalMutex mu;  // the graph lock
+  // The graph lock. Static, so the thread-safety analysis knows it as one
+  // lock however a function reaches the state (Graph() or a GraphState&);
+  // write it GraphState::mu, as the analysis takes `g.mu` for another one.
+  // constinit: usable before main, as the state itself is.
+  static inline constinit InternalMutex mu;
+  // Not ABSL_GUARDED_BY: the fast path reads `classes` and `chains` with no
+  // lock at all (the chain cache's whole point), through atomics. Their
+  // writers still hold the graph lock (class_registry.h, chain_cache.h); the
+  // compiler cannot check that half, as a guard covers reads too.
   ClassRegistry classes;
-  DependencyGraph graph{&classes};
   ChainCache chains;
+  DependencyGraph graph ABSL_GUARDED_BY(mu){&classes};
+  // Not guarded either: it has its own lock (chain_check.h).
   ChainCheck chain_check;  // only filled with check_chains=1
-  TraceStore traces;
-  std::set<uintptr_t> dynamic_keys;  // registered lock_class_key addresses
+  TraceStore traces ABSL_GUARDED_BY(mu);
+  std::set<uintptr_t> dynamic_keys ABSL_GUARDED_BY(mu);  // registered lock_class_key addresses
   // Every usage bit any class has had since the last reset (never cleared
   // when a class goes: it only lets CheckIrqDependency skip searches that
   // cannot find anything).
-  uint16_t usage_seen = 0;
+  uint16_t usage_seen ABSL_GUARDED_BY(mu) = 0;
   // classes.removed_count() when the chain cache was last recycled.
-  uint64_t removed_at_chain_flush = 0;
+  uint64_t removed_at_chain_flush ABSL_GUARDED_BY(mu) = 0;
 };
 
 // The graph state, allocated on first use (locks may be taken before main).
@@ -50,7 +59,7 @@ inline GraphState& Graph() {
 // with the lock held.
 class ABSL_SCOPED_LOCKABLE GraphLock {
  public:
-  GraphLock() ABSL_EXCLUSIVE_LOCK_FUNCTION(Graph().mu);
+  GraphLock() ABSL_EXCLUSIVE_LOCK_FUNCTION(GraphState::mu);
   ~GraphLock() ABSL_UNLOCK_FUNCTION() { Unlock(); }
   // Releases early (then emits the queued reports); the destructor does
   // nothing more.
@@ -67,7 +76,7 @@ extern std::atomic<bool> g_validation_enabled;
 
 // Forgets class `id` (lockdep_unregister_key, lockdep_free_key_range).
 // Graph lock held.
-void ForgetClass(GraphState& g, ClassId id);
+void ForgetClass(GraphState& g, ClassId id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(GraphState::mu);
 
 // Runs the "lock held at thread exit" check for an ending thread.
 void OnThreadExit(ThreadState& ts);
@@ -105,19 +114,21 @@ inline uint64_t KeyId(ClassId id) {
 
 // Captures the current stack (from the hook's caller) into the trace store;
 // graph lock held. kNoTrace when traces are off or the store is full.
-uint32_t SaveTrace(uintptr_t hook_return);
+uint32_t SaveTrace(uintptr_t hook_return) ABSL_EXCLUSIVE_LOCKS_REQUIRED(GraphState::mu);
 // Stores an already captured trace (CaptureFromHook); graph lock held.
-uint32_t SaveCapturedTrace(const uintptr_t* pcs, int n);
+uint32_t SaveCapturedTrace(const uintptr_t* pcs, int n)
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(GraphState::mu);
 
 // Sets the usage bits `bits` of held's class that are new, with the checks
 // Linux's mark_lock() makes. Takes the graph lock. Slow path.
 void MarkUsage(ThreadState& ts, const HeldLock& held, uint16_t bits,
-               uintptr_t hook_return);
+               uintptr_t hook_return) ABSL_LOCKS_EXCLUDED(GraphState::mu);
 
 // Linux's check_irq_usage(): would prev -> next connect an irq-safe lock to
 // an irq-unsafe one? Reports it and returns false. Graph lock held.
 bool CheckIrqDependency(ThreadState& ts, const HeldLock& prev,
-                        const HeldLock& next, uintptr_t hook_return);
+                        const HeldLock& next, uintptr_t hook_return)
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(GraphState::mu);
 
 // The class key of `map` at `subclass`: its key's address, or for DEFINE_*
 // objects (no key) the map's own address, plus the subclass.
