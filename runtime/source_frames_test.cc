@@ -43,12 +43,6 @@ ABSL_ATTRIBUTE_NOINLINE int OuterOfInlined(uintptr_t* pcs, int max) {
 }
 
 TEST(SourceFramesTest, InlinedCallsAreFramesOfTheirOwn) {
-#if defined(__clang__)
-  // Seen in the clang-14 build (DWARF 5 by default): the inlined call is not
-  // expanded into a frame of its own. Not yet understood; the gcc builds
-  // (default, tsan, asan) check it.
-  GTEST_SKIP() << "inlined frames are not expanded for clang-14 objects yet";
-#endif
   uintptr_t pcs[8];
   ASSERT_GE(OuterOfInlined(pcs, 8), 2);
   const std::vector<SourceFrame> frames = SourceFramesOfPc(pcs[1]);
@@ -61,6 +55,53 @@ TEST(SourceFramesTest, InlinedCallsAreFramesOfTheirOwn) {
   EXPECT_EQ(frames[1].line, outer_line);
   EXPECT_FALSE(frames[0].internal);
   EXPECT_FALSE(frames[1].internal);
+}
+
+// Two inlined levels, the inner one a member function, as when
+// lockdep::Mutex::lock is inlined into a user's helper that is itself inlined.
+int method_line = 0;
+int helper_line = 0;
+int user_line = 0;
+
+struct Locker {
+  [[gnu::always_inline]] int Lock(uintptr_t* pcs, int max) {
+    method_line = __LINE__ + 1;
+    int n = Capture(pcs, max);
+    return n;
+  }
+};
+
+[[gnu::always_inline]] inline int LockHelper(uintptr_t* pcs, int max) {
+  Locker locker;
+  helper_line = __LINE__ + 1;
+  int n = locker.Lock(pcs, max);
+  return n;
+}
+
+struct User {
+  ABSL_ATTRIBUTE_NOINLINE int Run(uintptr_t* pcs, int max) {
+    user_line = __LINE__ + 1;
+    int n = LockHelper(pcs, max);
+    ABSL_BLOCK_TAIL_CALL_OPTIMIZATION();
+    return n;
+  }
+};
+
+TEST(SourceFramesTest, NestedInlinedMethodsAreFramesOfTheirOwn) {
+  uintptr_t pcs[8];
+  User user;
+  ASSERT_GE(user.Run(pcs, 8), 2);
+  const std::vector<SourceFrame> frames = SourceFramesOfPc(pcs[1]);
+  ASSERT_EQ(frames.size(), 3u);
+  EXPECT_THAT(frames[0].function, HasSubstr("Lock"));
+  EXPECT_EQ(frames[0].line, method_line) << frames[0].text;
+  EXPECT_THAT(frames[1].function, HasSubstr("LockHelper"));
+  EXPECT_EQ(frames[1].line, helper_line) << frames[1].text;
+  EXPECT_THAT(frames[2].function, HasSubstr("User::Run"));
+  EXPECT_EQ(frames[2].line, user_line) << frames[2].text;
+  for (const SourceFrame& f : frames) {
+    EXPECT_EQ(f.file, "runtime/source_frames_test.cc") << f.text;
+  }
 }
 
 TEST(SourceFramesTest, LockdepsOwnCodeIsInternal) {

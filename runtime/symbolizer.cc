@@ -140,6 +140,44 @@ std::string ScopeName(Dwarf_Die* scope) {
   return "";
 }
 
+// Appends the DIEs under parent whose code contains pc, outermost first: the
+// physical function, then the blocks and inlined calls around pc.
+// Returns whether any was found.
+//
+// Not dwarf_getscopes: libdw (0.188 at least) prunes every DIE that does
+// not contain pc, and a DW_TAG_namespace has no addresses at all, so it never
+// looks inside one. gcc defines functions at the unit's top level (pointing
+// at their declaration with DW_AT_specification) and is found; clang nests
+// each definition inside its namespace's DIE, whatever the DWARF version, so
+// none of its namespaced functions, hence none of their inlined calls, was.
+// Namespaces and classes are walked through; other DIEs without pc are not
+// scopes of code at pc and are skipped with everything in them.
+bool AppendScopesAt(Dwarf_Die* parent, Dwarf_Addr pc,
+                    std::vector<Dwarf_Die>* scopes) {
+  Dwarf_Die child;
+  if (dwarf_child(parent, &child) != 0) return false;
+  do {
+    if (dwarf_haspc(&child, pc) > 0) {
+      scopes->push_back(child);
+      // Scopes nest: no sibling holds pc too.
+      AppendScopesAt(&child, pc, scopes);
+      return true;
+    }
+    switch (dwarf_tag(&child)) {
+      case DW_TAG_namespace:
+      case DW_TAG_module:
+      case DW_TAG_class_type:
+      case DW_TAG_structure_type:
+      case DW_TAG_union_type:
+        if (AppendScopesAt(&child, pc, scopes)) return true;
+        break;
+      default:
+        break;
+    }
+  } while (dwarf_siblingof(&child, &child) == 0);
+  return false;
+}
+
 // What ReportObject needs besides the Dwfl.
 struct ReportContext {
   Dwfl* dwfl;
@@ -262,31 +300,21 @@ class Symbolizer {
         lineno = 0;
       }
     }
-    // Inlined frames from the DWARF scopes at addr, as llvm-symbolizer and
-    // eu-addr2line -i do: each DW_TAG_inlined_subroutine is one frame, and
-    // its call_file:call_line is the line of the frame around it.
+    // Inlined frames from the DWARF scopes at addr, as llvm-symbolizer does:
+    // each DW_TAG_inlined_subroutine is one frame, and its
+    // call_file:call_line is the line of the frame around it.
     Dwarf_Addr bias = 0;
     Dwarf_Die* cudie = lineno > 0 ? dwfl_module_addrdie(module, addr, &bias)
                                   : nullptr;
-    Dwarf_Die* scopes = nullptr;
-    int nscopes =
-        cudie != nullptr ? dwarf_getscopes(cudie, addr - bias, &scopes) : 0;
-    if (nscopes > 0) {
-      // dwarf_getscopes stops at the innermost inlined call's abstract
-      // origin; the DIEs around that call, all the way out to the physical
-      // function, come from dwarf_getscopes_die (as eu-addr2line -i does).
-      Dwarf_Die innermost = scopes[0];
-      std::free(scopes);
-      scopes = nullptr;
-      nscopes = dwarf_getscopes_die(&innermost, &scopes);
-      if (nscopes < 0) nscopes = 0;
-    }
+    std::vector<Dwarf_Die> scopes;
+    if (cudie != nullptr) AppendScopesAt(cudie, addr - bias, &scopes);
     Dwarf_Files* files = nullptr;
-    if (nscopes > 0 && dwarf_getsrcfiles(cudie, &files, nullptr) != 0) {
+    if (!scopes.empty() && dwarf_getsrcfiles(cudie, &files, nullptr) != 0) {
       files = nullptr;
     }
-    for (int i = 0; i < nscopes && files != nullptr; ++i) {
-      Dwarf_Die* scope = &scopes[i];
+    // Innermost first.
+    for (auto it = scopes.rbegin(); it != scopes.rend() && files != nullptr; ++it) {
+      Dwarf_Die* scope = &*it;
       if (dwarf_tag(scope) != DW_TAG_inlined_subroutine) continue;
       frames.push_back(MakeFrame(ScopeName(scope), where, file, lineno,
                                  comp_dir, internal_module));
@@ -305,7 +333,6 @@ class Symbolizer {
         }
       }
     }
-    std::free(scopes);
     // The physical function: its symbol, the line reached last.
     frames.push_back(
         MakeFrame(Demangle(name), where, file, lineno, comp_dir, internal_module));
