@@ -124,6 +124,42 @@ bool IsInternalModule(const char* module_name) {
          std::strstr(module_name, "liblockdep") != nullptr;
 }
 
+// The DIE that names scope: an inlined call or out-of-line copy points at its
+// abstract function, a definition at its declaration.
+Dwarf_Die NamingDie(Dwarf_Die* scope) {
+  Dwarf_Die die = *scope;
+  for (int hops = 0; hops < 4 && !dwarf_hasattr(&die, DW_AT_name); ++hops) {
+    Dwarf_Attribute attr;
+    Dwarf_Attribute* ref = dwarf_attr(&die, DW_AT_abstract_origin, &attr);
+    if (ref == nullptr) ref = dwarf_attr(&die, DW_AT_specification, &attr);
+    Dwarf_Die next;
+    if (ref == nullptr || dwarf_formref_die(ref, &next) == nullptr) break;
+    die = next;
+  }
+  return die;
+}
+
+// name qualified by the namespaces and classes around its DIE, as a
+// demangled symbol is: gcc gives no linkage name to functions of internal
+// linkage (an anonymous namespace's, static ones).
+std::string QualifiedName(Dwarf_Die* named, const char* name) {
+  std::string qualified = name;
+  Dwarf_Die* outer = nullptr;
+  const int n = dwarf_getscopes_die(named, &outer);
+  for (int i = 1; i < n; ++i) {  // outer[0] is named itself
+    const int tag = dwarf_tag(&outer[i]);
+    if (tag != DW_TAG_namespace && tag != DW_TAG_class_type &&
+        tag != DW_TAG_structure_type && tag != DW_TAG_union_type) {
+      break;  // a function's local class: its name alone reads better
+    }
+    const char* part = dwarf_diename(&outer[i]);
+    if (part == nullptr && tag != DW_TAG_namespace) break;  // a lambda's class
+    qualified.insert(0, std::string(part != nullptr ? part : "(anonymous namespace)") + "::");
+  }
+  std::free(outer);
+  return qualified;
+}
+
 // The function a DWARF scope (subprogram or inlined_subroutine) stands for,
 // demangled; abstract origins and declarations are followed.
 std::string ScopeName(Dwarf_Die* scope) {
@@ -133,10 +169,8 @@ std::string ScopeName(Dwarf_Die* scope) {
       if (const char* linkage = dwarf_formstring(&attr)) return Demangle(linkage);
     }
   }
-  if (const char* name = dwarf_diename(scope)) return name;
-  if (dwarf_attr_integrate(scope, DW_AT_name, &attr) != nullptr) {
-    if (const char* name = dwarf_formstring(&attr)) return name;
-  }
+  Dwarf_Die named = NamingDie(scope);
+  if (const char* name = dwarf_diename(&named)) return QualifiedName(&named, name);
   return "";
 }
 
@@ -148,8 +182,9 @@ std::string ScopeName(Dwarf_Die* scope) {
 // not contain pc, and a DW_TAG_namespace has no addresses at all, so it never
 // looks inside one. gcc defines functions at the unit's top level (pointing
 // at their declaration with DW_AT_specification) and is found; clang nests
-// each definition inside its namespace's DIE, whatever the DWARF version, so
-// none of its namespaced functions, hence none of their inlined calls, was.
+// the definition of a namespace's free function inside the namespace's DIE,
+// whatever the DWARF version, so the inlined calls in such functions (most
+// user code) were never found.
 // Namespaces and classes are walked through; other DIEs without pc are not
 // scopes of code at pc and are skipped with everything in them.
 bool AppendScopesAt(Dwarf_Die* parent, Dwarf_Addr pc,
