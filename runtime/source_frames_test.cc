@@ -2,6 +2,9 @@
 // standard library's frames marked internal and left out of traces.
 #include "runtime/source_frames.h"
 
+#include <dlfcn.h>
+
+#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
@@ -101,6 +104,36 @@ TEST(SourceFramesTest, NestedInlinedMethodsAreFramesOfTheirOwn) {
   for (const SourceFrame& f : frames) {
     EXPECT_EQ(f.file, "runtime/source_frames_test.cc") << f.text;
   }
+}
+
+// clang emits no .debug_aranges unless told to (-gdwarf-aranges), and libdw
+// finds a pc's unit only through it: such code must still get its lines and
+// inlined frames.
+TEST(SourceFramesTest, CodeWithoutArangesGetsLinesAndInlinedFrames) {
+  // By absolute path, as the loader names libraries it finds itself.
+  char* path = realpath("runtime/libno_aranges_fixture.so", nullptr);
+  ASSERT_NE(path, nullptr);
+  void* lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  std::free(path);
+  ASSERT_NE(lib, nullptr) << dlerror();
+  using Outer = int (*)(int (*)(uintptr_t*, int), uintptr_t*, int);
+  const auto outer = reinterpret_cast<Outer>(dlsym(lib, "NoArangesOuter"));
+  const auto* inner_line_of_lib =
+      static_cast<const int*>(dlsym(lib, "no_aranges_inner_line"));
+  const auto* outer_line_of_lib =
+      static_cast<const int*>(dlsym(lib, "no_aranges_outer_line"));
+  ASSERT_NE(outer, nullptr);
+  ASSERT_NE(inner_line_of_lib, nullptr);
+  ASSERT_NE(outer_line_of_lib, nullptr);
+  uintptr_t pcs[8];
+  ASSERT_GE(outer(&Capture, pcs, 8), 2);
+  const std::vector<SourceFrame> frames = SourceFramesOfPc(pcs[1]);
+  ASSERT_EQ(frames.size(), 2u) << frames[0].text;
+  EXPECT_THAT(frames[0].function, HasSubstr("InlinedHelper"));
+  EXPECT_EQ(frames[0].file, "runtime/no_aranges_fixture.cc") << frames[0].text;
+  EXPECT_EQ(frames[0].line, *inner_line_of_lib) << frames[0].text;
+  EXPECT_THAT(frames[1].function, HasSubstr("NoArangesOuter"));
+  EXPECT_EQ(frames[1].line, *outer_line_of_lib) << frames[1].text;
 }
 
 TEST(SourceFramesTest, LockdepsOwnCodeIsInternal) {

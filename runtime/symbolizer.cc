@@ -174,6 +174,23 @@ std::string ScopeName(Dwarf_Die* scope) {
   return "";
 }
 
+// The compilation unit whose code holds addr, and the bias to subtract from
+// addr for its DWARF addresses; nullptr when none does.
+//
+// dwfl_module_addrdie finds units through .debug_aranges only, which clang
+// does not emit unless asked (-gdwarf-aranges): without it every pc of a
+// clang-compiled object would lose its file:line. Those units are found by
+// their own address ranges instead, one unit header after another (slow in
+// a big module, but once per pc: callers cache).
+Dwarf_Die* UnitAt(Dwfl_Module* module, Dwarf_Addr addr, Dwarf_Addr* bias) {
+  if (Dwarf_Die* cu = dwfl_module_addrdie(module, addr, bias)) return cu;
+  Dwarf_Die* cu = nullptr;
+  while ((cu = dwfl_module_nextcu(module, cu, bias)) != nullptr) {
+    if (dwarf_haspc(cu, addr - *bias) > 0) return cu;
+  }
+  return nullptr;
+}
+
 // Appends the DIEs under parent whose code contains pc, outermost first: the
 // physical function, then the blocks and inlined calls around pc.
 // Returns whether any was found.
@@ -317,30 +334,33 @@ class Symbolizer {
     } else {
       std::snprintf(where, sizeof(where), "+0x%" PRIx64, offset + 1);
     }
-    // The line of the innermost frame, from the line table.
+    // The line of the innermost frame, from its unit's line table.
     std::string file;
     int lineno = 0;
     const char* comp_dir = nullptr;
-    if (Dwfl_Line* line = dwfl_module_getsrc(module, addr)) {
+    Dwarf_Addr bias = 0;
+    Dwarf_Die* cudie = UnitAt(module, addr, &bias);
+    if (Dwarf_Line* line =
+            cudie != nullptr ? dwarf_getsrc_die(cudie, addr - bias) : nullptr) {
       Dwarf_Addr line_addr = 0;
-      const char* f =
-          dwfl_lineinfo(line, &line_addr, &lineno, nullptr, nullptr, nullptr);
+      const char* f = dwarf_linesrc(line, nullptr, nullptr);
       // For code without line info next to code with it (crt1's _start after
       // main), libdw can answer with the neighbour's last row: only trust a
       // row that starts inside this symbol.
-      if (f != nullptr && lineno > 0 && line_addr >= addr - offset) {
+      if (f != nullptr && dwarf_lineno(line, &lineno) == 0 && lineno > 0 &&
+          dwarf_lineaddr(line, &line_addr) == 0 &&
+          line_addr + bias >= addr - offset) {
         file = f;
-        comp_dir = dwfl_line_comp_dir(line);
+        Dwarf_Attribute attr;
+        comp_dir = dwarf_formstring(dwarf_attr(cudie, DW_AT_comp_dir, &attr));
       } else {
         lineno = 0;
       }
     }
+    if (lineno == 0) cudie = nullptr;
     // Inlined frames from the DWARF scopes at addr, as llvm-symbolizer does:
     // each DW_TAG_inlined_subroutine is one frame, and its
     // call_file:call_line is the line of the frame around it.
-    Dwarf_Addr bias = 0;
-    Dwarf_Die* cudie = lineno > 0 ? dwfl_module_addrdie(module, addr, &bias)
-                                  : nullptr;
     std::vector<Dwarf_Die> scopes;
     if (cudie != nullptr) AppendScopesAt(cudie, addr - bias, &scopes);
     Dwarf_Files* files = nullptr;
