@@ -139,7 +139,7 @@ Dwarf_Die NamingDie(Dwarf_Die* scope) {
   return die;
 }
 
-// name qualified by the namespaces and classes around its DIE, as a
+// The name of named, qualified by the namespaces and classes around it, as a
 // demangled symbol is: gcc gives no linkage name to functions of internal
 // linkage (an anonymous namespace's, static ones).
 std::string QualifiedName(Dwarf_Die* named, const char* name) {
@@ -154,7 +154,8 @@ std::string QualifiedName(Dwarf_Die* named, const char* name) {
     }
     const char* part = dwarf_diename(&outer[i]);
     if (part == nullptr && tag != DW_TAG_namespace) break;  // a lambda's class
-    qualified.insert(0, std::string(part != nullptr ? part : "(anonymous namespace)") + "::");
+    qualified.insert(0, "::");
+    qualified.insert(0, part != nullptr ? part : "(anonymous namespace)");
   }
   std::free(outer);
   return qualified;
