@@ -2,6 +2,9 @@
 // standard library's frames marked internal and left out of traces.
 #include "runtime/source_frames.h"
 
+#include <dlfcn.h>
+
+#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
@@ -43,12 +46,6 @@ ABSL_ATTRIBUTE_NOINLINE int OuterOfInlined(uintptr_t* pcs, int max) {
 }
 
 TEST(SourceFramesTest, InlinedCallsAreFramesOfTheirOwn) {
-#if defined(__clang__)
-  // Seen in the clang-14 build (DWARF 5 by default): the inlined call is not
-  // expanded into a frame of its own. Not yet understood; the gcc builds
-  // (default, tsan, asan) check it.
-  GTEST_SKIP() << "inlined frames are not expanded for clang-14 objects yet";
-#endif
   uintptr_t pcs[8];
   ASSERT_GE(OuterOfInlined(pcs, 8), 2);
   const std::vector<SourceFrame> frames = SourceFramesOfPc(pcs[1]);
@@ -61,6 +58,82 @@ TEST(SourceFramesTest, InlinedCallsAreFramesOfTheirOwn) {
   EXPECT_EQ(frames[1].line, outer_line);
   EXPECT_FALSE(frames[0].internal);
   EXPECT_FALSE(frames[1].internal);
+}
+
+// Two inlined levels, the inner one a member function, as when
+// lockdep::Mutex::lock is inlined into a user's helper that is itself inlined.
+int method_line = 0;
+int helper_line = 0;
+int user_line = 0;
+
+struct Locker {
+  [[gnu::always_inline]] int Lock(uintptr_t* pcs, int max) {
+    method_line = __LINE__ + 1;
+    int n = Capture(pcs, max);
+    return n;
+  }
+};
+
+[[gnu::always_inline]] inline int LockHelper(uintptr_t* pcs, int max) {
+  Locker locker;
+  helper_line = __LINE__ + 1;
+  int n = locker.Lock(pcs, max);
+  return n;
+}
+
+// A free function in a namespace: clang nests its DWARF inside the
+// namespace's, where libdw's own scope search never looks.
+ABSL_ATTRIBUTE_NOINLINE int UserCode(uintptr_t* pcs, int max) {
+  user_line = __LINE__ + 1;
+  int n = LockHelper(pcs, max);
+  ABSL_BLOCK_TAIL_CALL_OPTIMIZATION();
+  return n;
+}
+
+TEST(SourceFramesTest, NestedInlinedMethodsAreFramesOfTheirOwn) {
+  uintptr_t pcs[8];
+  ASSERT_GE(UserCode(pcs, 8), 2);
+  const std::vector<SourceFrame> frames = SourceFramesOfPc(pcs[1]);
+  ASSERT_EQ(frames.size(), 3u);
+  EXPECT_THAT(frames[0].function, HasSubstr("Locker::Lock"));
+  EXPECT_EQ(frames[0].line, method_line) << frames[0].text;
+  EXPECT_THAT(frames[1].function, HasSubstr("LockHelper"));
+  EXPECT_EQ(frames[1].line, helper_line) << frames[1].text;
+  EXPECT_THAT(frames[2].function, HasSubstr("UserCode"));
+  EXPECT_EQ(frames[2].line, user_line) << frames[2].text;
+  for (const SourceFrame& f : frames) {
+    EXPECT_EQ(f.file, "runtime/source_frames_test.cc") << f.text;
+  }
+}
+
+// clang emits no .debug_aranges unless told to (-gdwarf-aranges), and libdw
+// finds a pc's unit only through it: such code must still get its lines and
+// inlined frames.
+TEST(SourceFramesTest, CodeWithoutArangesGetsLinesAndInlinedFrames) {
+  // By absolute path, as the loader names libraries it finds itself.
+  char* path = realpath("runtime/libno_aranges_fixture.so", nullptr);
+  ASSERT_NE(path, nullptr);
+  void* lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  std::free(path);
+  ASSERT_NE(lib, nullptr) << dlerror();
+  using Outer = int (*)(int (*)(uintptr_t*, int), uintptr_t*, int);
+  const auto outer = reinterpret_cast<Outer>(dlsym(lib, "NoArangesOuter"));
+  const auto* inner_line_of_lib =
+      static_cast<const int*>(dlsym(lib, "no_aranges_inner_line"));
+  const auto* outer_line_of_lib =
+      static_cast<const int*>(dlsym(lib, "no_aranges_outer_line"));
+  ASSERT_NE(outer, nullptr);
+  ASSERT_NE(inner_line_of_lib, nullptr);
+  ASSERT_NE(outer_line_of_lib, nullptr);
+  uintptr_t pcs[8];
+  ASSERT_GE(outer(&Capture, pcs, 8), 2);
+  const std::vector<SourceFrame> frames = SourceFramesOfPc(pcs[1]);
+  ASSERT_EQ(frames.size(), 2u) << frames[0].text;
+  EXPECT_THAT(frames[0].function, HasSubstr("InlinedHelper"));
+  EXPECT_EQ(frames[0].file, "runtime/no_aranges_fixture.cc") << frames[0].text;
+  EXPECT_EQ(frames[0].line, *inner_line_of_lib) << frames[0].text;
+  EXPECT_THAT(frames[1].function, HasSubstr("NoArangesOuter"));
+  EXPECT_EQ(frames[1].line, *outer_line_of_lib) << frames[1].text;
 }
 
 TEST(SourceFramesTest, LockdepsOwnCodeIsInternal) {

@@ -124,6 +124,43 @@ bool IsInternalModule(const char* module_name) {
          std::strstr(module_name, "liblockdep") != nullptr;
 }
 
+// The DIE that names scope: an inlined call or out-of-line copy points at its
+// abstract function, a definition at its declaration.
+Dwarf_Die NamingDie(Dwarf_Die* scope) {
+  Dwarf_Die die = *scope;
+  for (int hops = 0; hops < 4 && !dwarf_hasattr(&die, DW_AT_name); ++hops) {
+    Dwarf_Attribute attr;
+    Dwarf_Attribute* ref = dwarf_attr(&die, DW_AT_abstract_origin, &attr);
+    if (ref == nullptr) ref = dwarf_attr(&die, DW_AT_specification, &attr);
+    Dwarf_Die next;
+    if (ref == nullptr || dwarf_formref_die(ref, &next) == nullptr) break;
+    die = next;
+  }
+  return die;
+}
+
+// The name of named, qualified by the namespaces and classes around it, as a
+// demangled symbol is: gcc gives no linkage name to functions of internal
+// linkage (an anonymous namespace's, static ones).
+std::string QualifiedName(Dwarf_Die* named, const char* name) {
+  std::string qualified = name;
+  Dwarf_Die* outer = nullptr;
+  const int n = dwarf_getscopes_die(named, &outer);
+  for (int i = 1; i < n; ++i) {  // outer[0] is named itself
+    const int tag = dwarf_tag(&outer[i]);
+    if (tag != DW_TAG_namespace && tag != DW_TAG_class_type &&
+        tag != DW_TAG_structure_type && tag != DW_TAG_union_type) {
+      break;  // a function's local class: its name alone reads better
+    }
+    const char* part = dwarf_diename(&outer[i]);
+    if (part == nullptr && tag != DW_TAG_namespace) break;  // a lambda's class
+    qualified.insert(0, "::");
+    qualified.insert(0, part != nullptr ? part : "(anonymous namespace)");
+  }
+  std::free(outer);
+  return qualified;
+}
+
 // The function a DWARF scope (subprogram or inlined_subroutine) stands for,
 // demangled; abstract origins and declarations are followed.
 std::string ScopeName(Dwarf_Die* scope) {
@@ -133,11 +170,65 @@ std::string ScopeName(Dwarf_Die* scope) {
       if (const char* linkage = dwarf_formstring(&attr)) return Demangle(linkage);
     }
   }
-  if (const char* name = dwarf_diename(scope)) return name;
-  if (dwarf_attr_integrate(scope, DW_AT_name, &attr) != nullptr) {
-    if (const char* name = dwarf_formstring(&attr)) return name;
-  }
+  Dwarf_Die named = NamingDie(scope);
+  if (const char* name = dwarf_diename(&named)) return QualifiedName(&named, name);
   return "";
+}
+
+// The compilation unit whose code holds addr, and the bias to subtract from
+// addr for its DWARF addresses; nullptr when none does.
+//
+// dwfl_module_addrdie finds units through .debug_aranges only, which clang
+// does not emit unless asked (-gdwarf-aranges): without it every pc of a
+// clang-compiled object would lose its file:line. Those units are found by
+// their own address ranges instead, one unit header after another (slow in
+// a big module, but once per pc: callers cache).
+Dwarf_Die* UnitAt(Dwfl_Module* module, Dwarf_Addr addr, Dwarf_Addr* bias) {
+  if (Dwarf_Die* cu = dwfl_module_addrdie(module, addr, bias)) return cu;
+  Dwarf_Die* cu = nullptr;
+  while ((cu = dwfl_module_nextcu(module, cu, bias)) != nullptr) {
+    if (dwarf_haspc(cu, addr - *bias) > 0) return cu;
+  }
+  return nullptr;
+}
+
+// Appends the DIEs under parent whose code contains pc, outermost first: the
+// physical function, then the blocks and inlined calls around pc.
+// Returns whether any was found.
+//
+// Not dwarf_getscopes: libdw (0.188 at least) prunes every DIE that does
+// not contain pc, and a DW_TAG_namespace has no addresses at all, so it never
+// looks inside one. gcc defines functions at the unit's top level (pointing
+// at their declaration with DW_AT_specification) and is found; clang nests
+// the definition of a namespace's free function inside the namespace's DIE,
+// whatever the DWARF version, so the inlined calls in such functions (most
+// user code) were never found.
+// Namespaces and classes are walked through; other DIEs without pc are not
+// scopes of code at pc and are skipped with everything in them.
+bool AppendScopesAt(Dwarf_Die* parent, Dwarf_Addr pc,
+                    std::vector<Dwarf_Die>* scopes) {
+  Dwarf_Die child;
+  if (dwarf_child(parent, &child) != 0) return false;
+  do {
+    if (dwarf_haspc(&child, pc) > 0) {
+      scopes->push_back(child);
+      // Scopes nest: no sibling holds pc too.
+      AppendScopesAt(&child, pc, scopes);
+      return true;
+    }
+    switch (dwarf_tag(&child)) {
+      case DW_TAG_namespace:
+      case DW_TAG_module:
+      case DW_TAG_class_type:
+      case DW_TAG_structure_type:
+      case DW_TAG_union_type:
+        if (AppendScopesAt(&child, pc, scopes)) return true;
+        break;
+      default:
+        break;
+    }
+  } while (dwarf_siblingof(&child, &child) == 0);
+  return false;
 }
 
 // What ReportObject needs besides the Dwfl.
@@ -244,49 +335,42 @@ class Symbolizer {
     } else {
       std::snprintf(where, sizeof(where), "+0x%" PRIx64, offset + 1);
     }
-    // The line of the innermost frame, from the line table.
+    // The line of the innermost frame, from its unit's line table.
     std::string file;
     int lineno = 0;
     const char* comp_dir = nullptr;
-    if (Dwfl_Line* line = dwfl_module_getsrc(module, addr)) {
+    Dwarf_Addr bias = 0;
+    Dwarf_Die* cudie = UnitAt(module, addr, &bias);
+    if (Dwarf_Line* line =
+            cudie != nullptr ? dwarf_getsrc_die(cudie, addr - bias) : nullptr) {
       Dwarf_Addr line_addr = 0;
-      const char* f =
-          dwfl_lineinfo(line, &line_addr, &lineno, nullptr, nullptr, nullptr);
+      const char* f = dwarf_linesrc(line, nullptr, nullptr);
       // For code without line info next to code with it (crt1's _start after
       // main), libdw can answer with the neighbour's last row: only trust a
       // row that starts inside this symbol.
-      if (f != nullptr && lineno > 0 && line_addr >= addr - offset) {
+      if (f != nullptr && dwarf_lineno(line, &lineno) == 0 && lineno > 0 &&
+          dwarf_lineaddr(line, &line_addr) == 0 &&
+          line_addr + bias >= addr - offset) {
         file = f;
-        comp_dir = dwfl_line_comp_dir(line);
+        Dwarf_Attribute attr;
+        comp_dir = dwarf_formstring(dwarf_attr(cudie, DW_AT_comp_dir, &attr));
       } else {
         lineno = 0;
       }
     }
-    // Inlined frames from the DWARF scopes at addr, as llvm-symbolizer and
-    // eu-addr2line -i do: each DW_TAG_inlined_subroutine is one frame, and
-    // its call_file:call_line is the line of the frame around it.
-    Dwarf_Addr bias = 0;
-    Dwarf_Die* cudie = lineno > 0 ? dwfl_module_addrdie(module, addr, &bias)
-                                  : nullptr;
-    Dwarf_Die* scopes = nullptr;
-    int nscopes =
-        cudie != nullptr ? dwarf_getscopes(cudie, addr - bias, &scopes) : 0;
-    if (nscopes > 0) {
-      // dwarf_getscopes stops at the innermost inlined call's abstract
-      // origin; the DIEs around that call, all the way out to the physical
-      // function, come from dwarf_getscopes_die (as eu-addr2line -i does).
-      Dwarf_Die innermost = scopes[0];
-      std::free(scopes);
-      scopes = nullptr;
-      nscopes = dwarf_getscopes_die(&innermost, &scopes);
-      if (nscopes < 0) nscopes = 0;
-    }
+    if (lineno == 0) cudie = nullptr;
+    // Inlined frames from the DWARF scopes at addr, as llvm-symbolizer does:
+    // each DW_TAG_inlined_subroutine is one frame, and its
+    // call_file:call_line is the line of the frame around it.
+    std::vector<Dwarf_Die> scopes;
+    if (cudie != nullptr) AppendScopesAt(cudie, addr - bias, &scopes);
     Dwarf_Files* files = nullptr;
-    if (nscopes > 0 && dwarf_getsrcfiles(cudie, &files, nullptr) != 0) {
+    if (!scopes.empty() && dwarf_getsrcfiles(cudie, &files, nullptr) != 0) {
       files = nullptr;
     }
-    for (int i = 0; i < nscopes && files != nullptr; ++i) {
-      Dwarf_Die* scope = &scopes[i];
+    // Innermost first.
+    for (auto it = scopes.rbegin(); it != scopes.rend() && files != nullptr; ++it) {
+      Dwarf_Die* scope = &*it;
       if (dwarf_tag(scope) != DW_TAG_inlined_subroutine) continue;
       frames.push_back(MakeFrame(ScopeName(scope), where, file, lineno,
                                  comp_dir, internal_module));
@@ -305,7 +389,6 @@ class Symbolizer {
         }
       }
     }
-    std::free(scopes);
     // The physical function: its symbol, the line reached last.
     frames.push_back(
         MakeFrame(Demangle(name), where, file, lineno, comp_dir, internal_module));
