@@ -136,6 +136,29 @@ TEST(SourceFramesTest, CodeWithoutArangesGetsLinesAndInlinedFrames) {
   EXPECT_EQ(frames[1].line, *outer_line_of_lib) << frames[1].text;
 }
 
+// dlopen("./lib.so") leaves the loader with a relative name, which libdw
+// cannot open by itself; the symbolizer asks the kernel for the file.
+TEST(SourceFramesTest, LibraryLoadedByARelativePathIsSymbolised) {
+  void* lib = dlopen("./runtime/libno_aranges_fixture_full.so",
+                     RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(lib, nullptr) << dlerror();
+  using Outer = int (*)(int (*)(uintptr_t*, int), uintptr_t*, int);
+  const auto outer = reinterpret_cast<Outer>(dlsym(lib, "NoArangesOuter"));
+  const auto* outer_line_of_lib =
+      static_cast<const int*>(dlsym(lib, "no_aranges_outer_line"));
+  ASSERT_NE(outer, nullptr);
+  ASSERT_NE(outer_line_of_lib, nullptr);
+  uintptr_t pcs[8];
+  ASSERT_GE(outer(&Capture, pcs, 8), 2);
+  const std::vector<SourceFrame> frames = SourceFramesOfPc(pcs[1]);
+  ASSERT_FALSE(frames.empty());
+  EXPECT_THAT(frames.back().function, HasSubstr("NoArangesOuter"))
+      << frames.back().text;
+  EXPECT_EQ(frames.back().file, "runtime/no_aranges_fixture.cc")
+      << frames.back().text;
+  EXPECT_EQ(frames.back().line, *outer_line_of_lib) << frames.back().text;
+}
+
 TEST(SourceFramesTest, LockdepsOwnCodeIsInternal) {
   const std::vector<SourceFrame> frames =
       SourceFramesOfPc(reinterpret_cast<uintptr_t>(&CaptureStack) + 1);

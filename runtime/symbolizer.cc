@@ -239,6 +239,32 @@ struct ReportContext {
   std::string vdso_name;
 };
 
+// The absolute path of the file mapped at `addr`, from /proc/self/maps; ""
+// when it cannot be read. The loader keeps a library's name as it was given
+// (dlopen("./libx.so"), a relative LD_LIBRARY_PATH entry), which libdw does
+// not open, and which may no longer resolve once the program has changed
+// directory; the kernel names the mapping by its absolute path.
+std::string MappedFileAt(uintptr_t addr) {
+  std::string path;
+  FILE* maps = std::fopen("/proc/self/maps", "re");
+  if (maps == nullptr) return path;
+  char line[PATH_MAX + 128];
+  while (std::fgets(line, sizeof(line), maps) != nullptr) {
+    unsigned long begin = 0, end = 0;
+    int name_at = 0;
+    if (std::sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &begin, &end,
+                    &name_at) < 2 ||
+        addr < begin || addr >= end || name_at <= 0) {
+      continue;
+    }
+    const char* name = line + name_at;
+    if (name[0] == '/') path.assign(name, std::strcspn(name, "\n"));
+    break;
+  }
+  std::fclose(maps);
+  return path;
+}
+
 int ReportObject(dl_phdr_info* info, size_t, void* arg) {
   const auto& ctx = *static_cast<const ReportContext*>(arg);
   // libdwfl takes the module's start as the file's first PT_LOAD, rounded
@@ -256,10 +282,14 @@ int ReportObject(dl_phdr_info* info, size_t, void* arg) {
   // dwfl_linux_proc_find_elf opens absolute paths, and reads "[vdso: PID]"
   // from /proc/PID/mem. The loader names the main program "".
   const char* name = info->dlpi_name;
+  std::string absolute;
   if (low == ctx.vdso) {
     name = ctx.vdso_name.c_str();
   } else if (name[0] == '\0') {
     name = ctx.exe;
+  } else if (name[0] != '/') {
+    absolute = MappedFileAt(low);
+    if (!absolute.empty()) name = absolute.c_str();
   }
   dwfl_report_module(ctx.dwfl, name, low, high);
   return 0;  // a failed report only costs that module's names
