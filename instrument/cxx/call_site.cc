@@ -166,18 +166,21 @@ struct Path {
   uintptr_t pc[kMaxChain] = {};    // pc[length - 1] is the answer
 };
 
+// A word of this thread's stack that should be a return address slot. Not
+// checked by AddressSanitizer: where an assumption fails (a signal frame, a
+// guard with a variable-size frame) it may be a local's redzone, and the
+// word is only compared, never used.
+__attribute__((no_sanitize("address"))) uintptr_t StackWord(uintptr_t addr) {
+  return *reinterpret_cast<const uintptr_t*>(addr);
+}
+
 // Whether the stack above `frame` holds `path`. Each slot is read only after
-// the return address below it matched, so every read is of a return address
-// slot (outside AddressSanitizer's redzones); the attribute covers a guard
-// that breaks the fixed-frame assumption.
-__attribute__((no_sanitize("address"))) bool PathHolds(
-    const Path& path, uintptr_t frame, const StackBounds& stack) {
+// the return address below it matched, so it is the slot the unwinder would
+// read (see above).
+bool PathHolds(const Path& path, uintptr_t frame, const StackBounds& stack) {
   for (int i = 0; i < path.length; ++i) {
     const uintptr_t slot = frame + path.offset[i];
-    if (!stack.Holds(slot) ||
-        *reinterpret_cast<const uintptr_t*>(slot) != path.pc[i]) {
-      return false;
-    }
+    if (!stack.Holds(slot) || StackWord(slot) != path.pc[i]) return false;
   }
   return true;
 }
@@ -280,7 +283,7 @@ uintptr_t UnwoundUserCallSite(uintptr_t ra, uintptr_t frame, Path* path) {
     // and the answer is not remembered.
     const uintptr_t slot = sp - sizeof(uintptr_t);
     provable = provable && found.length < kMaxChain && stack.Holds(slot) &&
-               *reinterpret_cast<const uintptr_t*>(slot) == pc;
+               StackWord(slot) == pc;
     if (provable) {
       found.offset[found.length] = static_cast<int32_t>(slot - frame);
       found.pc[found.length] = pc;
