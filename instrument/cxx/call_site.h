@@ -21,10 +21,12 @@ namespace lockdep::internal {
 // and remembers the answer with the stack slots that prove it; later calls
 // through that path cost two frame-pointer loads, one lookup and a load per
 // frame between ra and the user's (one for a guard called by the user), plus
-// a walk of the saved frame pointers with a lookup per frame when the
-// guard's caller is not the user or the guard keeps no frame pointer. Paths
-// the table cannot hold (full, or more than 6 frames up to the user's) are
-// unwound every time. The first sight of an address symbolises it (takes the
+// a walk of the saved frame pointers with a lookup per frame when the first
+// saved return address above ra is the standard library's too (a guard
+// called by another std helper, as std::scoped_lock's). Paths the table
+// cannot hold (full, more than 6 frames up to the user's, or not on x86-64,
+// where a return address need not be just below its caller's stack
+// pointer) are unwound every time. The first sight of an address symbolises it (takes the
 // symbolizer's lock; the first in a process reads the program's debug
 // information). Never allocates on the common path. With LOCKDEP_OPTIONS
 // internal_frames=1, returns `ra` unchanged.
