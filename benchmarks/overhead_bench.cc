@@ -19,6 +19,13 @@
 //              context, which makes every new dependency search behind it.
 //   Threads2   two threads, one lock each (disjoint classes): per thread;
 //              equal to One when nothing shared is written.
+//   OneGuarded one lock through std::lock_guard (inlined here, as in any
+//              optimised build).
+// and lockdep::Mutex's call-site lookup (instrument/cxx/call_site.h) when a
+// standard guard is not inlined, as in an unoptimised build: One for
+// LockdepMutexViaStdGuard (a guard that keeps a frame pointer) and
+// LockdepMutexViaStdGuardNoFp (one that does not, so the frame pointers
+// guess the user's frame wrong and the remembered unwind answers).
 #include <benchmark/benchmark.h>
 #include <pthread.h>
 
@@ -33,6 +40,7 @@
 
 #include "instrument/cxx.h"
 #include "instrument/kernel.h"
+#include "instrument/tests/std_guard_double.h"
 #include "runtime/report.h"
 
 namespace {
@@ -130,6 +138,19 @@ struct LockdepMutex {
   void unlock() LOCKDEP_NO_THREAD_SAFETY_ANALYSIS { m().unlock(); }
 };
 
+// lockdep::Mutex locked from a guard that was not inlined, with and without
+// a frame pointer (instrument/tests/std_guard_double.h).
+struct LockdepMutexViaStdGuard : LockdepMutex {
+  void lock() LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
+    lockdep_test::LockLikeStdGuard(m());
+  }
+};
+struct LockdepMutexViaStdGuardNoFp : LockdepMutex {
+  void lock() LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
+    lockdep_test::LockLikeStdGuardWithoutFramePointer(m());
+  }
+};
+
 // `n` locks of classes first..first+n-1.
 template <typename L>
 std::unique_ptr<L[]> MakeLocks(int n, int first = 0) {
@@ -154,6 +175,15 @@ void BM_One(benchmark::State& state) {
   for (auto _ : state) {
     l[0].lock();
     l[0].unlock();
+  }
+  SetOps(state, 1);
+}
+
+template <typename L>
+void BM_OneGuarded(benchmark::State& state) {
+  auto l = MakeLocks<L>(1, 900);
+  for (auto _ : state) {
+    std::lock_guard<L> guard(l[0]);
   }
   SetOps(state, 1);
 }
@@ -270,6 +300,10 @@ LOCK_TYPES(REGISTER, BM_Nested4, )
 LOCK_TYPES(REGISTER, BM_Pairs1000, )
 LOCK_TYPES(REGISTER, BM_FirstPass, ->UseManualTime()->Iterations(20))
 LOCK_TYPES(REGISTER, BM_Threads2, ->Threads(2))
+REGISTER(StdMutex, BM_OneGuarded, )
+REGISTER(LockdepMutex, BM_OneGuarded, )
+REGISTER(LockdepMutexViaStdGuard, BM_One, )
+REGISTER(LockdepMutexViaStdGuardNoFp, BM_One, )
 REGISTER(LockdepMutex, BM_FirstPassIrqSafe, ->UseManualTime()->Iterations(20))
 
 }  // namespace

@@ -16,10 +16,17 @@ namespace lockdep::internal {
 // is. `frame` is __builtin_frame_address(0) of the lock function that `ra`
 // returns from. Cost: a lock-free lookup in a fixed table when `ra` is the
 // user's and was seen before (the common case, and every case in an optimised
-// build, where the standard guards are inlined); when `ra` is the standard
-// library's, a walk of the saved frame pointers, checked once per call path
-// by a full unwind (a full unwind every time when the code has no frame
-// pointers). The first sight of an address symbolises it (takes the
+// build, where the standard guards are inlined). When `ra` is the standard
+// library's: the first call through a path does a full unwind (microseconds)
+// and remembers the answer with the stack slots that prove it; later calls
+// through that path cost two frame-pointer loads, one lookup and a load per
+// frame between ra and the user's (one for a guard called by the user), plus
+// a walk of the saved frame pointers with a lookup per frame when the first
+// saved return address above ra is the standard library's too (a guard
+// called by another std helper, as std::scoped_lock's). Paths the table
+// cannot hold (full, more than 6 frames up to the user's, or not on x86-64,
+// where a return address need not be just below its caller's stack
+// pointer) are unwound every time. The first sight of an address symbolises it (takes the
 // symbolizer's lock; the first in a process reads the program's debug
 // information). Never allocates on the common path. With LOCKDEP_OPTIONS
 // internal_frames=1, returns `ra` unchanged.
@@ -31,6 +38,15 @@ uintptr_t UserCallSite(uintptr_t ra, const void* frame);
 // wrong addresses, never a fault. No allocation. For when the unwinder
 // cannot step through a frame.
 int FramePointerStack(const void* frame, uintptr_t* pcs, int max);
+
+// Counts since the process started, for tests and benchmarks: full unwinds
+// UserCallSite did, and how many of them found the frame-pointer guess wrong
+// or had none. Relaxed loads.
+struct CallSiteStats {
+  uint64_t unwinds = 0;
+  uint64_t wrong_guesses = 0;
+};
+CallSiteStats CallSiteStatsForTest();
 
 // For the lock functions of instrument/cxx: the user's call site of the
 // calling (out-of-line, never inlined) function.
