@@ -28,21 +28,27 @@ std::array<InternalMutex*, 8> InternalLocks() {
 
 // The analysis cannot follow locks taken in a loop and released in another
 // function; the order above is what matters here.
+// The unwind gate last: a thread holding the graph lock may be about to
+// unwind (a report's stack), and unwinding takes none of these locks.
 void Prepare() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   for (InternalMutex* mu : InternalLocks()) mu->lock();
+  CloseUnwindGate();
 }
 
 // Parent and child alike: the forking thread took every lock in Prepare().
-void Release() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+void Release(bool in_child) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  OpenUnwindGate(in_child);
   const auto locks = InternalLocks();
   for (auto it = locks.rbegin(); it != locks.rend(); ++it) (*it)->unlock();
 }
+void ReleaseInParent() { Release(/*in_child=*/false); }
+void ReleaseInChild() { Release(/*in_child=*/true); }
 
 // Before main, so a program that forks from its first thread is covered; the
 // lock owners are made here too, so Prepare() never allocates inside fork().
 __attribute__((constructor)) void RegisterForkHandlers() {
   InternalLocks();
-  if (&lockdep_preload_library == nullptr) pthread_atfork(Prepare, Release, Release);
+  if (&lockdep_preload_library == nullptr) pthread_atfork(Prepare, ReleaseInParent, ReleaseInChild);
 }
 
 }  // namespace
@@ -52,5 +58,5 @@ const char kForkSafetyAnchor = 0;
 }  // namespace lockdep
 
 void lockdep_fork_prepare() { lockdep::Prepare(); }
-void lockdep_fork_parent() { lockdep::Release(); }
-void lockdep_fork_child() { lockdep::Release(); }
+void lockdep_fork_parent() { lockdep::ReleaseInParent(); }
+void lockdep_fork_child() { lockdep::ReleaseInChild(); }

@@ -80,15 +80,19 @@ void ForkAndCheck(Before before, int i = 0) {
 }
 
 // Forks while `hold` (run on another thread) has an internal lock, and checks
-// the child finished its work.
-template <typename Hold>
-void ForkWhileHeld(Hold hold) {
+// the child finished its work (after `before`).
+template <typename Hold, typename Before>
+void ForkWhileHeld(Hold hold, Before before) {
   ResetForTesting();
   std::atomic<bool> held{false};
   std::thread holder([&] { hold(held); });
   while (!held.load()) std::this_thread::yield();
-  ForkAndCheck([] {});
+  ForkAndCheck(before);
   holder.join();
+}
+template <typename Hold>
+void ForkWhileHeld(Hold hold) {
+  ForkWhileHeld(hold, [] {});
 }
 
 template <typename Mutex>
@@ -111,6 +115,24 @@ TEST(Fork, WhileAnotherThreadHoldsEachInternalLock) {
         &SymbolizerMutex(), &FreedMemoryMutex(), &LockStatMutex(), &KeyOriginMutex()}) {
     ForkWhileHeld([mu](std::atomic<bool>& held) { HoldFor(*mu, held); });
   }
+}
+
+// libunwind's own lock cannot be held across fork, so fork waits for the
+// unwinds in progress (stack_trace.h's UnwindScope). The holder marks that
+// it is done before its scope ends: only a fork that waited for the scope
+// has a child that sees the mark.
+TEST(Fork, WaitsForAnUnwindInProgress) {
+  static std::atomic<bool> unwind_done{false};
+  ForkWhileHeld(
+      [](std::atomic<bool>& held) {
+        UnwindScope unwinding;
+        held = true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        unwind_done = true;
+      },
+      [] {
+        if (!unwind_done.load()) _exit(1);  // no "ok": fork did not wait
+      });
 }
 
 TEST(Fork, WhileAnotherThreadLearnsAndSymbolizes) {

@@ -2,7 +2,10 @@
 
 #include <libunwind.h>
 
+#include <sched.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 
 #include "runtime/zeroed_pages.h"
@@ -53,7 +56,36 @@ int WalkStack(uintptr_t* pcs, int max, uintptr_t from) {
   return n;
 }
 
+// Inside: threads in an UnwindScope; closed: a fork is being prepared. Both
+// sequentially consistent: a scope's increment then load, and the closer's
+// store then load, must not pass each other (Dekker), or both would go on.
+std::atomic<int> g_unwinders{0};
+std::atomic<bool> g_unwind_gate_closed{false};
+
 }  // namespace
+
+UnwindScope::UnwindScope() {
+  for (;;) {
+    g_unwinders.fetch_add(1);
+    if (!g_unwind_gate_closed.load()) return;
+    g_unwinders.fetch_sub(1);
+    while (g_unwind_gate_closed.load()) sched_yield();
+  }
+}
+
+UnwindScope::~UnwindScope() { g_unwinders.fetch_sub(1); }
+
+void CloseUnwindGate() {
+  g_unwind_gate_closed.store(true);
+  while (g_unwinders.load() != 0) sched_yield();
+}
+
+void OpenUnwindGate(bool in_child) {
+  // A thread of the parent may have been between its increment and its
+  // check at fork(): it does not exist in the child.
+  if (in_child) g_unwinders.store(0);
+  g_unwind_gate_closed.store(false);
+}
 
 // noinline: the walk starts at this function's return address, so its own
 // frame (and the unwinder's) are never part of the trace.
@@ -73,6 +105,7 @@ __attribute__((noinline)) int CaptureStack(uintptr_t* pcs, int max, int skip) {
   const auto from = reinterpret_cast<uintptr_t>(__builtin_return_address(0));
   uintptr_t raw[kMaxCaptureDepth];
   const int want = std::min(max + skip, kMaxCaptureDepth - 8);
+  UnwindScope unwinding;
   int n = 0;
   if (kCaptureIsCheap) {
     // The first entries are the unwinder's and this function's frames.

@@ -31,6 +31,28 @@ inline constexpr uint32_t kNoTrace = 0;
 // per frame.
 int CaptureStack(uintptr_t* pcs, int max, int skip);
 
+// libunwind's exact walk (unw_init_local + unw_step) takes a lock inside
+// libunwind; a fork() while another thread holds it leaves the child's copy
+// locked for good, and the child hangs at its first unwind. So every unwind
+// the runtime and the instrument layer make (CaptureStack included) runs
+// inside an UnwindScope, and the fork handlers (fork_safety.cc) close the
+// gate and wait for the scopes in progress to end. Cost per scope: two
+// atomic read-modify-writes and a load; a scope waits only while a fork is
+// being prepared. Never open a scope inside another on one thread while a
+// fork may be prepared (it would wait for itself).
+class UnwindScope {
+ public:
+  UnwindScope();
+  ~UnwindScope();
+  UnwindScope(const UnwindScope&) = delete;
+  UnwindScope& operator=(const UnwindScope&) = delete;
+};
+// For the fork handlers: CloseUnwindGate() returns once no thread is inside
+// an UnwindScope, and new scopes wait until OpenUnwindGate(). In the child,
+// only the forking thread lives on, so `in_child` forgets the others.
+void CloseUnwindGate();
+void OpenUnwindGate(bool in_child);
+
 #if defined(__SANITIZE_THREAD__)
 #define LOCKDEP_FAST_UNWIND 0
 #elif defined(__has_feature)

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "runtime/source_frames.h"
+#include "runtime/stack_trace.h"
 
 namespace lockdep::internal {
 namespace {
@@ -255,8 +256,18 @@ uintptr_t UnwoundUserCallSite(uintptr_t ra, uintptr_t frame, Path* path) {
   path->length = 0;
   unw_context_t context;
   unw_cursor_t cursor;
-  if (unw_getcontext(&context) != 0 || unw_init_local(&cursor, &context) != 0) {
-    return ra;
+  // Each libunwind call in its own UnwindScope (stack_trace.h), so that a
+  // fork never copies libunwind's lock held; KindOf below takes the
+  // symbolizer's lock, which must stay outside any scope.
+  const auto step = [&cursor] {
+    UnwindScope unwinding;
+    return unw_step(&cursor);
+  };
+  {
+    UnwindScope unwinding;
+    if (unw_getcontext(&context) != 0 || unw_init_local(&cursor, &context) != 0) {
+      return ra;
+    }
   }
   // The lock function keeps a frame pointer (it takes its frame's address):
   // its return address is at frame + 8, so its caller's stack pointer after
@@ -267,7 +278,7 @@ uintptr_t UnwoundUserCallSite(uintptr_t ra, uintptr_t frame, Path* path) {
   bool above_ra = false;
   bool provable = true;
   Path found;
-  for (int n = 0; n < kMaxFrames && unw_step(&cursor) > 0; ++n) {
+  for (int n = 0; n < kMaxFrames && step() > 0; ++n) {
     unw_word_t pc = 0;
     unw_word_t sp = 0;
     if (unw_get_reg(&cursor, UNW_REG_IP, &pc) != 0 || pc == 0 ||
