@@ -106,6 +106,31 @@ TEST(SourceFramesTest, NestedInlinedMethodsAreFramesOfTheirOwn) {
   }
 }
 
+// The frames of the fixture library's call of Capture() (NoArangesOuter
+// with InlinedHelper inlined into it), the library loaded from `path`, and
+// the lines the library says those calls are on.
+struct FixtureCall {
+  std::vector<SourceFrame> frames;
+  int inner_line = 0;
+  int outer_line = 0;
+};
+void CallFixture(const char* path, FixtureCall* call) {
+  void* lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(lib, nullptr) << dlerror();
+  using Outer = int (*)(int (*)(uintptr_t*, int), uintptr_t*, int);
+  const auto outer = reinterpret_cast<Outer>(dlsym(lib, "NoArangesOuter"));
+  const auto* inner_line = static_cast<const int*>(dlsym(lib, "no_aranges_inner_line"));
+  const auto* outer_line = static_cast<const int*>(dlsym(lib, "no_aranges_outer_line"));
+  ASSERT_NE(outer, nullptr);
+  ASSERT_NE(inner_line, nullptr);
+  ASSERT_NE(outer_line, nullptr);
+  uintptr_t pcs[8];
+  ASSERT_GE(outer(&Capture, pcs, 8), 2);
+  call->frames = SourceFramesOfPc(pcs[1]);
+  call->inner_line = *inner_line;
+  call->outer_line = *outer_line;
+}
+
 // clang emits no .debug_aranges unless told to (-gdwarf-aranges), and libdw
 // finds a pc's unit only through it: such code must still get its lines and
 // inlined frames.
@@ -113,50 +138,30 @@ TEST(SourceFramesTest, CodeWithoutArangesGetsLinesAndInlinedFrames) {
   // By absolute path, as the loader names libraries it finds itself.
   char* path = realpath("runtime/libno_aranges_fixture.so", nullptr);
   ASSERT_NE(path, nullptr);
-  void* lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  FixtureCall call;
+  CallFixture(path, &call);
   std::free(path);
-  ASSERT_NE(lib, nullptr) << dlerror();
-  using Outer = int (*)(int (*)(uintptr_t*, int), uintptr_t*, int);
-  const auto outer = reinterpret_cast<Outer>(dlsym(lib, "NoArangesOuter"));
-  const auto* inner_line_of_lib =
-      static_cast<const int*>(dlsym(lib, "no_aranges_inner_line"));
-  const auto* outer_line_of_lib =
-      static_cast<const int*>(dlsym(lib, "no_aranges_outer_line"));
-  ASSERT_NE(outer, nullptr);
-  ASSERT_NE(inner_line_of_lib, nullptr);
-  ASSERT_NE(outer_line_of_lib, nullptr);
-  uintptr_t pcs[8];
-  ASSERT_GE(outer(&Capture, pcs, 8), 2);
-  const std::vector<SourceFrame> frames = SourceFramesOfPc(pcs[1]);
+  if (HasFatalFailure()) return;
+  const std::vector<SourceFrame>& frames = call.frames;
   ASSERT_EQ(frames.size(), 2u) << frames[0].text;
   EXPECT_THAT(frames[0].function, HasSubstr("InlinedHelper"));
   EXPECT_EQ(frames[0].file, "runtime/no_aranges_fixture.cc") << frames[0].text;
-  EXPECT_EQ(frames[0].line, *inner_line_of_lib) << frames[0].text;
+  EXPECT_EQ(frames[0].line, call.inner_line) << frames[0].text;
   EXPECT_THAT(frames[1].function, HasSubstr("NoArangesOuter"));
-  EXPECT_EQ(frames[1].line, *outer_line_of_lib) << frames[1].text;
+  EXPECT_EQ(frames[1].line, call.outer_line) << frames[1].text;
 }
 
 // dlopen("./lib.so") leaves the loader with a relative name, which libdw
 // cannot open by itself; the symbolizer asks the kernel for the file.
 TEST(SourceFramesTest, LibraryLoadedByARelativePathIsSymbolised) {
-  void* lib = dlopen("./runtime/libno_aranges_fixture_full.so",
-                     RTLD_NOW | RTLD_LOCAL);
-  ASSERT_NE(lib, nullptr) << dlerror();
-  using Outer = int (*)(int (*)(uintptr_t*, int), uintptr_t*, int);
-  const auto outer = reinterpret_cast<Outer>(dlsym(lib, "NoArangesOuter"));
-  const auto* outer_line_of_lib =
-      static_cast<const int*>(dlsym(lib, "no_aranges_outer_line"));
-  ASSERT_NE(outer, nullptr);
-  ASSERT_NE(outer_line_of_lib, nullptr);
-  uintptr_t pcs[8];
-  ASSERT_GE(outer(&Capture, pcs, 8), 2);
-  const std::vector<SourceFrame> frames = SourceFramesOfPc(pcs[1]);
-  ASSERT_FALSE(frames.empty());
-  EXPECT_THAT(frames.back().function, HasSubstr("NoArangesOuter"))
-      << frames.back().text;
-  EXPECT_EQ(frames.back().file, "runtime/no_aranges_fixture.cc")
-      << frames.back().text;
-  EXPECT_EQ(frames.back().line, *outer_line_of_lib) << frames.back().text;
+  FixtureCall call;
+  CallFixture("./runtime/libno_aranges_fixture_full.so", &call);
+  if (HasFatalFailure()) return;
+  ASSERT_FALSE(call.frames.empty());
+  const SourceFrame& outer = call.frames.back();
+  EXPECT_THAT(outer.function, HasSubstr("NoArangesOuter")) << outer.text;
+  EXPECT_EQ(outer.file, "runtime/no_aranges_fixture.cc") << outer.text;
+  EXPECT_EQ(outer.line, call.outer_line) << outer.text;
 }
 
 TEST(SourceFramesTest, LockdepsOwnCodeIsInternal) {
