@@ -135,6 +135,18 @@ TEST(Fork, WaitsForAnUnwindInProgress) {
       });
 }
 
+// A signal handler that interrupts the thread preparing a fork and unwinds
+// (a report's stack) must not wait for the gate that thread closed.
+TEST(Fork, TheThreadPreparingAForkMayUnwind) {
+  alarm(20);  // a hang fails loudly
+  CloseUnwindGate();
+  uintptr_t pcs[8];
+  const int n = CaptureStack(pcs, 8, 0);
+  OpenUnwindGate(/*in_child=*/false);
+  alarm(0);
+  EXPECT_GT(n, 0);
+}
+
 TEST(Fork, WhileAnotherThreadLearnsAndSymbolizes) {
   // A thread busy in every internal lock (new chains under the graph lock,
   // the report log, the symbolizer) while the main thread forks over and

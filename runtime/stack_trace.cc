@@ -61,13 +61,16 @@ int WalkStack(uintptr_t* pcs, int max, uintptr_t from) {
 // store then load, must not pass each other (Dekker), or both would go on.
 std::atomic<int> g_unwinders{0};
 std::atomic<bool> g_unwind_gate_closed{false};
+// The thread preparing a fork: a signal handler that interrupts it and
+// unwinds must not wait for a gate its own thread closed.
+constinit thread_local bool t_closed_unwind_gate = false;
 
 }  // namespace
 
 UnwindScope::UnwindScope() {
   for (;;) {
     g_unwinders.fetch_add(1);
-    if (!g_unwind_gate_closed.load()) return;
+    if (!g_unwind_gate_closed.load() || t_closed_unwind_gate) return;
     g_unwinders.fetch_sub(1);
     while (g_unwind_gate_closed.load()) sched_yield();
   }
@@ -76,6 +79,7 @@ UnwindScope::UnwindScope() {
 UnwindScope::~UnwindScope() { g_unwinders.fetch_sub(1); }
 
 void CloseUnwindGate() {
+  t_closed_unwind_gate = true;
   g_unwind_gate_closed.store(true);
   while (g_unwinders.load() != 0) sched_yield();
 }
@@ -85,6 +89,7 @@ void OpenUnwindGate(bool in_child) {
   // check at fork(): it does not exist in the child.
   if (in_child) g_unwinders.store(0);
   g_unwind_gate_closed.store(false);
+  t_closed_unwind_gate = false;
 }
 
 // noinline: the walk starts at this function's return address, so its own

@@ -38,8 +38,10 @@ int CaptureStack(uintptr_t* pcs, int max, int skip);
 // inside an UnwindScope, and the fork handlers (fork_safety.cc) close the
 // gate and wait for the scopes in progress to end. Cost per scope: two
 // atomic read-modify-writes and a load; a scope waits only while a fork is
-// being prepared. Never open a scope inside another on one thread while a
-// fork may be prepared (it would wait for itself).
+// being prepared, and never on the thread preparing it (a signal handler
+// there runs to its end before fork() goes on). Never open a scope inside
+// another on one thread while a fork may be prepared (it would wait for
+// itself).
 class UnwindScope {
  public:
   UnwindScope();
