@@ -333,3 +333,7 @@ bool dma_fence_is_later(struct dma_fence* f1, struct dma_fence* f2) {
   return static_cast<int32_t>(static_cast<u32>(f1->seqno) -
                               static_cast<u32>(f2->seqno)) > 0;
 }
+
+bool dma_fence_is_later_or_same(struct dma_fence* f1, struct dma_fence* f2) {
+  return f1 == f2 || dma_fence_is_later(f1, f2);
+}

@@ -196,5 +196,7 @@ signed long dma_fence_default_wait(struct dma_fence* fence, bool intr,
 
 // True when seqno f1 is after f2 on their (common) timeline.
 bool dma_fence_is_later(struct dma_fence* f1, struct dma_fence* f2);
+// True when f1 is f2 or later on their (common) timeline.
+bool dma_fence_is_later_or_same(struct dma_fence* f1, struct dma_fence* f2);
 
 #endif  // LOCKDEP_CORE_DMA_FENCE_H_
