@@ -10,12 +10,13 @@
 #include "runtime/graph_proto.h"
 #include "runtime/graph_snapshot.h"
 #include "runtime/graph_text.h"
+#include "runtime/options.h"
 #include "runtime/validator.h"
 
 namespace lockdep {
 
 std::string ExpandDumpPath(absl::string_view path) {
-  return absl::StrReplaceAll(path, {{"%p", absl::StrCat(getpid())}});
+  return ExpandPathOption(std::string(path));
 }
 
 graph::Graph CurrentGraph() { return BuildGraphProto(TakeGraphSnapshot()); }

@@ -3,9 +3,12 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include <unistd.h>
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "runtime/limits.h"
@@ -127,6 +130,10 @@ const Options& GetOptions() {
     return o;
   }();
   return options;
+}
+
+std::string ExpandPathOption(const std::string& path) {
+  return absl::StrReplaceAll(path, {{"%p", absl::StrCat(getpid())}});
 }
 
 }  // namespace lockdep

@@ -15,12 +15,12 @@ struct Options {
   bool halt_on_report = false;  // abort() right after the first report
   int exitcode = 66;            // exit status of a process that reported; 0 keeps
   std::string dump_graph;       // binary protobuf graph at exit ("%p" = pid)
-  std::string dump_text;        // kernel-style text listing at exit
+  std::string dump_text;        // kernel-style text listing at exit ("%p" = pid)
   int stack_depth = 16;         // frames per stack trace; 0 turns traces off
   int verbosity = 1;            // 0 reports only; 2 adds a summary at exit
   int ww_inject = 0;            // every Nth ww_mutex_lock backs off (lockdep.h)
   bool check_chains = false;    // verify every chain-cache hit (chain_check.h)
-  std::string log_path;         // reports to log_path.<pid> (report_output.h)
+  std::string log_path;         // reports to this file ("%p" = pid; else .<pid> appended)
   bool report_json = false;     // report_format=json: a JSON line after each
   std::string json_path;        // JSON lines to this file ("%p" = pid)
   std::string suppressions;     // TSan-style suppressions file
@@ -41,6 +41,11 @@ std::vector<std::string> ParseOptions(const char* text, Options* options);
 
 // The options in force (parsed from the environment on first call).
 const Options& GetOptions();
+
+// A path option's value with each "%p" replaced by this process's pid. Every
+// path option (log_path, json_path, dump_graph, dump_text) goes through it,
+// so a forked child writes its own files. Allocates; not signal-safe.
+std::string ExpandPathOption(const std::string& path);
 
 }  // namespace lockdep
 

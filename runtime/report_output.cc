@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "runtime/fork_safety.h"
@@ -69,10 +70,14 @@ int OpenFor(const std::string& path, int* fd, pid_t* owner) {
   return *fd;
 }
 
-std::string LogFile() { return absl::StrCat(GetOptions().log_path, ".", getpid()); }
-std::string JsonFile() {
-  return absl::StrReplaceAll(GetOptions().json_path, {{"%p", std::to_string(getpid())}});
+// Without a "%p", log_path gets ".<pid>" appended, as sanitizers' log_path
+// does, so processes of one run never share a file.
+std::string LogFile() {
+  const std::string& path = GetOptions().log_path;
+  if (absl::StrContains(path, "%p")) return ExpandPathOption(path);
+  return absl::StrCat(path, ".", getpid());
 }
+std::string JsonFile() { return ExpandPathOption(GetOptions().json_path); }
 
 void AppendJsonString(std::string* out, absl::string_view s) {
   out->push_back('"');

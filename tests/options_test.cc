@@ -10,6 +10,7 @@
 
 #include <dirent.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <fstream>
 #include <sstream>
@@ -468,6 +469,31 @@ std::string ReadFile(const std::string& path) {
     std::fclose(f);
   }
   return text;
+}
+
+// Every path option expands %p the same way; log_path then gets no suffix.
+TEST(Options, EveryPathOptionExpandsPid) {
+  const std::string dir = FreshDir("percent_p");
+  const std::string options = "log_path=" + dir + "/log.%p.txt:json_path=" + dir +
+                              "/j.%p.json:dump_text=" + dir + "/t.%p.txt";
+  const ProbeResult r = RunProbe(options.c_str(), {"report"});
+  EXPECT_EQ(r.exit_code, 66) << r.err;
+  std::vector<std::string> names;
+  if (DIR* d = opendir(dir.c_str())) {
+    while (dirent* e = readdir(d)) {
+      if (e->d_name[0] != '.') names.push_back(e->d_name);
+    }
+    closedir(d);
+  }
+  std::sort(names.begin(), names.end());
+  ASSERT_EQ(names.size(), 3u) << r.err;
+  EXPECT_THAT(names[0], ::testing::MatchesRegex("j\\.[0-9]+\\.json"));
+  EXPECT_THAT(names[1], ::testing::MatchesRegex("log\\.[0-9]+\\.txt"));
+  EXPECT_THAT(names[2], ::testing::MatchesRegex("t\\.[0-9]+\\.txt"));
+  // One pid in all three names: the one process that wrote them.
+  EXPECT_EQ(names[0].substr(2, names[0].size() - 7), names[1].substr(4, names[1].size() - 8));
+  EXPECT_EQ(names[1].substr(4, names[1].size() - 8), names[2].substr(2, names[2].size() - 6));
+  EXPECT_EQ(CountOccurrences(ReadFile(dir + "/" + names[1]), kCircular), 1);
 }
 
 TEST(Options, DumpGraphAndTextAreWrittenAtExit) {
