@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs lockdep for builds without Bazel: the public headers, liblockdep.so,
 # liblockdep.a, pkg-config files (lockdep, lockdep-static) and a CMake package
-# (find_package(lockdep)). Run it through Bazel, which builds what it copies:
+# (find_package(lockdep)); and the tools: bin/lockgraph, bin/lockdep-run and
+# the library it preloads, lib/liblockdep_preload.so (lockdep-run finds it in
+# ../lib beside itself). Run it through Bazel, which builds what it copies:
 #
 #   ./bazelw run //:install -- --prefix=/usr/local
 #
@@ -42,8 +44,12 @@ while read -r header; do
 done <install/package.headers
 install -D -m 644 install/liblockdep.a "$prefix/lib/liblockdep.a"
 install -D -m 755 install/liblockdep.so "$prefix/lib/liblockdep.so"
+install -D -m 755 instrument/liblockdep_preload.so "$prefix/lib/liblockdep_preload.so"
+install -D -m 755 tools/lockgraph "$prefix/bin/lockgraph"
+install -D -m 755 tools/lockdep-run "$prefix/bin/lockdep-run"
 mkdir -p "$prefix/lib/pkgconfig" "$prefix/lib/cmake/lockdep"
 substitute install/lockdep.pc.in "$prefix/lib/pkgconfig/lockdep.pc"
 substitute install/lockdep-static.pc.in "$prefix/lib/pkgconfig/lockdep-static.pc"
 substitute install/lockdepConfig.cmake.in "$prefix/lib/cmake/lockdep/lockdepConfig.cmake"
-echo "install: lockdep $VERSION installed under $prefix ($(wc -l <install/package.headers) headers)"
+echo "install: lockdep $VERSION installed under $prefix ($(wc -l <install/package.headers) headers," \
+  "lib/liblockdep.{so,a}, lib/liblockdep_preload.so, bin/lockgraph, bin/lockdep-run)"
