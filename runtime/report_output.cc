@@ -170,6 +170,40 @@ void WriteReportJson(const Report& report) {
   }
 }
 
+namespace {
+
+void AppendFrameJson(std::string* j, const ReportFrame& f) {
+  *j += "{\"function\":";
+  AppendJsonString(j, f.function);
+  *j += ",\"file\":";
+  AppendJsonString(j, f.file);
+  absl::StrAppend(j, ",\"line\":", f.line, "}");
+}
+
+void AppendFramesJson(std::string* j, const std::vector<ReportFrame>& frames) {
+  *j += '[';
+  for (size_t i = 0; i < frames.size(); ++i) {
+    if (i) *j += ',';
+    AppendFrameJson(j, frames[i]);
+  }
+  *j += ']';
+}
+
+// {"class":..., "at":{frame}}; "at" is null when the text names no site.
+void AppendLockSiteJson(std::string* j, const ReportLockSite& site) {
+  *j += "{\"class\":";
+  AppendJsonString(j, site.lock_class);
+  *j += ",\"at\":";
+  if (site.at.function.empty()) {
+    *j += "null";
+  } else {
+    AppendFrameJson(j, site.at);
+  }
+  *j += '}';
+}
+
+}  // namespace
+
 std::string ReportJson(const Report& report) {
   std::string j = "{\"kind\":";
   AppendJsonString(&j, ReportKindName(report.kind));
@@ -180,17 +214,33 @@ std::string ReportJson(const Report& report) {
     if (i) j += ',';
     AppendJsonString(&j, report.classes[i]);
   }
-  absl::StrAppend(&j, "],\"pid\":", getpid(), ",\"tid\":", report.tid, ",\"frames\":[");
-  std::vector<ReportFrame> frames = ParseReportFrames(report.text);
-  for (size_t i = 0; i < frames.size(); ++i) {
-    if (i) j += ',';
-    j += "{\"function\":";
-    AppendJsonString(&j, frames[i].function);
-    j += ",\"file\":";
-    AppendJsonString(&j, frames[i].file);
-    absl::StrAppend(&j, ",\"line\":", frames[i].line, "}");
+  absl::StrAppend(&j, "],\"pid\":", getpid(), ",\"tid\":", report.tid);
+  const ReportSections sections = ParseReportSections(report.text);
+  j += ",\"lock\":";
+  if (sections.taking.empty()) {
+    j += "null";
+  } else {
+    AppendLockSiteJson(&j, sections.taking[0]);
   }
-  j += "],\"text\":";
+  j += ",\"chain\":[";
+  for (size_t i = 0; i < sections.chain.size(); ++i) {
+    if (i) j += ',';
+    j += "{\"class\":";
+    AppendJsonString(&j, sections.chain[i].lock_class);
+    j += ",\"stack\":";
+    AppendFramesJson(&j, sections.chain[i].stack);
+    j += '}';
+  }
+  j += "],\"held\":[";
+  for (size_t i = 0; i < sections.held.size(); ++i) {
+    if (i) j += ',';
+    AppendLockSiteJson(&j, sections.held[i]);
+  }
+  j += "],\"backtrace\":";
+  AppendFramesJson(&j, sections.backtrace);
+  j += ",\"frames\":";
+  AppendFramesJson(&j, ParseReportFrames(report.text));
+  j += ",\"text\":";
   AppendJsonString(&j, report.text);
   j += "}";
   return j;

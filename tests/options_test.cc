@@ -320,7 +320,21 @@ TEST(Options, JsonLinesForCi) {
                            "circular locking dependency detected\"", 0), 0u) << lines[0];
   EXPECT_THAT(lines[0], HasSubstr("\"classes\":[\"probe_A\",\"probe_B\""));
   EXPECT_THAT(lines[0], HasSubstr("\"file\":\"tests/options_probe.cc\",\"line\":"));
+  // Each frame in its own field: the lock being taken (B is held, A wanted),
+  // the chain's dependencies with their stacks, the held locks, the stack.
+  EXPECT_THAT(lines[0], ::testing::ContainsRegex(
+      "\"lock\":\\{\"class\":\"probe_A\",\"at\":\\{\"function\":\"[^\"]*Lock[^\"]*\","
+      "\"file\":\"tests/options_probe.cc\",\"line\":[0-9]+\\}\\}"));
+  EXPECT_THAT(lines[0], ::testing::ContainsRegex(
+      "\"chain\":\\[\\{\"class\":\"probe_B\",\"stack\":\\[\\{\"function\":[^]]*\\]\\},"
+      "\\{\"class\":\"probe_A\",\"stack\":\\[\\{\"function\":"));
+  EXPECT_THAT(lines[0], ::testing::ContainsRegex(
+      "\"held\":\\[\\{\"class\":\"probe_B\",\"at\":\\{\"function\":\"[^\"]*Lock"));
+  EXPECT_THAT(lines[0], ::testing::ContainsRegex(
+      "\"backtrace\":\\[\\{\"function\":\"[^\"]*Lock[^]]*InOrder"));
   EXPECT_THAT(lines[1], HasSubstr("\"kind\":\"bad_unlock_balance\""));
+  EXPECT_THAT(lines[1], ::testing::ContainsRegex(
+      "\"lock\":\\{\"class\":\"probe_C\",\"at\":\\{\"function\":\"[^\"]*Unlock"));
   for (const std::string& line : lines) {
     for (char c : line) EXPECT_TRUE(c >= 0x20 && c < 0x7f);
     EXPECT_EQ(line.back(), '}');
