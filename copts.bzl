@@ -4,4 +4,6 @@
 # Set per target, not in .bazelrc, so a workspace that depends on lockdep
 # builds it the same whatever its own flags (a later -std in copts wins over
 # --cxxopt). Its public headers are C++17 and C++20 (tests/public_headers).
-LOCKDEP_COPTS = ["-std=c++20"]
+# -g: lockdep's own frames (core/, instrument/) keep file:line in reports even
+# in a workspace whose .bazelrc does not ask for debug information.
+LOCKDEP_COPTS = ["-std=c++20", "-g"]

@@ -83,6 +83,14 @@ void DeliverReport(const Report& report) {
   message += "; the report is printed above";
   if (!report.file.empty()) {
     ADD_FAILURE_AT(report.file.c_str(), report.line) << message;
+    return;
+  }
+  // No line information in the program's frames (built without -g): charge
+  // the running test itself, at its TEST line, and name the function.
+  if (!report.function.empty()) message += "; in " + report.function + " (build with -g for file:line)";
+  const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
+  if (test != nullptr && test->file() != nullptr) {
+    ADD_FAILURE_AT(test->file(), test->line()) << message;
   } else {
     ADD_FAILURE() << message;
   }

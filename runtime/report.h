@@ -50,10 +50,16 @@ struct Report {
   // Thread id (gettid) of the thread that made the report.
   long tid = 0;
   // Where the report points in the program: the file and line of the first
-  // frame its text names (the "at:" of the lock being taken, for most
-  // kinds), as printed; "" and 0 when no frame has line information.
+  // frame its text names that has them (the "at:" of the lock being taken,
+  // for most kinds), as printed; "" and 0 when no frame has line information.
   std::string file;
   int line = 0;
+  // The function of that frame; without line information anywhere in the
+  // program's own frames (built without -g), the function of the first frame
+  // the text names. The C library's entry points (_start, start_thread, ...)
+  // are never chosen for either, nor anything at or below a GoogleTest
+  // runner frame (testing::..., RUN_ALL_TESTS).
+  std::string function;
 };
 
 // Every report made since start-up or the last ClearReports(), oldest first.

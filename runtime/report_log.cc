@@ -1,6 +1,8 @@
 #include "runtime/internal_mutex.h"
 #include "runtime/report_log.h"
 
+#include "absl/strings/string_view.h"
+
 #include <unistd.h>
 
 #include <atomic>
@@ -9,6 +11,8 @@
 #include <tuple>
 #include <utility>
 
+#include "absl/strings/match.h"
+#include "absl/strings/string_view.h"
 #include "runtime/deferred_symbols.h"
 #include "runtime/fork_safety.h"
 #include "runtime/dump_options.h"
@@ -37,12 +41,40 @@ ReportLog& Log() {
 std::atomic<ReportSink> user_sink{nullptr};
 std::atomic<ReportPrintFilter> print_filter{nullptr};
 
-// The first frame of the text with a file and line (report.h).
+// The C library's process and thread entry points: they sit at the base of
+// every stack and have line information wherever glibc's debug files are
+// installed, so a program built without -g would otherwise be charged to
+// glibc's libc_start_call_main.h.
+bool IsEntryFrame(const ReportFrame& f) {
+  static constexpr absl::string_view kEntry[] = {
+      "_start", "__libc_start_main", "__libc_start_main_impl", "__libc_start_call_main",
+      "start_thread", "clone", "clone3", "__clone", "__clone3"};
+  for (absl::string_view name : kEntry) {
+    if (f.function == name) return true;
+  }
+  return false;
+}
+
+// GoogleTest's runner, which calls a test body: its inline RUN_ALL_TESTS()
+// and the test main have line information even when the tests do not.
+bool IsTestRunnerFrame(const ReportFrame& f) {
+  absl::string_view fn = f.function;
+  return absl::StartsWith(fn, "testing::") || absl::StrContains(fn, " testing::") ||
+         absl::StartsWith(fn, "RUN_ALL_TESTS");
+}
+
+// The first frame of the text with a file and line, and the function of the
+// first frame at all, leaving out the C library's entry points and looking no
+// further than a test runner's frames (report.h).
 void LocateReport(Report& report) {
   for (const ReportFrame& f : ParseReportFrames(report.text)) {
+    if (IsTestRunnerFrame(f)) break;
+    if (IsEntryFrame(f)) continue;
+    if (report.function.empty()) report.function = f.function;
     if (f.file.empty() || f.line <= 0) continue;
     report.file = f.file;
     report.line = f.line;
+    report.function = f.function;
     return;
   }
 }
