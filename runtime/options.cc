@@ -49,12 +49,37 @@ bool ParseBool(absl::string_view value, bool* out) {
   return true;
 }
 
-constexpr char kKnownKeys[] =
-    "halt_on_report, exitcode, dump_graph, dump_text, stack_depth, verbosity, "
-    "ww_inject, check_chains, lock_stat, log_path, report_format, json_path, "
-    "suppressions, internal_frames";
+// "halt_on_report, exitcode, ...": the keys, for the unknown-key message.
+std::string KnownKeys() {
+  std::string keys;
+  for (const OptionInfo& o : OptionTable()) absl::StrAppend(&keys, keys.empty() ? "" : ", ", o.key);
+  return keys;
+}
+
+constexpr char kBoolValues[] = "0 or 1, false or true";
+constexpr char kPathValues[] = "a file path";
 
 }  // namespace
+
+const std::vector<OptionInfo>& OptionTable() {
+  static const std::vector<OptionInfo>* table = new std::vector<OptionInfo>{
+#define LOCKDEP_BOOL_OPTION(key, def, help) {#key, (def) ? "1" : "0", kBoolValues, help},
+#define LOCKDEP_INT_OPTION(key, def, lo, hi, help) \
+  {#key, absl::StrCat(def), absl::StrCat(lo, "..", hi), help},
+#define LOCKDEP_PATH_OPTION(key, help) {#key, "unset", kPathValues, help},
+#define LOCKDEP_CHOICE_OPTION(key, def, a, b, help) {#key, #def, #a " or " #b, help},
+#include "runtime/options.inc"
+  };
+  return *table;
+}
+
+void PrintOptionsHelp(std::FILE* out) {
+  std::fprintf(out, "lockdep: LOCKDEP_OPTIONS (key=value, separated by ':', ',' or spaces):\n");
+  for (const OptionInfo& o : OptionTable()) {
+    std::fprintf(out, "lockdep:   %-16s default %-6s (%s): %s\n", o.key, o.default_text.c_str(),
+                 o.values.c_str(), o.help);
+  }
+}
 
 std::vector<std::string> ParseOptions(const char* text, Options* options) {
   std::vector<std::string> errors;
@@ -80,40 +105,31 @@ std::vector<std::string> ParseOptions(const char* text, Options* options) {
     };
     int v;
     bool b;
-    if (key == "halt_on_report") {
-      if (ParseBool(value, &b)) options->halt_on_report = b; else bad("0 or 1, false or true");
-    } else if (key == "exitcode") {
-      if (ParseInt(value, 0, 255, &v)) options->exitcode = v; else bad("0..255");
-    } else if (key == "dump_graph") {
-      if (!value.empty()) options->dump_graph = std::string(value); else bad("a file path");
-    } else if (key == "dump_text") {
-      if (!value.empty()) options->dump_text = std::string(value); else bad("a file path");
-    } else if (key == "stack_depth") {
-      if (ParseInt(value, 0, kMaxStackDepth, &v)) options->stack_depth = v;
-      else bad(absl::StrCat("0..", kMaxStackDepth));
-    } else if (key == "verbosity") {
-      if (ParseInt(value, 0, 2, &v)) options->verbosity = v; else bad("0, 1 or 2");
-    } else if (key == "check_chains") {
-      if (ParseBool(value, &b)) options->check_chains = b; else bad("0 or 1, false or true");
-    } else if (key == "log_path") {
-      if (!value.empty()) options->log_path = std::string(value); else bad("a file path");
-    } else if (key == "json_path") {
-      if (!value.empty()) options->json_path = std::string(value); else bad("a file path");
-    } else if (key == "suppressions") {
-      if (!value.empty()) options->suppressions = std::string(value); else bad("a file path");
-    } else if (key == "report_format") {
-      if (value == "text" || value == "json") options->report_json = value == "json";
-      else bad("text or json");
-    } else if (key == "ww_inject") {
-      if (ParseInt(value, 0, 1 << 30, &v)) options->ww_inject = v; else bad("0 (off) or N >= 1");
-    } else if (key == "internal_frames") {
-      if (ParseBool(value, &b)) options->internal_frames = b; else bad("0 or 1, false or true");
-    } else if (key == "lock_stat") {
-      if (ParseBool(value, &b)) options->lock_stat = b; else bad("0 or 1, false or true");
-    } else {
-      errors.push_back(absl::StrCat(prefix, "unknown key '", Quote(key), "' (known: ",
-                                    kKnownKeys, "); ignored"));
-    }
+#define LOCKDEP_BOOL_OPTION(k, def, help)                        \
+  if (key == #k) {                                               \
+    if (ParseBool(value, &b)) options->k = b; else bad(kBoolValues); \
+    continue;                                                    \
+  }
+#define LOCKDEP_INT_OPTION(k, def, lo, hi, help)                                \
+  if (key == #k) {                                                              \
+    if (ParseInt(value, lo, hi, &v)) options->k = v;                            \
+    else bad(absl::StrCat(lo, "..", hi));                                       \
+    continue;                                                                   \
+  }
+#define LOCKDEP_PATH_OPTION(k, help)                                              \
+  if (key == #k) {                                                                \
+    if (!value.empty()) options->k = std::string(value); else bad(kPathValues);   \
+    continue;                                                                     \
+  }
+#define LOCKDEP_CHOICE_OPTION(k, def, a, b_, help)                                \
+  if (key == #k) {                                                                \
+    if (value == #a || value == #b_) options->k = std::string(value);             \
+    else bad(#a " or " #b_);                                                      \
+    continue;                                                                     \
+  }
+#include "runtime/options.inc"
+    errors.push_back(absl::StrCat(prefix, "unknown key '", Quote(key), "' (known: ",
+                                  KnownKeys(), "); ignored"));
   }
   return errors;
 }
@@ -127,6 +143,7 @@ const Options& GetOptions() {
     }
     g_check_chains.store(o.check_chains, std::memory_order_relaxed);
     g_show_internal_frames.store(o.internal_frames, std::memory_order_relaxed);
+    if (o.help) PrintOptionsHelp(stderr);
     return o;
   }();
   return options;

@@ -6,27 +6,39 @@
 #define LOCKDEP_RUNTIME_OPTIONS_H_
 
 #include <atomic>
+#include <cstdio>
 #include <string>
 #include <vector>
 
 namespace lockdep {
 
+// One field per option of runtime/options.inc, named by its key, holding its
+// default until LOCKDEP_OPTIONS sets it.
 struct Options {
-  bool halt_on_report = false;  // abort() right after the first report
-  int exitcode = 66;            // exit status of a process that reported; 0 keeps
-  std::string dump_graph;       // binary protobuf graph at exit ("%p" = pid)
-  std::string dump_text;        // kernel-style text listing at exit ("%p" = pid)
-  int stack_depth = 16;         // frames per stack trace; 0 turns traces off
-  int verbosity = 1;            // 0 reports only; 2 adds a summary at exit
-  int ww_inject = 0;            // every Nth ww_mutex_lock backs off (lockdep.h)
-  bool check_chains = false;    // verify every chain-cache hit (chain_check.h)
-  std::string log_path;         // reports to this file ("%p" = pid; else .<pid> appended)
-  bool report_json = false;     // report_format=json: a JSON line after each
-  std::string json_path;        // JSON lines to this file ("%p" = pid)
-  std::string suppressions;     // TSan-style suppressions file
-  bool lock_stat = false;       // contention and hold-time statistics (lock_stat.h)
-  bool internal_frames = false; // reports keep lockdep's and the standard library's frames
+#define LOCKDEP_BOOL_OPTION(key, def, help) bool key = def;
+#define LOCKDEP_INT_OPTION(key, def, lo, hi, help) int key = def;
+#define LOCKDEP_PATH_OPTION(key, help) std::string key;
+#define LOCKDEP_CHOICE_OPTION(key, def, a, b, help) std::string key = #def;
+#include "runtime/options.inc"
+
+  bool report_json() const { return report_format == "json"; }
 };
+
+// An option as help=1 and the README show it.
+struct OptionInfo {
+  const char* key;
+  std::string default_text;  // "0", "66", "text", or "unset" for paths
+  std::string values;        // what it takes: "0 or 1", "0..255", "a path", "text or json"
+  const char* help;
+};
+
+// Every option, in the table's order.
+const std::vector<OptionInfo>& OptionTable();
+
+// Writes the help=1 listing (one line per option: key, default, values,
+// meaning) to `out`.
+void PrintOptionsHelp(std::FILE* out);
+
 
 // check_chains, cached where the fast path reads it (one relaxed load); set
 // once at start-up by GetOptions().

@@ -158,9 +158,9 @@ void WriteReportStream(const std::string& text) {
 
 void WriteReportJson(const Report& report) {
   const Options& o = GetOptions();
-  if (!o.report_json && o.json_path.empty()) return;
+  if (!o.report_json() && o.json_path.empty()) return;
   const std::string line = ReportJson(report) + "\n";
-  if (o.report_json) WriteReportStream(line);
+  if (o.report_json()) WriteReportStream(line);
   if (!o.json_path.empty()) {
     Outputs& out = Out();
     InternalLock lock(out.mu);

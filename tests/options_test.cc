@@ -13,6 +13,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 #include <cstdlib>
 #include <cstring>
@@ -25,6 +27,7 @@
 #include <gtest/gtest.h>
 
 #include "runtime/graph_file.h"
+#include "runtime/options.h"
 #include "tests/text_lines.h"
 
 extern char** environ;
@@ -301,6 +304,48 @@ TEST(Options, LogPathSendsReportsToAFilePerProcess) {
   const std::string clean = "log_path=" + clean_dir + "/lockdep";
   EXPECT_EQ(RunProbe(clean.c_str(), {"clean"}).exit_code, 0);
   EXPECT_EQ(OnlyFileIn(clean_dir), "");
+}
+
+TEST(Options, HelpPrintsEveryOptionAndGoesOn) {
+  const ProbeResult r = RunProbe("help=1", {"clean"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  for (const lockdep::OptionInfo& o : lockdep::OptionTable()) {
+    EXPECT_THAT(r.err, ::testing::ContainsRegex(std::string("lockdep:   ") + o.key + " +default " +
+                                                o.default_text + " "))
+        << r.err;
+  }
+  EXPECT_EQ(CountLinesContaining(r.err, "lockdep:   "), int(lockdep::OptionTable().size()));
+  EXPECT_EQ(CountLinesContaining(RunProbe("", {"clean"}).err, "default"), 0);
+}
+
+// The README's options table lists every option of the table, with its
+// default, and no other key.
+TEST(Options, ReadmeTableIsTheOptionTable) {
+  std::ifstream in("README.md");
+  ASSERT_TRUE(in) << "README.md is a data dependency";
+  std::set<std::string> readme_keys;
+  std::map<std::string, std::string> readme_default;
+  std::string line;
+  bool in_table = false;
+  while (std::getline(in, line)) {
+    if (line == "| key | default | meaning |") {
+      in_table = true;
+      continue;
+    }
+    if (!in_table) continue;
+    if (line.empty()) break;
+    std::smatch m;
+    if (std::regex_match(line, m, std::regex("\\| `([a-z_]+)` \\| `?([^`|]*)`? \\|.*"))) {
+      readme_keys.insert(m[1]);
+      readme_default[m[1]] = m[2];
+    }
+  }
+  std::set<std::string> table_keys;
+  for (const lockdep::OptionInfo& o : lockdep::OptionTable()) {
+    table_keys.insert(o.key);
+    EXPECT_EQ(readme_default[o.key], o.default_text) << o.key;
+  }
+  EXPECT_EQ(readme_keys, table_keys);
 }
 
 TEST(Options, LogPathInAMissingDirectoryFallsBackToStderr) {
