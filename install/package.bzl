@@ -18,6 +18,7 @@ def _lockdep_package_impl(ctx):
     link_flags = []
     for target in ctx.attr.public_headers_of:
         headers += target[CcInfo].compilation_context.direct_public_headers
+        headers += target[CcInfo].compilation_context.direct_textual_headers
     for dep in ctx.attr.deps:
         cc = dep[CcInfo]
         for linker_input in cc.linking_context.linker_inputs.to_list():

@@ -13,26 +13,26 @@
 
 namespace lockdep {
 
-// One per row of the README's report table, plus the few Linux reports it leaves
-// open. The comment is the phrase the report's title contains.
+// One per row of the README's report table, plus the few Linux reports it
+// leaves open; runtime/report_kinds.inc is the table.
 enum class ReportKind {
-  kCircularDependency,   // possible circular locking dependency detected
-  kRecursiveLocking,     // possible recursive locking detected
-  kInconsistentLockState,  // inconsistent lock state
-  kIrqSafeToUnsafe,      // <IRQ>-safe -> <IRQ>-unsafe lock order detected
-  kIrqInversion,         // possible irq lock inversion dependency detected
-  kBadUnlockBalance,     // bad unlock balance detected
-  kHeldLockFreed,        // held lock freed
-  kLockHeldAtExit,       // lock held at thread exit
-  kUninitializedLock,    // use of uninitialized or destroyed lock
-  kSleepInAtomic,        // sleeping function called from invalid context
-  kAssertHeldFailed,     // lockdep_assert_held failed
-  kAssertNotHeldFailed,  // lockdep_assert_not_held failed
-  kWwMutexMisuse,        // ww_mutex misuse
-  kNestLockNotHeld,      // nest_lock not held (Linux: "Nested lock was not taken")
-  kLimitReached,         // a fixed table is full; validation turned off
-  kIrqAssertFailed,      // lockdep_assert_irqs_disabled/enabled failed
-  kChainKeyCollision,    // lockdep chain key collision (check_chains=1 only)
+#define LOCKDEP_REPORT_KIND(enumerator, name, phrase, in_every_title) enumerator,
+#include "runtime/report_kinds.inc"
+};
+
+// A kind as the table gives it.
+struct ReportKindInfo {
+  ReportKind kind;
+  const char* name;     // "circular_dependency"
+  const char* phrase;   // contained in the title: "possible circular locking ..."
+  bool phrase_in_every_title;  // false: some titles of the kind are shaped otherwise
+};
+
+// Every kind, in the table's order (longer phrases before those they contain).
+inline constexpr ReportKindInfo kReportKinds[] = {
+#define LOCKDEP_REPORT_KIND(enumerator, name, phrase, in_every_title) \
+  {ReportKind::enumerator, #name, phrase, in_every_title},
+#include "runtime/report_kinds.inc"
 };
 
 // Short stable name of a kind ("circular_dependency"), for logs and tools.

@@ -84,24 +84,8 @@ std::atomic<bool> any_printed{false};
 }  // namespace
 
 const char* ReportKindName(ReportKind kind) {
-  switch (kind) {
-    case ReportKind::kCircularDependency: return "circular_dependency";
-    case ReportKind::kRecursiveLocking: return "recursive_locking";
-    case ReportKind::kInconsistentLockState: return "inconsistent_lock_state";
-    case ReportKind::kIrqSafeToUnsafe: return "irq_safe_to_unsafe";
-    case ReportKind::kIrqInversion: return "irq_inversion";
-    case ReportKind::kBadUnlockBalance: return "bad_unlock_balance";
-    case ReportKind::kHeldLockFreed: return "held_lock_freed";
-    case ReportKind::kLockHeldAtExit: return "lock_held_at_exit";
-    case ReportKind::kUninitializedLock: return "uninitialized_lock";
-    case ReportKind::kSleepInAtomic: return "sleep_in_atomic";
-    case ReportKind::kAssertHeldFailed: return "assert_held_failed";
-    case ReportKind::kAssertNotHeldFailed: return "assert_not_held_failed";
-    case ReportKind::kWwMutexMisuse: return "ww_mutex_misuse";
-    case ReportKind::kNestLockNotHeld: return "nest_lock_not_held";
-    case ReportKind::kLimitReached: return "limit_reached";
-    case ReportKind::kChainKeyCollision: return "chain_key_collision";
-    case ReportKind::kIrqAssertFailed: return "irq_assert_failed";
+  for (const ReportKindInfo& k : kReportKinds) {
+    if (k.kind == kind) return k.name;
   }
   return "unknown";
 }

@@ -40,42 +40,11 @@ inline std::vector<ReportKind> Kinds() {
   return kinds;
 }
 
-// The phrase the README's report table (or report.h, for the kinds it leaves
-// open) pins for a kind's title; nullptr when nothing is pinned.
+// The phrase every title of a kind contains (runtime/report_kinds.inc);
+// nullptr for a kind whose titles have several shapes.
 inline const char* TitlePhrase(ReportKind kind) {
-  switch (kind) {
-    case ReportKind::kCircularDependency:
-      return "possible circular locking dependency detected";
-    case ReportKind::kRecursiveLocking:
-      return "possible recursive locking detected";
-    case ReportKind::kInconsistentLockState:
-      return "inconsistent lock state";
-    case ReportKind::kIrqInversion:
-      return "possible irq lock inversion dependency detected";
-    case ReportKind::kBadUnlockBalance:
-      return "bad unlock balance detected";
-    case ReportKind::kHeldLockFreed:
-      return "held lock freed";
-    case ReportKind::kLockHeldAtExit:
-      return "lock held at thread exit";
-    case ReportKind::kUninitializedLock:
-      return "use of uninitialized or destroyed lock";
-    case ReportKind::kSleepInAtomic:
-      return "sleeping function called from invalid context";
-    case ReportKind::kAssertHeldFailed:
-      return "lockdep_assert_held failed";
-    case ReportKind::kAssertNotHeldFailed:
-      return "lockdep_assert_not_held failed";
-    case ReportKind::kWwMutexMisuse:
-      return "ww_mutex misuse";
-    case ReportKind::kNestLockNotHeld:
-      return "nest_lock not held";
-    case ReportKind::kChainKeyCollision:
-      return "lockdep chain key collision";
-    case ReportKind::kIrqSafeToUnsafe:  // "<IRQ>-safe -> <IRQ>-unsafe ..."
-    case ReportKind::kLimitReached:
-    case ReportKind::kIrqAssertFailed:  // not pinned by the README
-      return nullptr;
+  for (const lockdep::ReportKindInfo& k : lockdep::kReportKinds) {
+    if (k.kind == kind) return k.phrase_in_every_title ? k.phrase : nullptr;
   }
   return nullptr;
 }
