@@ -4,7 +4,8 @@
 // acquire returns after one lookup here: this is where the speed comes from.
 //
 // Readers are lock-free and write nothing; inserts are serialised by the graph
-// lock. Capacity: kMaxChains keys in a table twice that size (linear probing).
+// lock. Capacity: kMaxChains keys in a table twice that size at most (linear
+// probing), grown from a small one as chains are learnt.
 // A 64-bit hash collision would skip one validation; with a good mix over at
 // most 65536 chains its probability is about 1e-10, and Linux's own
 // non-debug build accepts the same trade. LOCKDEP_OPTIONS=check_chains=1
@@ -59,10 +60,12 @@ class ChainCache {
   ChainCache(const ChainCache&) = delete;
   ChainCache& operator=(const ChainCache&) = delete;
   // True when `key` was inserted. Lock-free, read-only. Cost: usually one
-  // cache-line load.
+  // cache-line load. A reader racing with a growth of the table may miss a
+  // key inserted just then; it then takes the slow path, which finds it.
   bool Contains(uint64_t key) const {
-    for (size_t i = key & kMask;; i = (i + 1) & kMask) {
-      uint64_t k = slots_[i].load(std::memory_order_acquire);
+    const Table* t = table_.load(std::memory_order_acquire);
+    for (size_t i = key & t->mask;; i = (i + 1) & t->mask) {
+      uint64_t k = t->slots[i].load(std::memory_order_acquire);
       if (k == key) return true;
       if (k == 0) return false;
     }
@@ -76,11 +79,25 @@ class ChainCache {
   void Clear();
 
  private:
-  static constexpr size_t kSlots = kMaxChains * 2;
-  static constexpr size_t kMask = kSlots - 1;
-  static_assert((kSlots & kMask) == 0, "power of two");
-  // kSlots entries, mapped at construction (zeroed_pages.h).
-  std::atomic<uint64_t>* const slots_;
+  // The table starts small and doubles at half full, so a program with few
+  // chains touches a few pages: chain keys are spread evenly over the table,
+  // and in one table of the final size (4 MiB) each of the first thousand new
+  // chains cost a page fault of its own. Tables outgrown are never unmapped
+  // (a lock-free reader may still be probing one); together they are smaller
+  // than the last.
+  struct Table {
+    std::atomic<uint64_t>* slots;
+    size_t mask;  // slots - 1
+  };
+  static constexpr size_t kFirstSlots = 4096;
+  static constexpr size_t kMaxSlots = kMaxChains * 2;
+  static constexpr int kLevels = 8;  // kFirstSlots << (kLevels - 1) == kMaxSlots
+  static_assert((kFirstSlots << (kLevels - 1)) == kMaxSlots, "levels reach the limit");
+  static_assert((kMaxSlots & (kMaxSlots - 1)) == 0, "power of two");
+  void Grow();
+  Table levels_[kLevels] = {};
+  int level_ = 0;
+  std::atomic<const Table*> table_{nullptr};
   size_t size_ = 0;
 };
 
