@@ -204,7 +204,7 @@ TEST(Fork, WhileAnotherThreadLearnsAndSymbolizes) {
     lockdep_map x;
     lockdep_init_map(&x, "busy_X", &key_x, 0);
     while (!stop.load()) {
-      AsanForkTurn turn;
+      [[maybe_unused]] AsanForkTurn turn;
       SymbolizePc(reinterpret_cast<uintptr_t>(&Lock) + 1);
       lock_class_key fresh;
       lockdep_register_key(&fresh);
