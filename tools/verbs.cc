@@ -16,6 +16,7 @@
 #include "runtime/graph_file.h"
 #include "runtime/graph_text.h"
 #include "tools/graph_dot.h"
+#include "tools/graph_html.h"
 #include "tools/graph_merge.h"
 #include "tools/graph_search.h"
 
@@ -33,6 +34,8 @@ const char kLockgraphUsage[] =
     "  dot FILE...               Graphviz DOT, cycles in red\n"
     "      [--around=CLASS] [--depth=N] [--cycles-only]\n"
     "  svg FILE... -o OUT.svg    the DOT rendered by Graphviz's dot (same flags)\n"
+    "  html FILE... -o OUT.html  an interactive page: search, neighbourhoods,\n"
+    "      [--around=CLASS]      cycles, stacks; one file, nothing fetched\n"
     "  merge -o OUT FILE...      write the union as one graph file\n"
     "  cycles FILE...            deadlock cycles of the union with the traces of\n"
     "      [--max-cycles=N]      their dependencies; exit 1 when any\n"
@@ -127,6 +130,23 @@ absl::Status RenderSvg(const std::string& dot_text, const std::string& output) {
     return absl::InternalError(absl::StrCat("dot -Tsvg failed writing ", output));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<int> Html(const graph::Graph& g, const std::vector<std::string>& files,
+                         const VerbOptions& o, Progress* progress) {
+  GraphIndex index(g);
+  ViewOptions view;
+  view.title = absl::StrJoin(files, " + ");
+  view.depth = o.depth;
+  if (!o.around.empty()) {
+    absl::StatusOr<std::vector<uint32_t>> centre = FindClasses(g, o.around);
+    if (!centre.ok()) return centre.status();
+    view.around = GraphClassName(g.classes(int(centre->front())));
+  }
+  const CycleSearch cycles = FindCycles(index, size_t(std::max(o.max_cycles, 0)), progress);
+  progress->Phase(absl::StrCat("writing ", o.output));
+  if (absl::Status s = WriteTextFile(o.output, GraphHtml(index, cycles, view)); !s.ok()) return s;
+  return 0;
 }
 
 absl::StatusOr<int> Cycles(const graph::Graph& g, const VerbOptions& o, Progress* progress,
@@ -230,12 +250,12 @@ absl::StatusOr<int> RunVerb(absl::string_view verb, const std::vector<std::strin
   if (verb == "diff") return Diff(args, &progress, out);
   if (verb == "path") return Path(args, &progress, out);
   const bool known = verb == "text" || verb == "json" || verb == "dot" || verb == "svg" ||
-                     verb == "merge" || verb == "cycles" || verb == "stat";
+                     verb == "merge" || verb == "cycles" || verb == "stat" || verb == "html";
   if (!known) {
     return absl::InvalidArgumentError(
         absl::StrCat("unknown verb '", verb, "' (lockgraph --help lists them)"));
   }
-  if ((verb == "merge" || verb == "svg") && o.output.empty()) {
+  if ((verb == "merge" || verb == "svg" || verb == "html") && o.output.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(verb, " needs -o OUT"));
   }
   absl::StatusOr<graph::Graph> g = Load(args, &progress);
@@ -256,6 +276,8 @@ absl::StatusOr<int> RunVerb(absl::string_view verb, const std::vector<std::strin
     if (absl::Status s = WriteGraphFile(o.output, *g); !s.ok()) return s;
   } else if (verb == "cycles") {
     return Cycles(*g, o, &progress, out);
+  } else if (verb == "html") {
+    return Html(*g, args, o, &progress);
   } else {
     absl::StatusOr<std::string> dot = Dot(*g, o, &progress);
     if (!dot.ok()) return dot.status();
