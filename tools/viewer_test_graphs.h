@@ -19,7 +19,7 @@ graph::Graph AcyclicGraph();
 // page if pasted as markup: a cycle between two of them.
 graph::Graph HostileGraph();
 inline constexpr char kScriptName[] = "<script>window.__pwned='script'</script>";
-inline constexpr char kImageName[] = "\"q'</script><img src=x onerror=\"window.__pwned='img'\">";
+inline constexpr char kImageName[] = "\"'</script><img src=x onerror=\"__pwned=2\">";
 
 // The JSON inside the page's <script id="graph-data"> element, parsed; an
 // empty Struct when the page has none or it does not parse.
