@@ -261,7 +261,8 @@
     const b = viewport.getBBox();
     const r = graphSvg.getBoundingClientRect();
     const aspect = (r.height || 800) / (r.width || 1000);
-    let w = Math.max(b.width + 40, 400), h = Math.max(b.height + 60, 300);
+    // Never zoomed in beyond about 1:1, so a small graph keeps readable text.
+    let w = Math.max(b.width + 40, r.width || 900), h = Math.max(b.height + 60, 300);
     if (h / w > aspect) w = h / aspect; else h = w * aspect;
     view = { x: b.x - 20, y: b.y - 40, w, h };
     setView();
