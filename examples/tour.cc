@@ -8,9 +8,12 @@
 //
 //   ./bazelw run //examples:tour [-- --out=DIR] [-- --scenario=NAME]
 //
-// The clean runs write their lock graphs to DIR/<scenario>.pb
+// Every run writes its lock graph to DIR/<scenario>.pb
 // (LOCKDEP_OPTIONS=dump_graph); DIR defaults to lockdep-out/ in the
-// workspace (the current directory outside `bazel run`).
+// workspace (the current directory outside `bazel run`). The clean runs' are
+// drawn as <scenario>.svg and together as tour.svg; those of the runs that
+// report as <scenario>.svg and <scenario>.html with what they found
+// highlighted (their reports, json_path, in <scenario>.reports.json).
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,6 +33,7 @@
 #include "absl/strings/str_split.h"
 #include "examples/report_titles.h"
 #include "examples/scenario.h"
+#include "examples/tour_pictures.h"
 #include "tools/verbs.h"
 
 namespace {
@@ -201,7 +205,8 @@ int main(int argc, char** argv) {
   struct Row {
     const Scenario* s;
     std::string problems;
-    std::string graph;  // the clean run's graph file, "" for the others
+    std::string graph;    // the run's graph file
+    std::string reports;  // its reports' JSON lines; "" for a clean run
   };
   std::vector<Row> rows;
   for (size_t i = 0; i < all.size(); ++i) {
@@ -211,18 +216,21 @@ int main(int argc, char** argv) {
     // exitcode last, so a user's exitcode=0 cannot hide what the child did.
     std::string options = inherited + "exitcode=66";
     if (*s.options) options += std::string(":") + s.options;
-    std::string graph;
-    if (s.expected.empty()) {
-      graph = out_dir + "/" + s.name + ".pb";
-      std::filesystem::remove(graph, error);
-      options += ":dump_graph=" + graph;
+    const std::string graph = out_dir + "/" + s.name + ".pb";
+    std::filesystem::remove(graph, error);
+    options += ":dump_graph=" + graph;
+    std::string reports;
+    if (!s.expected.empty()) {
+      reports = out_dir + "/" + s.name + ".reports.json";
+      std::filesystem::remove(reports, error);
+      options += ":json_path=" + reports;
     }
     const Outcome o = RunChild(self, s, options);
     const std::string problems = Verdict(s, o);
     Say(absl::StrFormat(
         "\n--> expected: %s; %s\n", ExpectedText(s),
         problems.empty() ? "caught" : "NOT caught: " + problems));
-    rows.push_back({&s, problems, graph});
+    rows.push_back({&s, problems, graph, reports});
   }
 
   size_t name_w = 8, expected_w = 15;
@@ -240,7 +248,7 @@ int main(int argc, char** argv) {
                         ExpectedText(*r.s),
                         r.problems.empty() ? "yes" : "NO: " + r.problems));
     caught += r.problems.empty();
-    if (!r.graph.empty()) {
+    if (r.reports.empty()) {
       ++clean;
       graphs += std::filesystem::exists(r.graph, error);
     }
@@ -251,7 +259,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> written;
   int svgs = 0;
   for (const Row& r : rows) {
-    if (r.graph.empty() || !std::filesystem::exists(r.graph, error)) continue;
+    if (!r.reports.empty() || !std::filesystem::exists(r.graph, error)) continue;
     written.push_back(r.graph);
     lockdep::tools::VerbOptions svg;
     svg.output = r.graph.substr(0, r.graph.size() - 3) + ".svg";
@@ -267,6 +275,21 @@ int main(int argc, char** argv) {
     all.output = out_dir + "/tour.svg";
     absl::StatusOr<int> done = lockdep::tools::RunVerb("svg", written, all, stdout);
     if (!done.ok()) Say(absl::StrFormat("tour: %s: %s\n", all.output, done.status().message()));
+  }
+  // What each reporting run found, as pictures.
+  std::string pictures;
+  for (const Row& r : rows) {
+    if (r.reports.empty() || !std::filesystem::exists(r.graph, error)) continue;
+    absl::StatusOr<std::vector<std::string>> drawn = examples::DrawReportedRun(r.graph, r.reports);
+    if (!drawn.ok()) {
+      Say(absl::StrFormat("tour: %s: %s\n", r.graph, drawn.status().message()));
+      continue;
+    }
+    absl::StrAppendFormat(&pictures, "  %-*s  %s\n", name_w, r.s->name, absl::StrJoin(*drawn, "  "));
+  }
+  if (!pictures.empty()) {
+    Say("\nWhat the reporting runs found, drawn (cycles in red, the reports' classes "
+        "filled in orange; open the .html in a browser to explore):\n" + pictures + "\n");
   }
   Say(absl::StrFormat(
       "Lock graphs of the %d clean runs: %d written to %s/<scenario>.pb "

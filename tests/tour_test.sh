@@ -28,6 +28,14 @@ for f in "$out/ipw_correct.pb" "$out/ipw_correct.svg" "$out/dma_buf_sharing.pb" 
   [[ -s $f ]] || { echo "FAIL: $f was not written"; exit 1; }
 done
 grep -q "<svg" "$out/tour.svg" || { echo "FAIL: tour.svg is no SVG"; exit 1; }
+# A reported cycle, drawn and explorable, and the tour says where.
+for f in "$out/abba.svg" "$out/abba.html"; do
+  [[ -s $f ]] || { echo "FAIL: $f (the reported cycle's picture) was not written"; exit 1; }
+  grep -q "^  abba .*$f" "$TEST_TMPDIR/ok.txt" || {
+    echo "FAIL: the tour does not print where $f is"; exit 1; }
+done
+grep -q 'stroke="red"' "$out/abba.svg" || { echo "FAIL: abba.svg has no red cycle"; exit 1; }
+grep -q 'id="graph-data"' "$out/abba.html" || { echo "FAIL: abba.html has no graph"; exit 1; }
 
 LOCKDEP_OPTIONS=halt_on_report=1 "$tour" --out="$out" \
   >"$TEST_TMPDIR/halt.txt" 2>&1

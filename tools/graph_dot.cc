@@ -21,6 +21,21 @@ std::string Quote(absl::string_view s) {
   return out + "\"";
 }
 
+// An HTML-like label: one table row per symbol and colour in the picture.
+constexpr char kLegend[] = R"(  subgraph cluster_legend {
+    label="legend"; fontname="sans-serif"; fontsize=10; color=gray;
+    legend [shape=plaintext, fontname="sans-serif", fontsize=9, label=<
+      <table border="0" cellspacing="2" cellborder="0">
+      <tr><td align="left"><b>box</b></td><td align="left">a lock class: its name, then usage {hard-irq write, read; soft-irq write, read}</td></tr>
+      <tr><td align="left"><b>+ - ? .</b></td><td align="left">taken with those irqs enabled; taken inside such a handler; both; neither</td></tr>
+      <tr><td align="left"><b>A -&gt; B</b></td><td align="left">B was taken while A was held</td></tr>
+      <tr><td align="left"><b>EN ER SN SR</b></td><td align="left">held for write (E) or read (S), then taken as a write or non-recursive read (N) or a recursive read (R)</td></tr>
+      <tr><td align="left"><font color="red"><b>red</b></font></td><td align="left">classes and dependencies on a deadlock cycle</td></tr>
+      <tr><td align="left"><font color="darkorange"><b>orange fill</b></font></td><td align="left">classes a report names (--mark)</td></tr>
+      </table>>];
+  }
+)";
+
 }  // namespace
 
 std::string GraphDot(const GraphIndex& index, const CycleSearch& cycles, const DotOptions& options) {
@@ -46,8 +61,10 @@ std::string GraphDot(const GraphIndex& index, const CycleSearch& cycles, const D
     if (!kept(uint32_t(i))) continue;
     const graph::LockClass& c = g.classes(i);
     std::string label = absl::StrCat(GraphClassName(c), "\n", c.usage().empty() ? "{....}" : c.usage());
-    absl::StrAppendFormat(&out, "  c%d [label=%s%s];\n", i, Quote(label),
-                          on_cycle_class[size_t(i)] ? ", color=red, fontcolor=red, penwidth=2" : "");
+    const bool marked = size_t(i) < options.marked.size() && options.marked[size_t(i)];
+    absl::StrAppendFormat(&out, "  c%d [label=%s%s%s];\n", i, Quote(label),
+                          on_cycle_class[size_t(i)] ? ", color=red, fontcolor=red, penwidth=2" : "",
+                          marked ? ", style=filled, fillcolor=\"#ffe0b0\", penwidth=2" : "");
   }
   for (int i = 0; i < g.dependencies_size(); ++i) {
     const graph::Dependency& d = g.dependencies(i);
@@ -57,6 +74,7 @@ std::string GraphDot(const GraphIndex& index, const CycleSearch& cycles, const D
                           Quote(DependencyKinds(d.kinds())),
                           on_cycle_dep[size_t(i)] ? ", color=red, fontcolor=red, penwidth=2" : "");
   }
+  if (options.legend) out += kLegend;
   out += "}\n";
   return out;
 }

@@ -7,10 +7,11 @@
 #include "tools/strict_flags.h"
 #include "tools/verbs.h"
 
-ABSL_FLAG(std::string, o, "", "output file (merge, svg)");
-ABSL_FLAG(std::string, around, "", "dot, svg: only classes within --depth of this class");
-ABSL_FLAG(int32_t, depth, 2, "dot, svg: how many dependencies away from --around");
+ABSL_FLAG(std::string, o, "", "output file (merge, svg, html)");
+ABSL_FLAG(std::string, around, "", "dot, svg, html: only (html: first) the classes within --depth of this class");
+ABSL_FLAG(int32_t, depth, 2, "dot, svg, html: how many dependencies away from --around");
 ABSL_FLAG(bool, cycles_only, false, "dot, svg: only classes and dependencies on cycles");
+ABSL_FLAG(std::string, mark, "", "dot, svg, html: highlight these classes (comma-separated)");
 ABSL_FLAG(int32_t, max_cycles, 100, "cycles, dot, svg: report at most this many cycles");
 
 int main(int argc, char** argv) {
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   options.depth = absl::GetFlag(FLAGS_depth);
   options.cycles_only = absl::GetFlag(FLAGS_cycles_only);
   options.max_cycles = absl::GetFlag(FLAGS_max_cycles);
+  options.mark = absl::GetFlag(FLAGS_mark);
   const std::string verb = args->positional.front();
   args->positional.erase(args->positional.begin());
   absl::StatusOr<int> code = lockdep::tools::RunVerb(verb, args->positional, options, stdout);

@@ -12,10 +12,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "google/protobuf/util/json_util.h"
 #include "runtime/graph_file.h"
 #include "runtime/graph_text.h"
 #include "tools/graph_dot.h"
+#include "tools/graph_html.h"
 #include "tools/graph_merge.h"
 #include "tools/graph_search.h"
 
@@ -30,9 +32,13 @@ const char kLockgraphUsage[] =
     "\n"
     "  text FILE...              kernel-style listing (/proc/lockdep, chains, stats)\n"
     "  json FILE...              the graph as JSON\n"
-    "  dot FILE...               Graphviz DOT, cycles in red\n"
+    "  dot FILE...               Graphviz DOT with a legend, cycles in red\n"
     "      [--around=CLASS] [--depth=N] [--cycles-only]\n"
+    "      [--mark=CLASS,...]    classes to fill in orange (a report's)\n"
     "  svg FILE... -o OUT.svg    the DOT rendered by Graphviz's dot (same flags)\n"
+    "  html FILE... -o OUT.html  an interactive page: search, neighbourhoods,\n"
+    "      [--around=CLASS]      cycles, stacks; one file, nothing fetched\n"
+    "      [--mark=CLASS,...]\n"
     "  merge -o OUT FILE...      write the union as one graph file\n"
     "  cycles FILE...            deadlock cycles of the union with the traces of\n"
     "      [--max-cycles=N]      their dependencies; exit 1 when any\n"
@@ -74,6 +80,17 @@ void AppendDependency(std::string* out, const graph::Graph& g, uint32_t index) {
   AppendGraphTrace(out, g, d.trace(), 6);
 }
 
+// The classes --mark names, each as FindClasses takes it.
+absl::StatusOr<std::vector<uint32_t>> Marked(const graph::Graph& g, const std::string& mark) {
+  std::vector<uint32_t> out;
+  for (absl::string_view spec : absl::StrSplit(mark, ',', absl::SkipEmpty())) {
+    absl::StatusOr<std::vector<uint32_t>> found = FindClasses(g, spec);
+    if (!found.ok()) return found.status();
+    out.insert(out.end(), found->begin(), found->end());
+  }
+  return out;
+}
+
 absl::StatusOr<graph::Graph> Load(const std::vector<std::string>& files, Progress* progress) {
   if (files.empty()) return absl::InvalidArgumentError("no graph file given (lockgraph --help)");
   return LoadGraphs(files, progress);
@@ -83,6 +100,11 @@ absl::StatusOr<std::string> Dot(const graph::Graph& g, const VerbOptions& o, Pro
   GraphIndex index(g);
   DotOptions dot;
   dot.cycles_only = o.cycles_only;
+  dot.legend = true;
+  absl::StatusOr<std::vector<uint32_t>> marked = Marked(g, o.mark);
+  if (!marked.ok()) return marked.status();
+  dot.marked.resize(size_t(g.classes_size()));
+  for (uint32_t c : *marked) dot.marked[c] = true;
   if (!o.around.empty()) {
     absl::StatusOr<std::vector<uint32_t>> centre = FindClasses(g, o.around);
     if (!centre.ok()) return centre.status();
@@ -127,6 +149,26 @@ absl::Status RenderSvg(const std::string& dot_text, const std::string& output) {
     return absl::InternalError(absl::StrCat("dot -Tsvg failed writing ", output));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<int> Html(const graph::Graph& g, const std::vector<std::string>& files,
+                         const VerbOptions& o, Progress* progress) {
+  GraphIndex index(g);
+  ViewOptions view;
+  view.title = absl::StrJoin(files, " + ");
+  view.depth = o.depth;
+  if (!o.around.empty()) {
+    absl::StatusOr<std::vector<uint32_t>> centre = FindClasses(g, o.around);
+    if (!centre.ok()) return centre.status();
+    view.around = GraphClassName(g.classes(int(centre->front())));
+  }
+  absl::StatusOr<std::vector<uint32_t>> marked = Marked(g, o.mark);
+  if (!marked.ok()) return marked.status();
+  view.marked = *marked;
+  const CycleSearch cycles = FindCycles(index, size_t(std::max(o.max_cycles, 0)), progress);
+  progress->Phase(absl::StrCat("writing ", o.output));
+  if (absl::Status s = WriteTextFile(o.output, GraphHtml(index, cycles, view)); !s.ok()) return s;
+  return 0;
 }
 
 absl::StatusOr<int> Cycles(const graph::Graph& g, const VerbOptions& o, Progress* progress,
@@ -230,12 +272,12 @@ absl::StatusOr<int> RunVerb(absl::string_view verb, const std::vector<std::strin
   if (verb == "diff") return Diff(args, &progress, out);
   if (verb == "path") return Path(args, &progress, out);
   const bool known = verb == "text" || verb == "json" || verb == "dot" || verb == "svg" ||
-                     verb == "merge" || verb == "cycles" || verb == "stat";
+                     verb == "merge" || verb == "cycles" || verb == "stat" || verb == "html";
   if (!known) {
     return absl::InvalidArgumentError(
         absl::StrCat("unknown verb '", verb, "' (lockgraph --help lists them)"));
   }
-  if ((verb == "merge" || verb == "svg") && o.output.empty()) {
+  if ((verb == "merge" || verb == "svg" || verb == "html") && o.output.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(verb, " needs -o OUT"));
   }
   absl::StatusOr<graph::Graph> g = Load(args, &progress);
@@ -256,6 +298,8 @@ absl::StatusOr<int> RunVerb(absl::string_view verb, const std::vector<std::strin
     if (absl::Status s = WriteGraphFile(o.output, *g); !s.ok()) return s;
   } else if (verb == "cycles") {
     return Cycles(*g, o, &progress, out);
+  } else if (verb == "html") {
+    return Html(*g, args, o, &progress);
   } else {
     absl::StatusOr<std::string> dot = Dot(*g, o, &progress);
     if (!dot.ok()) return dot.status();

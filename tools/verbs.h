@@ -20,6 +20,7 @@ struct VerbOptions {
   int depth = 2;               // dot/svg: neighbourhood radius
   bool cycles_only = false;    // dot/svg
   int max_cycles = 100;        // cycles, dot, svg
+  std::string mark;            // dot/svg/html: classes to highlight, comma-separated
 };
 
 // Runs `verb` on `args` (files, or for path: FILE A B), printing to `out`.
