@@ -12,6 +12,9 @@ ABSL_FLAG(std::string, around, "", "dot, svg: only classes within --depth of thi
 ABSL_FLAG(int32_t, depth, 2, "dot, svg: how many dependencies away from --around");
 ABSL_FLAG(bool, cycles_only, false, "dot, svg: only classes and dependencies on cycles");
 ABSL_FLAG(int32_t, max_cycles, 100, "cycles, dot, svg: report at most this many cycles");
+ABSL_FLAG(bool, internal_frames, false,
+          "cycles, diff, path: also show the frames reports hide (lockdep's own, the C++ "
+          "library's)");
 
 int main(int argc, char** argv) {
   using lockdep::tools::kLockgraphUsage;
@@ -34,6 +37,7 @@ int main(int argc, char** argv) {
   options.depth = absl::GetFlag(FLAGS_depth);
   options.cycles_only = absl::GetFlag(FLAGS_cycles_only);
   options.max_cycles = absl::GetFlag(FLAGS_max_cycles);
+  options.internal_frames = absl::GetFlag(FLAGS_internal_frames);
   const std::string verb = args->positional.front();
   args->positional.erase(args->positional.begin());
   absl::StatusOr<int> code = lockdep::tools::RunVerb(verb, args->positional, options, stdout);

@@ -20,6 +20,7 @@ struct VerbOptions {
   int depth = 2;               // dot/svg: neighbourhood radius
   bool cycles_only = false;    // dot/svg
   int max_cycles = 100;        // cycles, dot, svg
+  bool internal_frames = false;  // traces: also lockdep's and the C++ library's frames
 };
 
 // Runs `verb` on `args` (files, or for path: FILE A B), printing to `out`.
