@@ -83,7 +83,11 @@ int main(int argc, char** argv) {
     lockdep::Mutex second("mu");
     FirstXSecond(first, second);
   } else if (mode == "basename") {
-    FirstXSecond(*Make_p1(), *Make_p2());
+    lockdep::Mutex* first = Make_p1();
+    lockdep::Mutex* second = Make_p2();
+    FirstXSecond(*first, *second);
+    delete first;
+    delete second;
   } else if (mode == "inline") {
     static struct mutex mine;
     probe_init_lock(&mine);
@@ -98,6 +102,8 @@ int main(int argc, char** argv) {
       left = Make(true);
     }
     FirstXSecond(*left, *right);
+    delete left;
+    delete right;
   } else if (mode == "badname") {
     lockdep::Mutex bad("bad\xff\xfe name");
     bad.lock();
