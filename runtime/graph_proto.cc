@@ -2,61 +2,89 @@
 
 #include <unistd.h>
 
-#include <cctype>
+#include <algorithm>
 #include <cerrno>
 #include <map>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "runtime/code_address.h"
 #include "runtime/key_location.h"
+#include "runtime/key_origin.h"
 #include "runtime/limits.h"
+#include "runtime/source_frames.h"
 #include "runtime/stack_trace.h"
 #include "runtime/usage.h"
+#include "runtime/utf8_escape.h"
 
 namespace lockdep {
 namespace {
 
-bool AllHex(absl::string_view s) {
-  for (char c : s) {
-    if (!absl::ascii_isxdigit(c)) return false;
+graph::Frame MakeFrame(const SourceFrame& f, bool inlined_caller) {
+  graph::Frame frame;
+  frame.set_function(Utf8OrEscaped(f.function));
+  if (!f.file.empty()) {
+    frame.set_file(Utf8OrEscaped(f.file));
+    frame.set_line(uint32_t(std::max(f.line, 0)));
   }
-  return !s.empty();
+  frame.set_internal(f.internal);
+  frame.set_inlined_caller(inlined_caller);
+  return frame;
+}
+
+// Every source frame of `pc`, innermost first, each marked as reports judge
+// it (runtime/source_frames.h), so that the reader applies the reports'
+// filter and internal_frames=1 can still show everything.
+std::vector<graph::Frame> FramesOfPc(uintptr_t pc) {
+  std::vector<graph::Frame> out;
+  const std::vector<SourceFrame> frames = SourceFramesOfPc(pc);
+  for (size_t k = 0; k < frames.size(); ++k) out.push_back(MakeFrame(frames[k], k > 0));
+  return out;
+}
+
+// What makes the class of key address `base` itself, across runs: see
+// LockClass.identity in lockgraph.proto. Returns whether it is run-local.
+bool SetIdentity(uintptr_t base, const graph::KeyLocation* location, const std::string& run,
+                 graph::LockClass* out) {
+  const std::string site = KeyIdentity(reinterpret_cast<const lock_class_key*>(base));
+  if (!site.empty()) {
+    out->set_identity(absl::StrCat("site:", Utf8OrEscaped(site)));
+    return false;
+  }
+  if (location != nullptr && (!location->file().empty() || !location->symbol().empty())) {
+    out->set_identity(absl::StrCat("var:", location->unit(), "|", location->file(), ":",
+                                   location->line(), "|", location->symbol(), "+",
+                                   location->offset()));
+    return false;
+  }
+  if (std::string code = CodeAddressIdentity(base); !code.empty()) {
+    out->set_identity(absl::StrCat("mod:", Utf8OrEscaped(code)));
+    return false;
+  }
+  out->set_identity(absl::StrCat("run:", run, "+0x", absl::Hex(base)));
+  out->set_run_local(true);
+  return true;
 }
 
 }  // namespace
 
 graph::Frame FrameOfPc(uintptr_t pc) {
-  // SymbolizePc's documented shape: "function+0x1c/0x40 (file.cc:123)", the
-  // file:line part only with debug info, "0x7f..." when nothing is known.
-  std::string s = SymbolizePc(pc);
-  graph::Frame frame;
-  if (!s.empty() && s.back() == ')') {
-    const size_t open = s.rfind(" (");
-    if (open != std::string::npos) {
-      absl::string_view inner(s.data() + open + 2, s.size() - open - 3);
-      const size_t colon = inner.rfind(':');
-      uint32_t line = 0;
-      if (colon != absl::string_view::npos && absl::SimpleAtoi(inner.substr(colon + 1), &line)) {
-        frame.set_file(std::string(inner.substr(0, colon)));
-        frame.set_line(line);
-        s.resize(open);
-      }
+  const std::vector<SourceFrame> frames = SourceFramesOfPc(pc);
+  if (!ShowInternalFrames()) {
+    for (const SourceFrame& f : frames) {
+      if (!f.internal) return MakeFrame(f, false);
     }
   }
-  const size_t plus = s.rfind("+0x");
-  if (plus != std::string::npos && plus > 0) s.resize(plus);
-  if (s.rfind("0x", 0) == 0 && AllHex(absl::string_view(s).substr(2))) s.clear();
-  frame.set_function(s);
-  return frame;
+  return MakeFrame(frames.front(), false);
 }
 
 graph::Graph BuildGraphProto(const GraphSnapshot& snap) {
   graph::Graph g;
   graph::Process* p = g.add_processes();
-  p->set_program(program_invocation_short_name);
+  p->set_program(Utf8OrEscaped(program_invocation_short_name));
   p->set_pid(uint32_t(getpid()));
   p->set_time_unix_ns(absl::GetCurrentTimeNanos());
+  const std::string run = absl::StrCat(p->program(), "/", p->pid(), "/", p->time_unix_ns());
 
   std::map<uintptr_t, graph::Frame> frames;
   auto frame = [&](uintptr_t pc) -> const graph::Frame& {
@@ -64,14 +92,24 @@ graph::Graph BuildGraphProto(const GraphSnapshot& snap) {
     if (it == frames.end()) it = frames.emplace(pc, FrameOfPc(pc)).first;
     return it->second;
   };
+  std::map<uintptr_t, std::vector<graph::Frame>> inlined;
   for (const std::vector<uintptr_t>& pcs : snap.traces) {
     graph::StackTrace* t = g.add_traces();
-    for (uintptr_t pc : pcs) *t->add_frames() = frame(pc);
+    for (uintptr_t pc : pcs) {
+      auto it = inlined.find(pc);
+      if (it == inlined.end()) it = inlined.emplace(pc, FramesOfPc(pc)).first;
+      for (const graph::Frame& f : it->second) *t->add_frames() = f;
+    }
   }
 
   std::vector<uintptr_t> key_bases;
   for (const auto& c : snap.classes) key_bases.push_back(c.key - c.subclass);
-  const std::map<uintptr_t, graph::KeyLocation> keys = LocateKeys(key_bases);
+  std::map<uintptr_t, graph::KeyLocation> keys = LocateKeys(key_bases);
+  for (auto& [address, key] : keys) {
+    key.set_file(Utf8OrEscaped(key.file()));
+    key.set_symbol(Utf8OrEscaped(key.symbol()));
+    key.set_unit(Utf8OrEscaped(key.unit()));
+  }
 
   std::map<uintptr_t, uint32_t> class_of_key;
   std::vector<uint32_t> fd(snap.classes.size()), bd(snap.classes.size());
@@ -83,9 +121,11 @@ graph::Graph BuildGraphProto(const GraphSnapshot& snap) {
     const auto& c = snap.classes[i];
     class_of_key.emplace(c.key, i);
     graph::LockClass* out = g.add_classes();
-    out->set_name(c.name);
+    out->set_name(Utf8OrEscaped(c.name));
     out->set_subclass(c.subclass);
-    if (auto it = keys.find(c.key - c.subclass); it != keys.end()) *out->mutable_key() = it->second;
+    const auto key = keys.find(c.key - c.subclass);
+    if (key != keys.end()) *out->mutable_key() = key->second;
+    SetIdentity(c.key - c.subclass, key != keys.end() ? &key->second : nullptr, run, out);
     out->set_usage_mask(c.usage);
     out->set_usage(UsageString(c.usage));
     for (int b = 0; b < 16; ++b) {

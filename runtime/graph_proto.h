@@ -14,8 +14,9 @@ namespace lockdep {
 // lockdep lock: call it outside the graph lock.
 graph::Graph BuildGraphProto(const GraphSnapshot& snapshot);
 
-// "function (file:line)" of SymbolizePc() split into its parts; a pc nothing
-// is known about gives an empty frame (never the address).
+// The frame of `pc` that SymbolizePc() names (the innermost of the user's
+// code unless internal_frames=1), split into its parts; a pc nothing is
+// known about gives an empty function (never the address).
 graph::Frame FrameOfPc(uintptr_t pc);
 
 }  // namespace lockdep

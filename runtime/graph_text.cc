@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "runtime/frame_filter.h"
 
 namespace lockdep {
 namespace {
@@ -51,8 +52,14 @@ std::string StatColumns(uint64_t contentions, const graph::TimeStat& wait, uint6
 }  // namespace
 
 std::string GraphClassName(const graph::LockClass& c) {
-  if (c.subclass() == 0) return c.name();
-  return absl::StrCat(c.name(), "/", c.subclass());
+  if (c.subclass() != 0) return absl::StrCat(c.name(), "/", c.subclass());
+  // A name that itself ends in "/N" would read as subclass N of another.
+  const size_t slash = c.name().rfind('/');
+  if (slash != std::string::npos && slash + 1 < c.name().size() &&
+      c.name().find_first_not_of("0123456789", slash + 1) == std::string::npos) {
+    return absl::StrCat(c.name(), "/0");
+  }
+  return c.name();
 }
 
 std::string UsageSummary(uint32_t usage) {
@@ -88,14 +95,19 @@ std::string FrameString(const graph::Frame& frame) {
   return s;
 }
 
-void AppendGraphTrace(std::string* out, const graph::Graph& graph, uint32_t trace, int indent) {
+void AppendGraphTrace(std::string* out, const graph::Graph& graph, uint32_t trace, int indent,
+                      bool internal_frames) {
   const std::string pad(size_t(std::max(indent, 0)), ' ');
   if (trace == 0 || trace > uint32_t(graph.traces_size())) {
     absl::StrAppend(out, pad, "<no trace>\n");
     return;
   }
-  for (const graph::Frame& f : graph.traces(int(trace - 1)).frames()) {
-    absl::StrAppend(out, pad, FrameString(f), "\n");
+  const auto& frames = graph.traces(int(trace - 1)).frames();
+  std::vector<FrameFlags> flags;
+  for (const graph::Frame& f : frames) flags.push_back({f.internal(), f.inlined_caller()});
+  const std::vector<bool> shown = ShownFrames(flags, internal_frames);
+  for (int i = 0; i < frames.size(); ++i) {
+    if (shown[size_t(i)]) absl::StrAppend(out, pad, FrameString(frames[i]), "\n");
   }
 }
 

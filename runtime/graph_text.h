@@ -12,7 +12,9 @@
 
 namespace lockdep {
 
-// "name", or "name/2" for subclass 2: the name reports use.
+// "name", or "name/2" for subclass 2: the name reports use. A subclass-0
+// class whose name ends in "/N" gets "/0" added, so that it never reads as
+// subclass N of another class.
 std::string GraphClassName(const graph::LockClass& c);
 // Linux's per-class usage summary "{-.+.}" of a usage mask (runtime/usage.h):
 // per irq state (hard, soft), write then read: '+' taken with it enabled, '-'
@@ -24,10 +26,11 @@ std::string KeyLocationString(const graph::KeyLocation& key);
 std::string DependencyKinds(uint32_t kinds);
 // "function (file:line)"; "?" for an unknown frame.
 std::string FrameString(const graph::Frame& frame);
-// One line per frame of trace `trace` (index + 1; 0 appends "<no trace>"),
-// each indented by `indent` spaces.
+// One line per shown frame of trace `trace` (index + 1; 0 appends
+// "<no trace>"), each indented by `indent` spaces: the frames a report would
+// show (runtime/frame_filter.h), every frame with `internal_frames`.
 void AppendGraphTrace(std::string* out, const graph::Graph& graph, uint32_t trace,
-                      int indent);
+                      int indent, bool internal_frames = false);
 
 // Adds the durations of `t` to `into` (count, total, min, max).
 void AddTimeStat(graph::TimeStat* into, const graph::TimeStat& t);

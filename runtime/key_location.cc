@@ -77,6 +77,8 @@ class ModuleScan {
         if (dwarf_offdie(dw, offset + header, &cu) != nullptr) {
           Dwarf_Attribute attr;
           comp_dir_ = dwarf_formstring(dwarf_attr(&cu, DW_AT_comp_dir, &attr));
+          const char* unit = dwarf_diename(&cu);
+          unit_ = unit != nullptr ? ShortFile(unit, comp_dir_) : std::string();
           Walk(&cu);
         }
         offset = next;
@@ -154,6 +156,11 @@ class ModuleScan {
     auto it = std::lower_bound(wanted_.begin(), wanted_.end(), start);
     for (; it != wanted_.end() && *it < start + std::max<Dwarf_Word>(size, 1); ++it) {
       graph::KeyLocation& loc = (*out_)[*it];
+      // The unit tells apart the static keys of one inline function in two
+      // translation units (same file, line and symbol); the offset tells
+      // apart the elements of a key array.
+      loc.set_unit(unit_);
+      loc.set_offset(*it - start);
       int line = 0;
       const char* file = DeclFile(die);
       if (file != nullptr && dwarf_decl_line(die, &line) == 0) {
@@ -174,6 +181,7 @@ class ModuleScan {
   std::vector<uintptr_t> wanted_;  // sorted
   std::map<uintptr_t, graph::KeyLocation>* out_;
   const char* comp_dir_ = nullptr;
+  std::string unit_;
 };
 
 }  // namespace

@@ -14,7 +14,8 @@ namespace lockdep {
 
 // For each address, the variable that contains it: its declaration's
 // file:line (the `*_init` call site for the static key of an init macro, the
-// DEFINE_* line for a lock defined with one) and its symbol. Addresses outside
+// DEFINE_* line for a lock defined with one), its symbol, the compilation
+// unit that defines it and the address's offset in it. Addresses outside
 // any object with DWARF (heap keys, stripped binaries) are left out.
 // Cost: one pass over the DWARF of each object that holds an address (tens of
 // milliseconds for a test binary); allocates; takes no lockdep lock. For dumps.

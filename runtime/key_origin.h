@@ -19,6 +19,19 @@ void SetKeyOrigin(const lock_class_key* key, const std::string& origin);
 // The recorded origin of `key`, or "" when none. Thread-safe; allocates.
 std::string KeyOrigin(const lock_class_key* key);
 
+// What identifies the class of `key` across runs, for a key whose address
+// cannot (a key the lock layer allocated): the lock layer's answer to "which
+// of my classes is this", e.g. the source site of a named lock or
+// CodeAddressIdentity() of the constructing call. It must be the same in
+// every run of one binary whatever the order things ran in, and differ for
+// any two keys that are different classes in one process. The graph dump
+// writes it as the class's identity ("site:" + identity). Thread-safe;
+// a later call replaces it. Cost as SetKeyOrigin.
+void SetKeyIdentity(const lock_class_key* key, const std::string& identity);
+
+// The recorded identity of `key`, or "" when none. Thread-safe; allocates.
+std::string KeyIdentity(const lock_class_key* key);
+
 }  // namespace lockdep
 
 #endif  // LOCKDEP_RUNTIME_KEY_ORIGIN_H_

@@ -121,7 +121,8 @@ bool SymbolizingOnThisThread();
 // The symbolizer's lock, held across fork() by fork_safety.cc.
 InternalMutex& SymbolizerMutex();
 
-// Appends one line per frame: `indent` spaces, then SymbolizePc(pc), "\n".
+// Appends one line per shown frame (runtime/frame_filter.h; inlined calls
+// expanded): `indent` spaces, the frame's text, "\n".
 void AppendTrace(std::string* out, std::span<const uintptr_t> pcs, int indent);
 
 }  // namespace lockdep

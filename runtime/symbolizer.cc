@@ -1,6 +1,7 @@
 // Symbolisation with elfutils' libdwfl: symbol tables and DWARF line tables of
 // every object loaded into this process, read lazily on first use.
 #include <cxxabi.h>
+#include <dlfcn.h>
 #include <dwarf.h>
 #include <elfutils/libdwfl.h>
 #include <link.h>
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "absl/debugging/symbolize.h"
+#include "runtime/frame_filter.h"
 #include "runtime/internal_mutex.h"
 #include "runtime/options.h"
 #include "runtime/source_frames.h"
@@ -324,6 +326,13 @@ class Symbolizer {
     } else {
       f.text = Hex(pc);
     }
+    // A pc without a symbol in the C++ library (a stripped libstdc++'s
+    // thread start routine) is still the library's: hidden as its
+    // symbolised neighbours are.
+    Dl_info where;
+    if (pc != 0 && dladdr(reinterpret_cast<const void*>(pc - 1), &where) != 0) {
+      f.internal = IsInternalModule(where.dli_fname);
+    }
     frames.push_back(std::move(f));
     return frames;
   }
@@ -522,28 +531,19 @@ InternalMutex& SymbolizerMutex() { return TheSymbolizer().mutex(); }
 void AppendTrace(std::string* out, std::span<const uintptr_t> pcs,
                  int indent) {
   const std::string pad(static_cast<size_t>(std::max(indent, 0)), ' ');
-  const bool all = ShowInternalFrames();
-  std::vector<std::vector<SourceFrame>> frames;
+  std::vector<SourceFrame> frames;
+  std::vector<FrameFlags> flags;
   frames.reserve(pcs.size());
-  bool any_user = false;
   for (uintptr_t pc : pcs) {
-    frames.push_back(SourceFramesOfPc(pc));
-    for (const SourceFrame& f : frames.back()) any_user |= !f.internal;
+    std::vector<SourceFrame> inlined = SourceFramesOfPc(pc);
+    for (size_t k = 0; k < inlined.size(); ++k) {
+      flags.push_back({inlined[k].internal, k > 0});
+      frames.push_back(std::move(inlined[k]));
+    }
   }
-  for (const std::vector<SourceFrame>& inlined : frames) {
-    if (all || !any_user) {
-      // As the pc was always printed: its innermost frame, then the frames
-      // it is inlined into only when asked for everything.
-      for (const SourceFrame& f : inlined) {
-        out->append(pad).append(f.text).push_back('\n');
-        if (!all) break;
-      }
-      continue;
-    }
-    for (const SourceFrame& f : inlined) {
-      if (f.internal) continue;
-      out->append(pad).append(f.text).push_back('\n');
-    }
+  const std::vector<bool> shown = ShownFrames(flags, ShowInternalFrames());
+  for (size_t i = 0; i < frames.size(); ++i) {
+    if (shown[i]) out->append(pad).append(frames[i].text).push_back('\n');
   }
 }
 

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "runtime/graph_file.h"
 #include "runtime/graph_text.h"
@@ -10,11 +11,16 @@
 namespace lockdep::tools {
 
 std::string ClassIdentity(const graph::LockClass& c) {
-  return absl::StrCat(c.name(), "\x1f", c.key().file(), ":", c.key().line(), "\x1f",
+  if (!c.identity().empty()) return absl::StrCat(c.identity(), "\x1f", c.subclass());
+  // Files from before identities: all they say.
+  return absl::StrCat("old:", c.name(), "\x1f", c.key().file(), ":", c.key().line(), "\x1f",
                       c.key().symbol(), "\x1f", c.subclass());
 }
 
 struct GraphMerger::Index {
+  absl::flat_hash_set<std::string> runs;  // RunKey of every process merged
+  // name, subclass -> the run of the first run-local class so named
+  absl::flat_hash_map<std::string, std::string> run_local_names;
   absl::flat_hash_map<std::string, uint32_t> classes;
   absl::flat_hash_map<uint64_t, uint32_t> dependencies;  // from << 32 | to
   absl::flat_hash_map<std::string, uint32_t> sites;      // class, site -> stat
@@ -26,6 +32,13 @@ std::string SiteKey(uint32_t cls, const graph::Frame& f) {
   return absl::StrCat(cls, "\x1f", f.function(), "\x1f", f.file(), ":", f.line());
 }
 
+// One run: a process is its program, pid and the time its graph was written.
+// Empty for a process that does not say (synthetic graphs): never the same.
+std::string RunKey(const graph::Process& p) {
+  if (p.time_unix_ns() == 0) return "";
+  return absl::StrCat(p.program(), "\x1f", p.pid(), "\x1f", p.time_unix_ns());
+}
+
 }  // namespace
 
 void GraphMerger::Add(const graph::Graph& from, const std::string& path) {
@@ -34,6 +47,15 @@ void GraphMerger::Add(const graph::Graph& from, const std::string& path) {
     *out_.mutable_limits() = from.limits();
   }
   Index& index = *index_;
+  bool all_seen = from.processes_size() > 0;
+  for (const graph::Process& p : from.processes()) {
+    const std::string run = RunKey(p);
+    all_seen = all_seen && !run.empty() && index.runs.contains(run);
+  }
+  if (all_seen) return;  // the same runs again: nothing new, and not more runs
+  for (const graph::Process& p : from.processes()) {
+    if (std::string run = RunKey(p); !run.empty()) index.runs.insert(std::move(run));
+  }
   const uint32_t process_base = uint32_t(out_.processes_size());
   for (const graph::Process& p : from.processes()) {
     graph::Process* copy = out_.add_processes();
@@ -59,6 +81,13 @@ void GraphMerger::Add(const graph::Graph& from, const std::string& path) {
     const graph::LockClass& c = from.classes(i);
     auto [it, added] = index.classes.try_emplace(ClassIdentity(c), uint32_t(out_.classes_size()));
     remap[size_t(i)] = it->second;
+    if (added && c.run_local()) {
+      // identity is "run:RUN+0xADDRESS"
+      const std::string run = c.identity().substr(0, c.identity().rfind('+'));
+      auto [named, first] = index.run_local_names.try_emplace(
+          absl::StrCat(c.name(), "\x1f", c.subclass()), run);
+      if (!first && named->second != run) ++kept_apart_;
+    }
     if (added) {
       graph::LockClass* copy = out_.add_classes();
       *copy = c;
@@ -143,7 +172,8 @@ graph::Graph GraphMerger::Take() {
 }
 
 absl::StatusOr<graph::Graph> LoadGraphs(const std::vector<std::string>& paths,
-                                        Progress* progress) {
+                                        Progress* progress, uint64_t* kept_apart) {
+  if (kept_apart != nullptr) *kept_apart = 0;
   if (paths.empty()) return absl::InvalidArgumentError("no graph file given");
   if (paths.size() == 1) {
     // Nothing to merge: the file as written, its processes naming it.
@@ -163,6 +193,7 @@ absl::StatusOr<graph::Graph> LoadGraphs(const std::vector<std::string>& paths,
     if (!g.ok()) return g.status();
     merger.Add(*g, path);
   }
+  if (kept_apart != nullptr) *kept_apart = merger.kept_apart();
   return merger.Take();
 }
 

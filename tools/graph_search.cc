@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <deque>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "runtime/graph_text.h"
 
@@ -28,12 +27,11 @@ absl::StatusOr<std::vector<uint32_t>> FindClasses(const graph::Graph& g, absl::s
   const size_t at = spec.rfind('@');
   for (int i = 0; i < g.classes_size(); ++i) {
     const graph::LockClass& c = g.classes(i);
-    bool match;
-    if (at != absl::string_view::npos && at > 0) {
+    // The whole spec as a name first: names may contain '@'.
+    bool match = spec == GraphClassName(c);
+    if (!match && at != absl::string_view::npos && at > 0) {
       match = spec.substr(0, at) == GraphClassName(c) &&
               spec.substr(at + 1) == KeyLocationString(c.key());
-    } else {
-      match = spec == GraphClassName(c);
     }
     if (match) found.push_back(uint32_t(i));
   }
@@ -44,34 +42,45 @@ absl::StatusOr<std::vector<uint32_t>> FindClasses(const graph::Graph& g, absl::s
   return found;
 }
 
-std::vector<uint32_t> StronglyConnectedComponents(const GraphIndex& index, Progress* progress) {
-  const size_t n = index.out.size();
+namespace {
+
+// A directed graph in compressed rows: the edges of node v are
+// targets[offsets[v] .. offsets[v + 1]).
+struct Csr {
+  std::vector<uint32_t> offsets{0};
+  std::vector<uint32_t> targets;
+  std::vector<uint32_t> labels;  // per edge: the dependency it stands for
+  size_t nodes() const { return offsets.size() - 1; }
+};
+
+// Component id per node (Tarjan's algorithm, iterative). Linear.
+std::vector<uint32_t> Components(const Csr& g, const char* phase, Progress* progress) {
+  const size_t n = g.nodes();
   std::vector<uint32_t> comp(n, kNone), low(n, 0), order(n, kNone);
   std::vector<uint32_t> stack;
   std::vector<bool> on_stack(n, false);
   struct Frame {
     uint32_t v;
-    size_t next;  // next out-edge to visit
+    uint32_t next;  // next edge to visit
   };
   std::vector<Frame> call;
   uint32_t counter = 0, components = 0;
   for (uint32_t root = 0; root < n; ++root) {
     if (order[root] != kNone) continue;
-    call.push_back({root, 0});
+    call.push_back({root, g.offsets[root]});
     order[root] = low[root] = counter++;
     stack.push_back(root);
     on_stack[root] = true;
     while (!call.empty()) {
-      progress->Step("finding cycles: classes", counter, n);
+      progress->Step(phase, counter, n);
       Frame& f = call.back();
-      const auto& edges = index.out[f.v];
-      if (f.next < edges.size()) {
-        const uint32_t w = index.g.dependencies(int(edges[f.next++])).to();
+      if (f.next < g.offsets[f.v + 1]) {
+        const uint32_t w = g.targets[f.next++];
         if (order[w] == kNone) {
           order[w] = low[w] = counter++;
           stack.push_back(w);
           on_stack[w] = true;
-          call.push_back({w, 0});
+          call.push_back({w, g.offsets[w]});
         } else if (on_stack[w]) {
           low[f.v] = std::min(low[f.v], order[w]);
         }
@@ -95,86 +104,141 @@ std::vector<uint32_t> StronglyConnectedComponents(const GraphIndex& index, Progr
   return comp;
 }
 
-namespace {
-
-// Breadth-first search over (class, "last step ended only in a recursive
-// read") states along dependencies inside one component, from `start` to
-// `target`. `first_xr`: the state at start. `need_n`: the last step into
-// target must end in a non-recursive take. Returns the path's dependencies.
-std::vector<uint32_t> StrongPath(const GraphIndex& index, const std::vector<uint32_t>& comp,
-                                 uint32_t start, bool first_xr, uint32_t target, bool need_n) {
+// The graph of (class, "the last step ended in a recursive read") states,
+// node 2 * class + xr: one edge per dependency and way of taking it that
+// Linux's strong-path rule allows (after a -(*R)-> step only -(E*)-> steps).
+// A cycle here is a cycle that can deadlock, and every such cycle is one.
+// Self-dependencies are left out: they are recursive locking, not an order.
+Csr StateGraph(const GraphIndex& index) {
   const graph::Graph& g = index.g;
-  struct State {
-    uint32_t cls;
-    bool xr;
-  };
-  // Parent dependency (+1) per state; visited when set.
-  absl::flat_hash_map<uint64_t, uint64_t> parent;
-  auto key = [](uint32_t c, bool xr) { return uint64_t(c) << 1 | (xr ? 1 : 0); };
-  std::deque<State> queue{{start, first_xr}};
-  parent[key(start, first_xr)] = 0;
-  while (!queue.empty()) {
-    const State s = queue.front();
-    queue.pop_front();
-    for (uint32_t e : index.out[s.cls]) {
-      const graph::Dependency& d = g.dependencies(int(e));
-      if (comp[d.to()] != comp[start]) continue;
-      uint32_t kinds = d.kinds() ? d.kinds() : kEN;
-      if (s.xr) kinds &= (kER | kEN);
-      if (!kinds) continue;
-      const bool xr = !(kinds & (kSN | kEN));
-      if (d.to() == target && (!need_n || !xr)) {
-        std::vector<uint32_t> path{e};
-        for (uint64_t k = key(s.cls, s.xr); parent[k] != 0;) {
-          const uint32_t pe = uint32_t((parent[k] >> 1) - 1);
-          path.push_back(pe);
-          const graph::Dependency& p = g.dependencies(int(pe));
-          k = key(p.from(), parent[k] & 1);
+  Csr csr;
+  const size_t n = index.out.size();
+  csr.offsets.reserve(2 * n + 1);
+  for (uint32_t v = 0; v < n; ++v) {
+    for (uint32_t xr = 0; xr < 2; ++xr) {
+      for (uint32_t e : index.out[v]) {
+        const graph::Dependency& d = g.dependencies(int(e));
+        if (d.from() == d.to()) continue;
+        uint32_t kinds = d.kinds() ? d.kinds() : kEN;
+        if (xr) kinds &= (kER | kEN);
+        if (kinds & (kSN | kEN)) {
+          csr.targets.push_back(2 * d.to());
+          csr.labels.push_back(e);
         }
-        std::reverse(path.begin(), path.end());
-        return path;
+        if (kinds & (kSR | kER)) {
+          csr.targets.push_back(2 * d.to() + 1);
+          csr.labels.push_back(e);
+        }
       }
-      auto [it, added] = parent.try_emplace(key(d.to(), xr), (uint64_t(e) + 1) << 1 | (s.xr ? 1 : 0));
-      if (added) queue.push_back({d.to(), xr});
+      csr.offsets.push_back(uint32_t(csr.targets.size()));
     }
   }
-  return {};
+  return csr;
 }
+
+// Shortest paths inside one component of a Csr, one search after another,
+// each costing what it visits (no per-search clearing of the whole graph).
+class ComponentBfs {
+ public:
+  ComponentBfs(const Csr& g, const std::vector<uint32_t>& comp)
+      : g_(g), comp_(comp), parent_(g.nodes(), kNone) {}
+
+  // Edge indices of a shortest path from `start` to `target` (same
+  // component), or empty.
+  std::vector<uint32_t> Path(uint32_t start, uint32_t target) {
+    std::vector<uint32_t> path;
+    std::deque<uint32_t> queue{start};
+    touched_.push_back(start);
+    parent_[start] = kRoot;
+    bool found = start == target;
+    while (!queue.empty() && !found) {
+      const uint32_t v = queue.front();
+      queue.pop_front();
+      for (uint32_t k = g_.offsets[v]; k < g_.offsets[v + 1]; ++k) {
+        const uint32_t w = g_.targets[k];
+        if (comp_[w] != comp_[start] || parent_[w] != kNone) continue;
+        parent_[w] = k;
+        touched_.push_back(w);
+        if (w == target) {
+          found = true;
+          break;
+        }
+        queue.push_back(w);
+      }
+    }
+    if (found) {
+      for (uint32_t v = target; parent_[v] != kRoot;) {
+        const uint32_t k = parent_[v];
+        path.push_back(k);
+        v = EdgeSource(k);
+      }
+      std::reverse(path.begin(), path.end());
+    }
+    for (uint32_t v : touched_) parent_[v] = kNone;
+    touched_.clear();
+    return path;
+  }
+
+  uint32_t EdgeSource(uint32_t k) const {
+    return uint32_t(std::upper_bound(g_.offsets.begin(), g_.offsets.end(), k) -
+                    g_.offsets.begin() - 1);
+  }
+
+ private:
+  static constexpr uint32_t kRoot = kNone - 1;
+  const Csr& g_;
+  const std::vector<uint32_t>& comp_;
+  std::vector<uint32_t> parent_;  // edge into each node; kRoot at the start
+  std::vector<uint32_t> touched_;
+};
 
 }  // namespace
 
+std::vector<uint32_t> StronglyConnectedComponents(const GraphIndex& index, Progress* progress) {
+  Csr csr;
+  for (const std::vector<uint32_t>& edges : index.out) {
+    for (uint32_t e : edges) {
+      csr.targets.push_back(index.g.dependencies(int(e)).to());
+      csr.labels.push_back(e);
+    }
+    csr.offsets.push_back(uint32_t(csr.targets.size()));
+  }
+  return Components(csr, "finding cycles: classes", progress);
+}
+
 CycleSearch FindCycles(const GraphIndex& index, size_t max_cycles, Progress* progress) {
   const graph::Graph& g = index.g;
-  const std::vector<uint32_t> comp = StronglyConnectedComponents(index, progress);
+  const Csr states = StateGraph(index);
+  const std::vector<uint32_t> comp = Components(states, "finding cycles: classes", progress);
+  // Per dependency, its state edges that lie on a strong cycle.
+  std::vector<std::vector<uint32_t>> strong(size_t(g.dependencies_size()));
+  for (uint32_t v = 0; v < states.nodes(); ++v) {
+    for (uint32_t k = states.offsets[v]; k < states.offsets[v + 1]; ++k) {
+      if (comp[v] == comp[states.targets[k]]) strong[states.labels[k]].push_back(k);
+    }
+  }
   CycleSearch result;
+  for (const auto& edges : strong) result.dependencies_on_cycles += edges.empty() ? 0 : 1;
+  ComponentBfs bfs(states, comp);
   std::vector<bool> covered(size_t(g.dependencies_size()), false);
   for (int i = 0; i < g.dependencies_size(); ++i) {
-    const graph::Dependency& d = g.dependencies(i);
-    if (comp[d.from()] == comp[d.to()] && d.from() != d.to()) ++result.dependencies_on_cycles;
-  }
-  for (int i = 0; i < g.dependencies_size(); ++i) {
     progress->Step("finding cycles: dependencies", uint64_t(i), uint64_t(g.dependencies_size()));
-    const graph::Dependency& d = g.dependencies(i);
-    if (covered[size_t(i)] || comp[d.from()] != comp[d.to()] || d.from() == d.to()) continue;
+    if (covered[size_t(i)] || strong[size_t(i)].empty()) continue;
     if (result.cycles.size() >= max_cycles) {
       result.truncated = true;
       break;
     }
-    const uint32_t kinds = d.kinds() ? d.kinds() : kEN;
-    // Starting with an exclusive hold (E*), anything may close the cycle;
-    // starting with a shared one (S*), the closing step must end in N.
+    // The shortest cycle through any strong way of taking this dependency:
+    // from the state it leads to back to the state it starts from.
     std::vector<uint32_t> best;
-    if (uint32_t k = kinds & (kER | kEN)) {
-      best = StrongPath(index, comp, d.to(), !(k & kEN), d.from(), false);
-    }
-    if (uint32_t k = kinds & (kSR | kSN)) {
-      std::vector<uint32_t> p = StrongPath(index, comp, d.to(), !(k & kSN), d.from(), true);
+    for (uint32_t k : strong[size_t(i)]) {
+      std::vector<uint32_t> p = bfs.Path(states.targets[k], bfs.EdgeSource(k));
       if (!p.empty() && (best.empty() || p.size() < best.size())) best = std::move(p);
     }
-    if (best.empty()) continue;  // only read-read cycles through this one
-    best.insert(best.begin(), uint32_t(i));
-    for (uint32_t e : best) covered[e] = true;
-    result.cycles.push_back(std::move(best));
+    std::vector<uint32_t> cycle{uint32_t(i)};
+    for (uint32_t k : best) cycle.push_back(states.labels[k]);
+    for (uint32_t e : cycle) covered[e] = true;
+    result.cycles.push_back(std::move(cycle));
   }
   return result;
 }
@@ -195,17 +259,18 @@ std::vector<uint32_t> ShortestPath(const GraphIndex& index, const std::vector<ui
     queue.pop_front();
     for (uint32_t e : index.out[v]) {
       const uint32_t w = g.dependencies(int(e)).to();
-      if (seen[w]) continue;
-      seen[w] = true;
-      parent[w] = e;
+      // Before `seen`: a start may be a target too (A -> B -> A).
       if (target[w]) {
-        std::vector<uint32_t> path;
-        for (uint32_t c = w; parent[c] != kNone; c = g.dependencies(int(parent[c])).from()) {
+        std::vector<uint32_t> path{e};
+        for (uint32_t c = v; parent[c] != kNone; c = g.dependencies(int(parent[c])).from()) {
           path.push_back(parent[c]);
         }
         std::reverse(path.begin(), path.end());
         return path;
       }
+      if (seen[w]) continue;
+      seen[w] = true;
+      parent[w] = e;
       queue.push_back(w);
     }
   }

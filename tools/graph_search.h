@@ -1,7 +1,8 @@
 // Searches over a (merged) lock graph: class lookup by name, strongly
 // connected components, cycles that are deadlocks under Linux's rules for
 // readers, and shortest dependency chains. All linear in the graph's size,
-// except that each reported cycle costs one breadth-first search.
+// except that each reported cycle costs one breadth-first search inside its
+// component (never a search that fails).
 #ifndef LOCKDEP_TOOLS_GRAPH_SEARCH_H_
 #define LOCKDEP_TOOLS_GRAPH_SEARCH_H_
 
@@ -35,7 +36,7 @@ std::vector<uint32_t> StronglyConnectedComponents(const GraphIndex& index, Progr
 
 struct CycleSearch {
   std::vector<std::vector<uint32_t>> cycles;  // dependency indices, in order
-  uint64_t dependencies_on_cycles = 0;        // dependencies inside components
+  uint64_t dependencies_on_cycles = 0;        // dependencies on deadlock cycles
   bool truncated = false;                     // stopped at max_cycles
 };
 
@@ -43,11 +44,15 @@ struct CycleSearch {
 // step, Linux's strong-path rule, so read-read cycles of recursive readers do
 // not count). Every dependency on such a cycle lies on at least one reported
 // cycle, up to `max_cycles`. Each cycle is a shortest one through its first
-// dependency.
+// dependency. Cost: one pass (Tarjan) over the graph of (class, last step
+// was a recursive read) states, then one breadth-first search inside a
+// component per reported cycle: O(max_cycles * (classes + dependencies)) at
+// worst, linear when the cycles are few or short.
 CycleSearch FindCycles(const GraphIndex& index, size_t max_cycles, Progress* progress);
 
-// A shortest chain of dependencies from any of `from` to any of `to`
-// (breadth-first; kinds ignored). Empty when there is none.
+// A shortest chain of at least one dependency from any of `from` to any of
+// `to` (breadth-first; kinds ignored; `from` and `to` may share classes, as
+// in A -> B -> A). Empty when there is none.
 std::vector<uint32_t> ShortestPath(const GraphIndex& index, const std::vector<uint32_t>& from,
                                    const std::vector<uint32_t>& to);
 

@@ -13,6 +13,9 @@ ABSL_FLAG(int32_t, depth, 2, "dot, svg, html: how many dependencies away from --
 ABSL_FLAG(bool, cycles_only, false, "dot, svg: only classes and dependencies on cycles");
 ABSL_FLAG(std::string, mark, "", "dot, svg, html: highlight these classes (comma-separated)");
 ABSL_FLAG(int32_t, max_cycles, 100, "cycles, dot, svg: report at most this many cycles");
+ABSL_FLAG(bool, internal_frames, false,
+          "cycles, diff, path: also show the frames reports hide (lockdep's own, the C++ "
+          "library's)");
 
 int main(int argc, char** argv) {
   using lockdep::tools::kLockgraphUsage;
@@ -36,6 +39,7 @@ int main(int argc, char** argv) {
   options.cycles_only = absl::GetFlag(FLAGS_cycles_only);
   options.max_cycles = absl::GetFlag(FLAGS_max_cycles);
   options.mark = absl::GetFlag(FLAGS_mark);
+  options.internal_frames = absl::GetFlag(FLAGS_internal_frames);
   const std::string verb = args->positional.front();
   args->positional.erase(args->positional.begin());
   absl::StatusOr<int> code = lockdep::tools::RunVerb(verb, args->positional, options, stdout);

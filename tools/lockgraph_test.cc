@@ -1,15 +1,7 @@
 // lockgraph: golden text and DOT of a small fixed graph, each verb end to end
 // on graphs written by real runs (the cross-binary cycle: two clean runs that
 // together can deadlock), and every bad input exiting 2 with one line.
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <algorithm>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -20,75 +12,20 @@
 #include "runtime/graph_text.h"
 #include "tools/graph_dot.h"
 #include "tools/graph_search.h"
-
-extern char** environ;
+#include "tools/lockgraph_test_support.h"
 
 namespace {
 
 using ::lockdep::graph::Graph;
+using ::lockdep::tools::Lines;
+using ::lockdep::tools::Lockgraph;
+using ::lockdep::tools::Outcome;
+using ::lockdep::tools::RunProgram;
+using ::lockdep::tools::Slurp;
+using ::lockdep::tools::Spit;
+using ::lockdep::tools::Tmp;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-std::string Tmp(const std::string& name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return std::string(dir != nullptr ? dir : "/tmp") + "/" + name;
-}
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void Spit(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary) << bytes;
-}
-
-struct Outcome {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-// Runs a runfile program with `args`; LOCKDEP_OPTIONS=`options` when given.
-Outcome RunProgram(const std::string& program, const std::vector<std::string>& args,
-               const std::string& options = "") {
-  static int counter = 0;
-  const std::string out_path = Tmp("run" + std::to_string(++counter) + ".out");
-  const std::string err_path = out_path + ".err";
-  std::vector<std::string> argv_s{program};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& a : argv_s) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> env_s;
-  for (char** e = environ; *e; ++e) {
-    if (std::string(*e).rfind("LOCKDEP_OPTIONS=", 0) != 0) env_s.push_back(*e);
-  }
-  if (!options.empty()) env_s.push_back("LOCKDEP_OPTIONS=" + options);
-  std::vector<char*> envp;
-  for (std::string& e : env_s) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid;
-  Outcome r;
-  if (posix_spawn(&pid, program.c_str(), &fa, nullptr, argv.data(), envp.data()) == 0) {
-    int status = 0;
-    waitpid(pid, &status, 0);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-  posix_spawn_file_actions_destroy(&fa);
-  r.out = Slurp(out_path);
-  r.err = Slurp(err_path);
-  return r;
-}
-
-Outcome Lockgraph(const std::vector<std::string>& args) { return RunProgram("tools/lockgraph", args); }
-
-int Lines(const std::string& s) { return int(std::count(s.begin(), s.end(), '\n')); }
 
 // dev -(EN)-> pci -(ER)-> table_sem/1 -(SN,EN)-> dev is a deadlock cycle;
 // idle -> dev hangs off it.
@@ -264,9 +201,10 @@ TEST(Cycles, ReadReadCyclesOfRecursiveReadersAreNotDeadlocks) {
 class TwoRuns : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    for (const char* order : {"ab", "ba"}) {
+    for (const char* run : {"ab", "ba", "ab2"}) {
+      const std::string order(run, 2);
       const Outcome r = RunProgram("tools/abba_probe", {order},
-                               "dump_graph=" + Tmp(std::string(order) + ".pb"));
+                                   "dump_graph=" + Tmp(std::string(run) + ".pb"));
       ASSERT_EQ(r.exit_code, 0) << r.err;
       ASSERT_EQ(r.err, "") << "each run alone is clean";
     }
@@ -291,14 +229,16 @@ TEST_F(TwoRuns, CyclesFindsTheInversionNoRunShowed) {
 
 TEST_F(TwoRuns, MergeWritesTheUnion) {
   const std::string merged = Tmp("merged.pb");
-  Outcome r = Lockgraph({"merge", "-o", merged, Tmp("ab.pb"), Tmp("ba.pb"), Tmp("ab.pb")});
+  // ab.pb twice is one run, not two: the second copy changes nothing.
+  Outcome r = Lockgraph(
+      {"merge", "-o", merged, Tmp("ab.pb"), Tmp("ba.pb"), Tmp("ab.pb"), Tmp("ab2.pb")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   absl::StatusOr<Graph> g = lockdep::ReadGraphFile(merged);
   ASSERT_TRUE(g.ok()) << g.status();
   EXPECT_EQ(g->processes_size(), 3);
-  ASSERT_EQ(g->classes_size(), 2) << "classes are the same by name and key location";
+  ASSERT_EQ(g->classes_size(), 2) << "classes are the same by their key in the source";
   ASSERT_EQ(g->dependencies_size(), 2);
-  EXPECT_EQ(g->dependencies(0).runs(), 2u) << "a -> b was in two inputs";
+  EXPECT_EQ(g->dependencies(0).runs(), 2u) << "a -> b was in two runs";
   EXPECT_EQ(g->dependencies(1).runs(), 1u);
   EXPECT_EQ(g->classes(0).key().file(), "tools/abba_probe.cc");
   r = Lockgraph({"cycles", merged});

@@ -43,6 +43,15 @@ graph::Graph SyntheticGraph(const SyntheticSpec& spec) {
     d->set_runs(1);
   };
   const uint32_t n = spec.classes;
+  if (spec.read_ring) {
+    for (uint32_t i = 0; i < n; ++i) {
+      add(i, (i + 1) % n);
+      g.mutable_dependencies(g.dependencies_size() - 1)->set_kinds(i + 1 == n ? 1 : 4);
+    }
+    g.mutable_stats()->set_classes(uint64_t(g.classes_size()));
+    g.mutable_stats()->set_dependencies(uint64_t(g.dependencies_size()));
+    return g;
+  }
   for (uint32_t k = 0; k < spec.cycles && 2 * k + 1 < n; ++k) {
     add(2 * k, 2 * k + 1);
     add(2 * k + 1, 2 * k);

@@ -18,6 +18,11 @@ struct SyntheticSpec {
   uint32_t traces = 1000;         // distinct stack traces, 8 frames each
   uint64_t seed = 1;              // same seed, same graph
   const char* program = "synthetic";
+  // Instead of the layered graph: one ring through every class, each
+  // dependency -(SN)->, closed by one -(SR)->: one component the size of
+  // the graph without any deadlock cycle (the worst case of a search per
+  // dependency). `dependencies` and `cycles` are ignored.
+  bool read_ring = false;
 };
 
 // Classes are named "class_<i>" with key file "gen.cc" line i, so graphs of

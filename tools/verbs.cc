@@ -7,8 +7,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -16,6 +14,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "runtime/graph_file.h"
 #include "runtime/graph_text.h"
+#include "tools/graph_diff.h"
 #include "tools/graph_dot.h"
 #include "tools/graph_html.h"
 #include "tools/graph_merge.h"
@@ -42,10 +41,12 @@ const char kLockgraphUsage[] =
     "  merge -o OUT FILE...      write the union as one graph file\n"
     "  cycles FILE...            deadlock cycles of the union with the traces of\n"
     "      [--max-cycles=N]      their dependencies; exit 1 when any\n"
-    "  diff BASE NEW             classes and dependencies NEW adds; exit 1 when any\n"
+    "  diff BASE NEW             classes and dependencies NEW adds (or makes\n"
+    "                            stronger); exit 1 when any\n"
     "  path FILE A B             the shortest dependency chain A -> ... -> B; exit 1\n"
     "                            when there is none\n"
     "  stat FILE...              lock_stat figures, by total wait time\n"
+    "  --internal_frames=1       cycles, diff, path: also the frames reports hide\n"
     "\n"
     "Classes are named as reports name them: NAME, NAME/SUBCLASS, or\n"
     "NAME@FILE:LINE. Exit status 2 (one line on stderr): unreadable, truncated or\n"
@@ -70,14 +71,15 @@ std::string ProcessName(const graph::Graph& g, uint32_t process) {
 }
 
 // One dependency with where it was taken and the stack that created it.
-void AppendDependency(std::string* out, const graph::Graph& g, uint32_t index) {
+void AppendDependency(std::string* out, const graph::Graph& g, uint32_t index,
+                      const VerbOptions& o) {
   const graph::Dependency& d = g.dependencies(int(index));
   absl::StrAppendFormat(out, "  %s -> %s [%s], seen in %s", GraphClassName(g.classes(int(d.from()))),
                         GraphClassName(g.classes(int(d.to()))), DependencyKinds(d.kinds()),
                         ProcessName(g, d.process()));
   if (d.runs() > 1) absl::StrAppend(out, " and ", d.runs() - 1, " more run(s)");
   absl::StrAppend(out, ":\n");
-  AppendGraphTrace(out, g, d.trace(), 6);
+  AppendGraphTrace(out, g, d.trace(), 6, o.internal_frames);
 }
 
 // The classes --mark names, each as FindClasses takes it.
@@ -93,7 +95,17 @@ absl::StatusOr<std::vector<uint32_t>> Marked(const graph::Graph& g, const std::s
 
 absl::StatusOr<graph::Graph> Load(const std::vector<std::string>& files, Progress* progress) {
   if (files.empty()) return absl::InvalidArgumentError("no graph file given (lockgraph --help)");
-  return LoadGraphs(files, progress);
+  uint64_t kept_apart = 0;
+  absl::StatusOr<graph::Graph> g = LoadGraphs(files, progress, &kept_apart);
+  if (g.ok() && kept_apart > 0) {
+    // Said, not merged: merging could invent a cycle no run took.
+    std::fprintf(stderr,
+                 "lockgraph: note: %llu lock class(es) of registered heap keys share a name "
+                 "with one of another run and were kept apart: nothing tells that they are "
+                 "one class\n",
+                 static_cast<unsigned long long>(kept_apart));
+  }
+  return g;
 }
 
 absl::StatusOr<std::string> Dot(const graph::Graph& g, const VerbOptions& o, Progress* progress) {
@@ -182,7 +194,7 @@ absl::StatusOr<int> Cycles(const graph::Graph& g, const VerbOptions& o, Progress
     for (uint32_t e : cycle) names.push_back(GraphClassName(g.classes(int(g.dependencies(int(e)).from()))));
     names.push_back(names.front());
     absl::StrAppend(&text, "cycle ", i + 1, ": ", absl::StrJoin(names, " -> "), "\n");
-    for (uint32_t e : cycle) AppendDependency(&text, g, e);
+    for (uint32_t e : cycle) AppendDependency(&text, g, e, o);
     text += "\n";
   }
   if (search.cycles.empty()) {
@@ -197,51 +209,33 @@ absl::StatusOr<int> Cycles(const graph::Graph& g, const VerbOptions& o, Progress
   return search.cycles.empty() ? 0 : 1;
 }
 
-absl::StatusOr<int> Diff(const std::vector<std::string>& args, Progress* progress, std::FILE* out) {
+absl::StatusOr<int> Diff(const std::vector<std::string>& args, const VerbOptions& o,
+                         Progress* progress, std::FILE* out) {
   if (args.size() != 2) return absl::InvalidArgumentError("diff needs BASE NEW");
   absl::StatusOr<graph::Graph> base = Load({args[0]}, progress);
   if (!base.ok()) return base.status();
   absl::StatusOr<graph::Graph> now = Load({args[1]}, progress);
   if (!now.ok()) return now.status();
-  // NEW's classes as BASE's indices (kNew when BASE lacks them); then a
-  // dependency is old when BASE has one between the same two indices.
-  constexpr uint32_t kNew = UINT32_MAX;
-  absl::flat_hash_map<std::string, uint32_t> base_classes;
-  for (int i = 0; i < base->classes_size(); ++i) {
-    base_classes.emplace(ClassIdentity(base->classes(i)), uint32_t(i));
-  }
-  absl::flat_hash_set<uint64_t> base_deps;
-  for (const graph::Dependency& d : base->dependencies()) {
-    base_deps.insert(uint64_t(d.from()) << 32 | d.to());
-  }
+  const GraphDiff diff = DiffGraphs(*base, *now);
   std::string text;
-  int added_classes = 0, added_deps = 0;
-  std::vector<uint32_t> in_base(size_t(now->classes_size()), kNew);
-  for (int i = 0; i < now->classes_size(); ++i) {
-    const graph::LockClass& c = now->classes(i);
-    auto it = base_classes.find(ClassIdentity(c));
-    if (it != base_classes.end()) {
-      in_base[size_t(i)] = it->second;
-      continue;
-    }
-    ++added_classes;
-    absl::StrAppend(&text, "+ class ", ClassWithKey(c), "\n");
-  }
-  for (int i = 0; i < now->dependencies_size(); ++i) {
-    const graph::Dependency& d = now->dependencies(i);
-    const uint32_t f = in_base[d.from()], t = in_base[d.to()];
-    if (f != kNew && t != kNew && base_deps.contains(uint64_t(f) << 32 | t)) continue;
-    ++added_deps;
+  for (uint32_t c : diff.new_classes) absl::StrAppend(&text, "+ class ", ClassWithKey(now->classes(int(c))), "\n");
+  for (size_t i = 0; i < diff.new_dependencies.size(); ++i) {
     text += "+ dependency";
-    AppendDependency(&text, *now, uint32_t(i));
+    AppendDependency(&text, *now, diff.new_dependencies[i], o);
+    if (diff.base_kinds[i] != 0) {
+      absl::StrAppend(&text, "    (", args[0], " had it only as [",
+                      DependencyKinds(diff.base_kinds[i]), "])\n");
+    }
   }
+  const size_t added_classes = diff.new_classes.size(), added_deps = diff.new_dependencies.size();
   absl::StrAppend(&text, args[1], " adds ", added_classes, " class(es) and ", added_deps,
                   " dependenc", added_deps == 1 ? "y" : "ies", " to ", args[0], "\n");
   Print(out, text);
   return added_classes + added_deps > 0 ? 1 : 0;
 }
 
-absl::StatusOr<int> Path(const std::vector<std::string>& args, Progress* progress, std::FILE* out) {
+absl::StatusOr<int> Path(const std::vector<std::string>& args, const VerbOptions& o,
+                         Progress* progress, std::FILE* out) {
   if (args.size() != 3) return absl::InvalidArgumentError("path needs FILE A B");
   absl::StatusOr<graph::Graph> g = Load({args[0]}, progress);
   if (!g.ok()) return g.status();
@@ -259,7 +253,7 @@ absl::StatusOr<int> Path(const std::vector<std::string>& args, Progress* progres
   }
   absl::StrAppend(&text, args[1], " comes before ", args[2], " through ", path.size(),
                   " dependenc", path.size() == 1 ? "y" : "ies", ":\n");
-  for (uint32_t e : path) AppendDependency(&text, *g, e);
+  for (uint32_t e : path) AppendDependency(&text, *g, e, o);
   Print(out, text);
   return 0;
 }
@@ -269,8 +263,8 @@ absl::StatusOr<int> Path(const std::vector<std::string>& args, Progress* progres
 absl::StatusOr<int> RunVerb(absl::string_view verb, const std::vector<std::string>& args,
                             const VerbOptions& o, std::FILE* out) {
   Progress progress;
-  if (verb == "diff") return Diff(args, &progress, out);
-  if (verb == "path") return Path(args, &progress, out);
+  if (verb == "diff") return Diff(args, o, &progress, out);
+  if (verb == "path") return Path(args, o, &progress, out);
   const bool known = verb == "text" || verb == "json" || verb == "dot" || verb == "svg" ||
                      verb == "merge" || verb == "cycles" || verb == "stat" || verb == "html";
   if (!known) {

@@ -21,6 +21,7 @@ struct VerbOptions {
   bool cycles_only = false;    // dot/svg
   int max_cycles = 100;        // cycles, dot, svg
   std::string mark;            // dot/svg/html: classes to highlight, comma-separated
+  bool internal_frames = false;  // traces: also lockdep's and the C++ library's frames
 };
 
 // Runs `verb` on `args` (files, or for path: FILE A B), printing to `out`.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "instrument/cxx/call_site.h"
+#include "runtime/code_address.h"
 #include "runtime/internal_mutex.h"
 #include "runtime/key_origin.h"
 #include "runtime/lockdep.h"
@@ -66,12 +67,14 @@ std::string_view Basename(std::string_view path) {
 }
 
 // The entry for a site, made on first use; `origin` says where its locks
-// come from (for reports), recorded when the entry is made. The key is
+// come from (for reports) and `identity` which class it is in any run (for
+// graph files, runtime/key_origin.h), both recorded when the entry is made. The key is
 // registered outside registry.mu (registering takes the graph lock); of two
 // threads making one site's entry at once, the first to insert wins.
 template <typename Origin>
 Entry* FindOrAdd(Registry& registry, std::string_view file, unsigned line,
-                 unsigned ordinal, std::string_view name, Origin origin) {
+                 unsigned ordinal, std::string_view name, Origin origin,
+                 const std::string& identity) {
   {
     InternalLock guard(registry.mu);
     auto it = registry.entries.find(SiteId(file, line, ordinal, name));
@@ -101,6 +104,7 @@ Entry* FindOrAdd(Registry& registry, std::string_view file, unsigned line,
     return winner;
   }
   SetKeyOrigin(&entry->key, origin(*entry));
+  SetKeyIdentity(&entry->key, identity);
   return entry;
 }
 
@@ -161,6 +165,17 @@ UserSite FindUserSite(uintptr_t ra, const void* frame) {
   return site;
 }
 
+// The identity of an unnamed construction's class: the call instruction
+// that the ordinal stands for (the ordinal itself follows the order calls
+// ran in); the line alone when a library made the call (one class per line).
+std::string ConstructionIdentity(const UserSite& site, const std::string& file,
+                                 unsigned line) {
+  std::string where = file + ":" + std::to_string(line);
+  if (site.through_library) return where;
+  const std::string call = CodeAddressIdentity(site.call);
+  return call.empty() ? where : where + "|" + call;
+}
+
 }  // namespace
 
 SiteClass ClassForSite(const char* file, unsigned line, const char* name) {
@@ -171,7 +186,9 @@ SiteClass ClassForSite(const char* file, unsigned line, const char* name) {
         return (name_view.empty() ? std::string("constructed at ")
                                   : "named \"" + e.given_name + "\" when constructed at ") +
                std::string(Basename(file_view)) + ":" + std::to_string(line);
-      });
+      },
+      // The registry's own key for the entry: full path, line and name.
+      std::string(file_view) + ":" + std::to_string(line) + "|" + std::string(name_view));
   return SiteClass{&entry->key, entry->class_name.c_str()};
 }
 
@@ -205,7 +222,7 @@ SiteClass ClassForConstruction(uintptr_t ra, const void* frame,
       origin += " constructed at ";
     }
     return origin + site.frame.text;
-  });
+  }, ConstructionIdentity(site, file, line));
   const SiteClass result{&entry->key, entry->class_name.c_str()};
   if (site.direct) {
     InternalLock guard(registry.mu);
