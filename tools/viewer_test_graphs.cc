@@ -13,7 +13,16 @@ graph::Graph Classes(const std::vector<std::string>& names) {
   p->set_path("runs/one.pb");
   for (size_t i = 0; i < names.size(); ++i) {
     graph::LockClass* c = g.add_classes();
-    c->set_name(names[i]);
+    // "table_sem/1" is class table_sem, subclass 1, as reports name it.
+    const size_t slash = names[i].rfind('/');
+    const bool numbered = slash != std::string::npos && slash + 1 < names[i].size() &&
+                          names[i].find_first_not_of("0123456789", slash + 1) == std::string::npos;
+    if (numbered) {
+      c->set_name(names[i].substr(0, slash));
+      c->set_subclass(uint32_t(std::stoul(names[i].substr(slash + 1))));
+    } else {
+      c->set_name(names[i]);
+    }
     c->mutable_key()->set_file("drivers/viewer.c");
     c->mutable_key()->set_line(uint32_t(10 + i));
     c->mutable_key()->set_symbol(names[i] + "::__key");
