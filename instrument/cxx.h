@@ -65,6 +65,11 @@
 #include "instrument/cxx/thread_annotations.h"
 #include "runtime/lockdep_map.h"
 
+// Keeps the compiler from turning the call just before it into a jump, so
+// that the callee's return address lies in the code that called it (an
+// unnamed lock's class is found from there).
+#define LOCKDEP_NO_TAIL_CALL() asm volatile("")
+
 namespace lockdep {
 
 // A place in the source: where a lock was constructed. The default argument of
@@ -102,7 +107,10 @@ class LOCKDEP_CAPABILITY("mutex") Mutex {
   // is called from your code directly and that call ran before; otherwise a
   // stack walk and its symbolisation (the first lock of a process also reads
   // the program's debug information, milliseconds).
-  Mutex();
+  [[gnu::always_inline]] Mutex() {
+    InitUnnamed();
+    LOCKDEP_NO_TAIL_CALL();
+  }
   // The class is `site` plus `name`, named `name` (or "file.cc:42" for a
   // null name: wrappers pass their caller's LockSite on). `name` need not
   // outlive the Mutex (it is copied once per class). Cost: one lookup in a
@@ -144,6 +152,10 @@ class LOCKDEP_CAPABILITY("mutex") Mutex {
   void AssertNotHeld() const;
 
  private:
+  // The class of a default-constructed lock (see "Lock classes"); its return
+  // address is in the constructing code, never a tail call away from it.
+  void InitUnnamed();
+
   internal::RawMutex raw_;
   std::atomic<uint32_t> owner_{0};  // the holding thread, 0 while free
   lockdep_map map_;
@@ -157,7 +169,10 @@ class LOCKDEP_CAPABILITY("mutex") Mutex {
 class LOCKDEP_CAPABILITY("mutex") SharedMutex {
  public:
   // Classes and costs as for Mutex.
-  SharedMutex();
+  [[gnu::always_inline]] SharedMutex() {
+    InitUnnamed();
+    LOCKDEP_NO_TAIL_CALL();
+  }
   explicit SharedMutex(const char* name, LockSite site = LockSite::Current());
   SharedMutex(lock_class_key& key, const char* name);
   ~SharedMutex();
@@ -192,6 +207,10 @@ class LOCKDEP_CAPABILITY("mutex") SharedMutex {
   void AssertNotHeld() const;
 
  private:
+  // The class of a default-constructed lock (see "Lock classes"); its return
+  // address is in the constructing code, never a tail call away from it.
+  void InitUnnamed();
+
   internal::RawSharedMutex raw_;
   lockdep_map map_;
 };
@@ -203,7 +222,10 @@ class LOCKDEP_CAPABILITY("mutex") SharedMutex {
 class LOCKDEP_CAPABILITY("mutex") SpinLock {
  public:
   // Classes and costs as for Mutex.
-  SpinLock();
+  [[gnu::always_inline]] SpinLock() {
+    InitUnnamed();
+    LOCKDEP_NO_TAIL_CALL();
+  }
   explicit SpinLock(const char* name, LockSite site = LockSite::Current());
   SpinLock(lock_class_key& key, const char* name);
   ~SpinLock();
@@ -221,6 +243,10 @@ class LOCKDEP_CAPABILITY("mutex") SpinLock {
   void AssertNotHeld() const;
 
  private:
+  // The class of a default-constructed lock (see "Lock classes"); its return
+  // address is in the constructing code, never a tail call away from it.
+  void InitUnnamed();
+
   internal::RawSpinLock raw_;
   std::atomic<uint32_t> owner_{0};  // the holding thread, 0 while free
   lockdep_map map_;

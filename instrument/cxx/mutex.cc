@@ -23,8 +23,9 @@ void LockRaw(internal::RawMutex& raw, lockdep_map* map, unsigned long ip) {
 }  // namespace
 
 // Out of line and never inlined: the return address is the constructing
-// code's call instruction, which is what tells members apart.
-[[gnu::noinline]] Mutex::Mutex() {
+// code's call instruction (the inline constructor keeps it from being a
+// tail call), whose debug information says which member is built.
+[[gnu::noinline]] void Mutex::InitUnnamed() {
   const internal::SiteClass c = internal::ClassForConstruction(
       reinterpret_cast<uintptr_t>(__builtin_return_address(0)),
       __builtin_frame_address(0),

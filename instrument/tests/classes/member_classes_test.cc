@@ -1,0 +1,118 @@
+// The classes of lockdep::Mutex members do not depend on the optimisation
+// level or on where the user's sources sit: member_probe (member_probe.cc)
+// is built at -O0, at -O2, and at -O2 with its debug information naming it
+// external/foo/runtime/member_probe.cc (a user's directory that shares a
+// name with lockdep's own), and each build must report the same problems.
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kCircular[] = "possible circular locking dependency detected";
+constexpr char kRecursive[] = "possible recursive locking detected";
+
+struct ProbeRun {
+  int exit_code = -1;  // -1: did not exit normally
+  std::string err;
+};
+
+// Runs `program` with `arg` and the default LOCKDEP_OPTIONS, stderr captured.
+ProbeRun RunProgram(const std::string& program, const char* arg) {
+  ProbeRun result;
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) {
+    ADD_FAILURE() << "pipe2: " << std::strerror(errno);
+    return result;
+  }
+  const pid_t pid = fork();
+  if (pid == 0) {  // async-signal-safe calls only
+    const rlimit no_core = {0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
+    unsetenv("LOCKDEP_OPTIONS");
+    dup2(fds[1], 2);
+    execl(program.c_str(), program.c_str(), arg, static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(fds[1]);
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = read(fds[0], buf, sizeof(buf));
+    if (n > 0) {
+      result.err.append(buf, static_cast<size_t>(n));
+    } else if (n == 0 || errno != EINTR) {
+      break;
+    }
+  }
+  close(fds[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+  return result;
+}
+
+class MemberClasses : public ::testing::TestWithParam<const char*> {
+ protected:
+  ProbeRun Probe(const char* scenario) {
+    return RunProgram(std::string("instrument/tests/classes/") + GetParam(),
+                      scenario);
+  }
+};
+
+TEST_P(MemberClasses, AbbaBetweenAnArrayElementAndAHeapObjectIsReported) {
+  const ProbeRun r = Probe("abba");
+  EXPECT_EQ(r.exit_code, 66) << r.err;
+  EXPECT_THAT(r.err, HasSubstr(kCircular));
+  EXPECT_THAT(r.err, HasSubstr("P::a (member_probe.cc:12)"));
+  EXPECT_THAT(r.err, HasSubstr("P::b (member_probe.cc:13)"));
+}
+
+TEST_P(MemberClasses, OneMemberOfTwoArrayElementsIsOneClass) {
+  const ProbeRun r = Probe("same_member");
+  EXPECT_EQ(r.exit_code, 66) << r.err;
+  EXPECT_THAT(r.err, HasSubstr(kRecursive));
+  EXPECT_THAT(r.err, HasSubstr("P::a (member_probe.cc:12)"));
+}
+
+TEST_P(MemberClasses, OneOrderIsClean) {
+  const ProbeRun r = Probe("in_order");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, Not(HasSubstr("WARNING")));
+}
+
+TEST_P(MemberClasses, MembersAreNamedByMemberAndCountedPerType) {
+  const ProbeRun r = Probe("cache");
+  EXPECT_EQ(r.exit_code, 66) << r.err;
+  EXPECT_THAT(r.err, HasSubstr(kCircular));
+  EXPECT_THAT(r.err, HasSubstr("Cache::map_mu (member_probe.cc:21)"));
+  EXPECT_THAT(r.err, HasSubstr("Cache::stats_mu (member_probe.cc:23)"));
+  // The report says where each class comes from.
+  EXPECT_THAT(r.err, HasSubstr("member_probe.cc:"));
+}
+
+TEST_P(MemberClasses, TwoGlobalAccountsAreOneClass) {
+  const ProbeRun r = Probe("transfer");
+  EXPECT_EQ(r.exit_code, 66) << r.err;
+  EXPECT_THAT(r.err, HasSubstr(kRecursive));
+  EXPECT_THAT(r.err, Not(HasSubstr(kCircular)));
+  EXPECT_THAT(r.err, HasSubstr("Account::mu (member_probe.cc:27)"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Builds, MemberClasses,
+                         ::testing::Values("member_probe_O0", "member_probe_O2",
+                                           "member_probe_O2_elsewhere"));
+
+}  // namespace
