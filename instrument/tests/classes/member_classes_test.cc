@@ -3,66 +3,21 @@
 // is built at -O0, at -O2, and at -O2 with its debug information naming it
 // external/foo/runtime/member_probe.cc (a user's directory that shares a
 // name with lockdep's own), and each build must report the same problems.
-#include <fcntl.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <string>
-#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "instrument/tests/classes/run_program.h"
 
 namespace {
 
+using ::lockdep::testing::ProbeRun;
+using ::lockdep::testing::RunProgram;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
 constexpr char kCircular[] = "possible circular locking dependency detected";
 constexpr char kRecursive[] = "possible recursive locking detected";
-
-struct ProbeRun {
-  int exit_code = -1;  // -1: did not exit normally
-  std::string err;
-};
-
-// Runs `program` with `arg` and the default LOCKDEP_OPTIONS, stderr captured.
-ProbeRun RunProgram(const std::string& program, const char* arg) {
-  ProbeRun result;
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) {
-    ADD_FAILURE() << "pipe2: " << std::strerror(errno);
-    return result;
-  }
-  const pid_t pid = fork();
-  if (pid == 0) {  // async-signal-safe calls only
-    const rlimit no_core = {0, 0};
-    setrlimit(RLIMIT_CORE, &no_core);
-    unsetenv("LOCKDEP_OPTIONS");
-    dup2(fds[1], 2);
-    execl(program.c_str(), program.c_str(), arg, static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(fds[1]);
-  char buf[4096];
-  for (;;) {
-    const ssize_t n = read(fds[0], buf, sizeof(buf));
-    if (n > 0) {
-      result.err.append(buf, static_cast<size_t>(n));
-    } else if (n == 0 || errno != EINTR) {
-      break;
-    }
-  }
-  close(fds[0]);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-  return result;
-}
 
 class MemberClasses : public ::testing::TestWithParam<const char*> {
  protected:
