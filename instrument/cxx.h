@@ -13,19 +13,21 @@
 // Lock classes. The validator reasons about classes, not objects: all locks
 // constructed at one place in your code are one class, as all locks
 // initialised by one mutex_init() call are in Linux. The place is found from
-// the call stack and debug information when the lock is constructed:
+// the call stack and debug information when the lock is constructed. A data
+// member is its own class, named after the member, whichever constructor
+// builds it and however the compiler inlined or unrolled that (the same
+// classes at -O0 and -O2):
 //
 //   struct Cache {
-//     lockdep::Mutex map_mu;  // class "cache.h:1"
-//     lockdep::Mutex lru_mu;  // class "cache.h:1#2"
+//     lockdep::Mutex map_mu;  // class "Cache::map_mu (cache.h:2)"
+//     lockdep::Mutex lru_mu;  // class "Cache::lru_mu (cache.h:3)"
 //   };
 //
-// Members are constructed by their enclosing constructor (whose line debug
-// information gives for all of them), so each member's constructor call is a
-// class of its own at that line, numbered in declaration order. A lock made by
-// std::make_unique, emplace_back or any other standard-library code is
-// classed by the first frame of your code that asked for it, not by the
-// library's line; all the locks of one std::vector<Mutex>(n) are one class.
+// Any other lock is classed by its line ("worker.cc:42"; "#2" numbers the
+// second construction on one line). A lock made by std::make_unique,
+// emplace_back or any other standard-library code is classed by the first
+// frame of your code that asked for it, not by the library's line; all the
+// locks of one std::vector<Mutex>(n) are one class.
 // A name makes the class easier to read in reports (and is the cheaper
 // constructor: no stack walk):
 //
@@ -41,10 +43,11 @@
 // lock_nested(1) in an order the program guarantees.
 //
 // Limits of the unnamed default: without debug information (no -g) classes
-// fall back to the calling function's name; members constructed by several
-// constructors of one class (say, a default and a copy constructor) are
-// classed per constructor; a loop the compiler unrolled around a constructor
-// call can split one line's locks into several classes.
+// fall back to the calling function's name; a class that mixes named and
+// unnamed members of one lock type may have its unnamed members classed by
+// the wrong member name (their calls are matched to the members in order);
+// a loop the compiler unrolled around a constructor call that is not a
+// member's can split one line's locks into several classes.
 //
 // Thread-safety annotations: the types are Clang capabilities. libstdc++'s
 // std::lock_guard is not annotated, so under -Wthread-safety prefer
@@ -101,10 +104,13 @@ struct LockSite {
 // Size: 48 bytes on 64-bit Linux (the 4-byte lock word and the lockdep_map).
 class LOCKDEP_CAPABILITY("mutex") Mutex {
  public:
-  // The class is the place in your code that constructs the Mutex (see
-  // "Lock classes" above), named "file.cc:42" or "file.cc:42#2". Cost: a
-  // lookup in a process-wide registry under a std::mutex when the constructor
-  // is called from your code directly and that call ran before; otherwise a
+  // The class is the member this Mutex is, or the place in your code that
+  // constructs it (see "Lock classes" above): "Cache::map_mu (cache.h:27)",
+  // "file.cc:42" or "file.cc:42#2". Cost: a
+  // lookup in a process-wide registry under a std::mutex (and a step of
+  // dl_iterate_phdr, which takes the loader's lock, to notice an unloaded
+  // library) when the constructor is called from your code directly and
+  // that call ran before; otherwise a
   // stack walk and its symbolisation (the first lock of a process also reads
   // the program's debug information, milliseconds).
   [[gnu::always_inline]] Mutex() {
