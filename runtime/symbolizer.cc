@@ -347,7 +347,7 @@ bool HoldsLockType(Dwarf_Die* member, const char* lock_type) {
 // with its data members of `lock_type` in declaration order; an empty
 // class_name when scope is not a constructor.
 ConstructorFrame ConstructorOf(Dwarf_Die* scope, const char* lock_type,
-                               const char* comp_dir) {
+                               Dwarf_Die* cudie, const char* comp_dir) {
   ConstructorFrame result;
   Dwarf_Die named = NamingDie(scope);
   const char* function = dwarf_diename(&named);
@@ -377,7 +377,18 @@ ConstructorFrame ConstructorOf(Dwarf_Die* scope, const char* lock_type,
     }
     LockMember member;
     if (const char* name = dwarf_diename(&child)) member.name = name;
-    if (const char* file = dwarf_decl_file(&child)) member.file = ShortPath(file, comp_dir);
+    const char* file = dwarf_decl_file(&child);
+    Dwarf_Attribute attr;
+    Dwarf_Word index = 0;
+    Dwarf_Files* files = nullptr;
+    // libdw 0.188 answers nothing for clang's DWARF 5 here: read the unit's
+    // file table directly.
+    if (file == nullptr &&
+        dwarf_formudata(dwarf_attr(&child, DW_AT_decl_file, &attr), &index) == 0 &&
+        dwarf_getsrcfiles(cudie, &files, nullptr) == 0) {
+      file = dwarf_filesrc(files, index, nullptr, nullptr);
+    }
+    if (file != nullptr) member.file = ShortPath(file, comp_dir);
     dwarf_decl_line(&child, &member.line);
     result.members.push_back(std::move(member));
   } while (dwarf_siblingof(&child, &child) == 0);
@@ -428,7 +439,7 @@ class Symbolizer {
     Dwarf_Addr start = 0;
     dwfl_module_info(module, nullptr, &start, nullptr, nullptr, nullptr, nullptr,
                      nullptr);
-    result = ConstructorOf(frames[frame], lock_type, comp_dir);
+    result = ConstructorOf(frames[frame], lock_type, cudie, comp_dir);
     if (!result.class_name.empty()) {
       result.instance = (start * 0x9E3779B97F4A7C15ull) ^ dwarf_dieoffset(frames[frame]);
     }
