@@ -59,7 +59,8 @@ ConstructorFrame ConstructorOfFrame(uintptr_t pc, size_t frame,
 
 // How many objects the dynamic loader has unloaded (dlclose) since the
 // process started. Addresses remembered before a change may now belong to
-// another object. Cost: one dl_iterate_phdr step (the loader's lock).
+// another object. Cost: one dl_iterate_phdr step (the loader's lock) in an
+// UnwindScope (stack_trace.h): not to be called inside another.
 uint64_t ModuleUnloadCount();
 
 // Whether SymbolizePc and AppendTrace (stack_trace.h) show internal frames

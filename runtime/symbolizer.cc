@@ -659,6 +659,10 @@ ConstructorFrame ConstructorOfFrame(uintptr_t pc, size_t frame,
 
 uint64_t ModuleUnloadCount() {
   uint64_t unloads = 0;
+  // dl_iterate_phdr takes the loader's lock, which a fork() must not copy
+  // held (the child would hang at its next lock construction): the fork
+  // handlers wait for every UnwindScope to end.
+  UnwindScope scope;
   dl_iterate_phdr(
       [](dl_phdr_info* info, size_t size, void* arg) {
         // glibc counts objects loaded and unloaded in every entry.
