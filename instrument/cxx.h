@@ -39,8 +39,9 @@
 //
 // Or pick classes yourself with a static lock_class_key (e.g. one per
 // subsystem). Taking two locks of one class (say, two Accounts) at once is
-// reported as recursive locking unless the second is taken with
-// lock_nested(1) in an order the program guarantees.
+// reported as recursive locking unless the program declares their order
+// with SetLockCmpFn() (or takes both with std::scoped_lock, which cannot
+// deadlock in any order).
 //
 // Limits of the unnamed default: without debug information (no -g) classes
 // fall back to the calling function's name; a class that mixes named and
@@ -134,6 +135,19 @@ class LOCKDEP_CAPABILITY("mutex") Mutex {
   Mutex(const Mutex&) = delete;
   Mutex& operator=(const Mutex&) = delete;
 
+  // An order among the Mutexs of this one's class, as Linux's
+  // lockdep_set_lock_cmp_fn: cmp(a, b) < 0 when `a` may be held while
+  // taking `b` (say, the account with the lower id first). Two locks of the
+  // class held together are then accepted in that order and reported as
+  // recursive locking against it; the report shows each through `print`
+  // (which writes to stderr), if given. Both run under the validator's
+  // lock: they must not lock. The first order set for a class stays. Cost:
+  // a scan of a small table; acquiring a second lock of such a class then
+  // always takes the validator's slow path (its verdict is per instance).
+  void SetLockCmpFn(int (*cmp)(const Mutex& a, const Mutex& b),
+                    void (*print)(const Mutex& lock) = nullptr);
+
+
   // Blocks until this thread holds the Mutex. The order check runs before the
   // wait, so an order that can deadlock is reported even if it is about to.
   void lock() LOCKDEP_ACQUIRE();
@@ -185,6 +199,19 @@ class LOCKDEP_CAPABILITY("mutex") SharedMutex {
 
   SharedMutex(const SharedMutex&) = delete;
   SharedMutex& operator=(const SharedMutex&) = delete;
+
+  // An order among the SharedMutexs of this one's class, as Linux's
+  // lockdep_set_lock_cmp_fn: cmp(a, b) < 0 when `a` may be held while
+  // taking `b` (say, the account with the lower id first). Two locks of the
+  // class held together are then accepted in that order and reported as
+  // recursive locking against it; the report shows each through `print`
+  // (which writes to stderr), if given. Both run under the validator's
+  // lock: they must not lock. The first order set for a class stays. Cost:
+  // a scan of a small table; acquiring a second lock of such a class then
+  // always takes the validator's slow path (its verdict is per instance).
+  void SetLockCmpFn(int (*cmp)(const SharedMutex& a, const SharedMutex& b),
+                    void (*print)(const SharedMutex& lock) = nullptr);
+
 
   // Exclusive (writer) locking; as Mutex. There is no owner word (it would
   // not fit in 48 bytes): unlock() and unlock_shared() ask the held-lock
