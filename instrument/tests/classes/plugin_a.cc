@@ -1,5 +1,6 @@
-// A plugin that plugin_probe loads and unloads; plugin_a.cc and plugin_b.cc
-// differ only in names, so the loader tends to map each at the same address.
+// A plugin that plugin_probe loads and unloads. BUILD makes plugin B from
+// this source with the names changed (same length, same code), so the
+// loader tends to map B at A's address.
 #include "instrument/cxx.h"
 
 namespace {

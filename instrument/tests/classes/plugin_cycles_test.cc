@@ -24,7 +24,7 @@ TEST(PluginCycles, AnotherLibraryAtTheSameAddressHasItsOwnClassesAndFrames) {
   EXPECT_THAT(r.err, Not(HasSubstr("possible circular locking dependency")));
   // The one report, B's, names B's class and B's source.
   EXPECT_THAT(r.err, HasSubstr("possible recursive locking detected"));
-  EXPECT_THAT(r.err, HasSubstr("PairB::first (plugin_b.cc:7)"));
+  EXPECT_THAT(r.err, HasSubstr("PairB::first (plugin_b.cc:8)"));
   EXPECT_THAT(r.err, HasSubstr("(plugin_b.cc:"));
   EXPECT_THAT(r.err, Not(HasSubstr("plugin_a.cc"))) << r.err;
   EXPECT_EQ(r.exit_code, 66);
