@@ -13,19 +13,21 @@
 // Lock classes. The validator reasons about classes, not objects: all locks
 // constructed at one place in your code are one class, as all locks
 // initialised by one mutex_init() call are in Linux. The place is found from
-// the call stack and debug information when the lock is constructed:
+// the call stack and debug information when the lock is constructed. A data
+// member is its own class, named after the member, whichever constructor
+// builds it and however the compiler inlined or unrolled that (the same
+// classes at -O0 and -O2):
 //
 //   struct Cache {
-//     lockdep::Mutex map_mu;  // class "cache.h:1"
-//     lockdep::Mutex lru_mu;  // class "cache.h:1#2"
+//     lockdep::Mutex map_mu;  // class "Cache::map_mu (cache.h:2)"
+//     lockdep::Mutex lru_mu;  // class "Cache::lru_mu (cache.h:3)"
 //   };
 //
-// Members are constructed by their enclosing constructor (whose line debug
-// information gives for all of them), so each member's constructor call is a
-// class of its own at that line, numbered in declaration order. A lock made by
-// std::make_unique, emplace_back or any other standard-library code is
-// classed by the first frame of your code that asked for it, not by the
-// library's line; all the locks of one std::vector<Mutex>(n) are one class.
+// Any other lock is classed by its line ("worker.cc:42"; "#2" numbers the
+// second construction on one line). A lock made by std::make_unique,
+// emplace_back or any other standard-library code is classed by the first
+// frame of your code that asked for it, not by the library's line; all the
+// locks of one std::vector<Mutex>(n) are one class.
 // A name makes the class easier to read in reports (and is the cheaper
 // constructor: no stack walk):
 //
@@ -37,14 +39,16 @@
 //
 // Or pick classes yourself with a static lock_class_key (e.g. one per
 // subsystem). Taking two locks of one class (say, two Accounts) at once is
-// reported as recursive locking unless the second is taken with
-// lock_nested(1) in an order the program guarantees.
+// reported as recursive locking unless the program declares their order
+// with SetLockCmpFn() (or takes both with std::scoped_lock, which cannot
+// deadlock in any order).
 //
 // Limits of the unnamed default: without debug information (no -g) classes
-// fall back to the calling function's name; members constructed by several
-// constructors of one class (say, a default and a copy constructor) are
-// classed per constructor; a loop the compiler unrolled around a constructor
-// call can split one line's locks into several classes.
+// fall back to the calling function's name; a class that mixes named and
+// unnamed members of one lock type may have its unnamed members classed by
+// the wrong member name (their calls are matched to the members in order);
+// a loop the compiler unrolled around a constructor call that is not a
+// member's can split one line's locks into several classes.
 //
 // Thread-safety annotations: the types are Clang capabilities. libstdc++'s
 // std::lock_guard is not annotated, so under -Wthread-safety prefer
@@ -64,6 +68,11 @@
 #include "instrument/cxx/raw_spin_lock.h"
 #include "instrument/cxx/thread_annotations.h"
 #include "runtime/lockdep_map.h"
+
+// Keeps the compiler from turning the call just before it into a jump, so
+// that the callee's return address lies in the code that called it (an
+// unnamed lock's class is found from there).
+#define LOCKDEP_NO_TAIL_CALL() asm volatile("")
 
 namespace lockdep {
 
@@ -96,13 +105,19 @@ struct LockSite {
 // Size: 48 bytes on 64-bit Linux (the 4-byte lock word and the lockdep_map).
 class LOCKDEP_CAPABILITY("mutex") Mutex {
  public:
-  // The class is the place in your code that constructs the Mutex (see
-  // "Lock classes" above), named "file.cc:42" or "file.cc:42#2". Cost: a
-  // lookup in a process-wide registry under a std::mutex when the constructor
-  // is called from your code directly and that call ran before; otherwise a
+  // The class is the member this Mutex is, or the place in your code that
+  // constructs it (see "Lock classes" above): "Cache::map_mu (cache.h:27)",
+  // "file.cc:42" or "file.cc:42#2". Cost: a
+  // lookup in a process-wide registry under a std::mutex (and a step of
+  // dl_iterate_phdr, which takes the loader's lock, to notice an unloaded
+  // library) when the constructor is called from your code directly and
+  // that call ran before; otherwise a
   // stack walk and its symbolisation (the first lock of a process also reads
   // the program's debug information, milliseconds).
-  Mutex();
+  [[gnu::always_inline]] Mutex() {
+    InitUnnamed();
+    LOCKDEP_NO_TAIL_CALL();
+  }
   // The class is `site` plus `name`, named `name` (or "file.cc:42" for a
   // null name: wrappers pass their caller's LockSite on). `name` need not
   // outlive the Mutex (it is copied once per class). Cost: one lookup in a
@@ -119,6 +134,19 @@ class LOCKDEP_CAPABILITY("mutex") Mutex {
 
   Mutex(const Mutex&) = delete;
   Mutex& operator=(const Mutex&) = delete;
+
+  // An order among the Mutexs of this one's class, as Linux's
+  // lockdep_set_lock_cmp_fn: cmp(a, b) < 0 when `a` may be held while
+  // taking `b` (say, the account with the lower id first). Two locks of the
+  // class held together are then accepted in that order and reported as
+  // recursive locking against it; the report shows each through `print`
+  // (which writes to stderr), if given. Both run under the validator's
+  // lock: they must not lock. The first order set for a class stays. Cost:
+  // a scan of a small table; acquiring a second lock of such a class then
+  // always takes the validator's slow path (its verdict is per instance).
+  void SetLockCmpFn(int (*cmp)(const Mutex& a, const Mutex& b),
+                    void (*print)(const Mutex& lock) = nullptr);
+
 
   // Blocks until this thread holds the Mutex. The order check runs before the
   // wait, so an order that can deadlock is reported even if it is about to.
@@ -144,6 +172,10 @@ class LOCKDEP_CAPABILITY("mutex") Mutex {
   void AssertNotHeld() const;
 
  private:
+  // The class of a default-constructed lock (see "Lock classes"); its return
+  // address is in the constructing code, never a tail call away from it.
+  void InitUnnamed();
+
   internal::RawMutex raw_;
   std::atomic<uint32_t> owner_{0};  // the holding thread, 0 while free
   lockdep_map map_;
@@ -157,13 +189,29 @@ class LOCKDEP_CAPABILITY("mutex") Mutex {
 class LOCKDEP_CAPABILITY("mutex") SharedMutex {
  public:
   // Classes and costs as for Mutex.
-  SharedMutex();
+  [[gnu::always_inline]] SharedMutex() {
+    InitUnnamed();
+    LOCKDEP_NO_TAIL_CALL();
+  }
   explicit SharedMutex(const char* name, LockSite site = LockSite::Current());
   SharedMutex(lock_class_key& key, const char* name);
   ~SharedMutex();
 
   SharedMutex(const SharedMutex&) = delete;
   SharedMutex& operator=(const SharedMutex&) = delete;
+
+  // An order among the SharedMutexs of this one's class, as Linux's
+  // lockdep_set_lock_cmp_fn: cmp(a, b) < 0 when `a` may be held while
+  // taking `b` (say, the account with the lower id first). Two locks of the
+  // class held together are then accepted in that order and reported as
+  // recursive locking against it; the report shows each through `print`
+  // (which writes to stderr), if given. Both run under the validator's
+  // lock: they must not lock. The first order set for a class stays. Cost:
+  // a scan of a small table; acquiring a second lock of such a class then
+  // always takes the validator's slow path (its verdict is per instance).
+  void SetLockCmpFn(int (*cmp)(const SharedMutex& a, const SharedMutex& b),
+                    void (*print)(const SharedMutex& lock) = nullptr);
+
 
   // Exclusive (writer) locking; as Mutex. There is no owner word (it would
   // not fit in 48 bytes): unlock() and unlock_shared() ask the held-lock
@@ -192,6 +240,10 @@ class LOCKDEP_CAPABILITY("mutex") SharedMutex {
   void AssertNotHeld() const;
 
  private:
+  // The class of a default-constructed lock (see "Lock classes"); its return
+  // address is in the constructing code, never a tail call away from it.
+  void InitUnnamed();
+
   internal::RawSharedMutex raw_;
   lockdep_map map_;
 };
@@ -203,7 +255,10 @@ class LOCKDEP_CAPABILITY("mutex") SharedMutex {
 class LOCKDEP_CAPABILITY("mutex") SpinLock {
  public:
   // Classes and costs as for Mutex.
-  SpinLock();
+  [[gnu::always_inline]] SpinLock() {
+    InitUnnamed();
+    LOCKDEP_NO_TAIL_CALL();
+  }
   explicit SpinLock(const char* name, LockSite site = LockSite::Current());
   SpinLock(lock_class_key& key, const char* name);
   ~SpinLock();
@@ -221,6 +276,10 @@ class LOCKDEP_CAPABILITY("mutex") SpinLock {
   void AssertNotHeld() const;
 
  private:
+  // The class of a default-constructed lock (see "Lock classes"); its return
+  // address is in the constructing code, never a tail call away from it.
+  void InitUnnamed();
+
   internal::RawSpinLock raw_;
   std::atomic<uint32_t> owner_{0};  // the holding thread, 0 while free
   lockdep_map map_;

@@ -125,6 +125,29 @@ void debug_check_no_locks_held();
 void lockdep_register_key(lock_class_key* key);
 void lockdep_unregister_key(lock_class_key* key);
 
+// Linux 6.4's lock comparison functions (lockdep_set_lock_cmp_fn): an order
+// among the locks of one class. cmp returns < 0 when `a` may be held while
+// `b` is taken; print describes one lock (writing to stderr) for reports.
+using lock_cmp_fn = int (*)(const lockdep_map* a, const lockdep_map* b);
+using lock_print_fn = void (*)(const lockdep_map* map);
+
+// The order of the class of `map` (its key at subclass 0), through adapters
+// so that lock layers can take their own function types: `cmp(user_cmp, a,
+// b)` compares, `print(user_print, map)` (may be null) describes. Two locks
+// of the class held together are then accepted when the held one compares
+// below the new one, and still reported as recursive locking otherwise.
+// The functions run under the validator's graph lock: they must not take
+// locks. The first order set for a class stays. Cost: a scan of a small
+// table; up to 256 classes may have one (more: one clear line, ignored).
+using lockdep_any_fn = void (*)();
+struct lockdep_lock_order {
+  int (*cmp)(lockdep_any_fn user_cmp, const lockdep_map* a, const lockdep_map* b);
+  lockdep_any_fn user_cmp;
+  void (*print)(lockdep_any_fn user_print, const lockdep_map* map);
+  lockdep_any_fn user_print;
+};
+void lockdep_set_lock_order(lockdep_map* map, const lockdep_lock_order& order);
+
 // Memory [start, start+size) that held static keys or DEFINE_* locks is going
 // away (a library about to be dlclose()d, Linux's module unload): forgets
 // every class keyed there, as lockdep_unregister_key() does, and any

@@ -12,10 +12,12 @@
 #include <atomic>
 #include <cinttypes>
 #include <climits>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -92,29 +94,45 @@ bool EndsWith(const std::string& s, const char* suffix) {
   return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
 }
 
+// Where lockdep's own sources sit, as its compiler named them: "" when this
+// workspace is lockdep's, "external/lockdep/" (whatever the repository is
+// called) when another workspace depends on it, an absolute directory for a
+// CMake build. Read from this file's own name, so that a user's directory
+// that merely shares a name (their own runtime/, or external/foo/runtime/)
+// is never taken for lockdep's.
+const std::string& LockdepSourceRoot() {
+  static const std::string* const root = [] {
+    std::string self = __FILE__;
+    constexpr std::string_view kSelf = "runtime/symbolizer.cc";
+    const size_t at = self.size() >= kSelf.size() ? self.size() - kSelf.size() : 0;
+    if (self.compare(at, std::string::npos, kSelf) == 0) self.resize(at);
+    while (self.compare(0, 2, "./") == 0) self.erase(0, 2);
+    return new std::string(self);
+  }();
+  return *root;
+}
+
 // Code a reader of a report did not write: the C++ standard library's headers
-// and shared library, and lockdep's own runtime/ and instrument/ sources (in
-// this workspace, another workspace's external/NAME/, or installed headers
-// under include/lockdep/). Tests of lockdep itself are user code.
+// and shared library, and lockdep's own runtime/ and instrument/ sources
+// (under LockdepSourceRoot(), or installed headers under include/lockdep/).
+// Tests of lockdep itself are user code.
 bool IsInternalFile(const std::string& path) {
   if (path.find("/include/c++/") != std::string::npos) return true;  // libstdc++
   if (path.find("/c++/v1/") != std::string::npos) return true;       // libc++
   if (EndsWith(path, "_test.cc") || path.find("/tests/") != std::string::npos) {
     return false;
   }
-  // Where lockdep's top directories can start.
-  size_t root = std::string::npos;
-  if (path.compare(0, 9, "external/") == 0) {
-    const size_t slash = path.find('/', 9);
-    if (slash != std::string::npos) root = slash + 1;
+  const std::string& root = LockdepSourceRoot();
+  size_t at = std::string::npos;
+  if (path.compare(0, root.size(), root) == 0) {
+    at = root.size();
   } else if (const size_t inc = path.find("/include/lockdep/");
              inc != std::string::npos) {
-    root = inc + 17;
+    at = inc + 17;
   }
+  if (at == std::string::npos) return false;
   for (const char* dir : {"runtime/", "instrument/"}) {
-    const size_t n = std::strlen(dir);
-    if (path.compare(0, n, dir) == 0) return true;
-    if (root != std::string::npos && path.compare(root, n, dir) == 0) return true;
+    if (path.compare(at, std::strlen(dir), dir) == 0) return true;
   }
   return false;
 }
@@ -205,8 +223,11 @@ Dwarf_Die* UnitAt(Dwfl_Module* module, Dwarf_Addr addr, Dwarf_Addr* bias) {
 // the definition of a namespace's free function inside the namespace's DIE,
 // whatever the DWARF version, so the inlined calls in such functions (most
 // user code) were never found.
-// Namespaces and classes are walked through; other DIEs without pc are not
-// scopes of code at pc and are skipped with everything in them.
+// Namespaces and classes are walked through, and so are functions without
+// pc: gcc nests the code of a function-local class's member functions (its
+// implicit constructor) inside the enclosing function's DIE. Other DIEs
+// without pc are not scopes of code at pc and are skipped with everything
+// in them.
 bool AppendScopesAt(Dwarf_Die* parent, Dwarf_Addr pc,
                     std::vector<Dwarf_Die>* scopes) {
   Dwarf_Die child;
@@ -224,6 +245,7 @@ bool AppendScopesAt(Dwarf_Die* parent, Dwarf_Addr pc,
       case DW_TAG_class_type:
       case DW_TAG_structure_type:
       case DW_TAG_union_type:
+      case DW_TAG_subprogram:
         if (AppendScopesAt(&child, pc, scopes)) return true;
         break;
       default:
@@ -297,12 +319,91 @@ int ReportObject(dl_phdr_info* info, size_t, void* arg) {
   return 0;  // a failed report only costs that module's names
 }
 
+// The lockdep lock type `lock_type` ("lockdep::Mutex") is what `member`
+// holds (through typedefs and qualifiers).
+bool HoldsLockType(Dwarf_Die* member, const char* lock_type) {
+  Dwarf_Attribute attr;
+  Dwarf_Die type;
+  if (dwarf_formref_die(dwarf_attr_integrate(member, DW_AT_type, &attr), &type) ==
+      nullptr) {
+    return false;
+  }
+  for (int hops = 0; hops < 8; ++hops) {
+    const int tag = dwarf_tag(&type);
+    if (tag != DW_TAG_typedef && tag != DW_TAG_const_type &&
+        tag != DW_TAG_volatile_type) {
+      break;
+    }
+    if (dwarf_formref_die(dwarf_attr_integrate(&type, DW_AT_type, &attr), &type) ==
+        nullptr) {
+      return false;
+    }
+  }
+  const int tag = dwarf_tag(&type);
+  if (tag != DW_TAG_structure_type && tag != DW_TAG_class_type) return false;
+  const char* name = dwarf_diename(&type);
+  return name != nullptr && QualifiedName(&type, name) == lock_type;
+}
+
+// The class whose constructor `scope` (a subprogram or an inlined copy) is,
+// with its data members of `lock_type` in declaration order; an empty
+// class_name when scope is not a constructor.
+ConstructorFrame ConstructorOf(Dwarf_Die* scope, const char* lock_type,
+                               Dwarf_Die* cudie, const char* comp_dir) {
+  ConstructorFrame result;
+  Dwarf_Die named = NamingDie(scope);
+  const char* function = dwarf_diename(&named);
+  Dwarf_Die* outer = nullptr;
+  const int n = dwarf_getscopes_die(&named, &outer);
+  Dwarf_Die cls;
+  const bool in_class = n >= 2 && (dwarf_tag(&outer[1]) == DW_TAG_structure_type ||
+                                   dwarf_tag(&outer[1]) == DW_TAG_class_type);
+  if (in_class) cls = outer[1];
+  std::free(outer);
+  if (!in_class || function == nullptr) return result;
+  const char* class_name = dwarf_diename(&cls);
+  if (class_name == nullptr) return result;  // a lambda's
+  // A constructor is named as its class, without template arguments.
+  if (std::string_view(class_name).substr(0, std::strcspn(class_name, "<")) !=
+      function) {
+    return result;
+  }
+  result.class_name = QualifiedName(&cls, class_name);
+  Dwarf_Die child;
+  if (dwarf_child(&cls, &child) != 0) return result;
+  do {
+    // Static data members are DW_TAG_variable (DWARF 5) or external.
+    if (dwarf_tag(&child) != DW_TAG_member || dwarf_hasattr(&child, DW_AT_external) ||
+        !HoldsLockType(&child, lock_type)) {
+      continue;
+    }
+    LockMember member;
+    if (const char* name = dwarf_diename(&child)) member.name = name;
+    const char* file = dwarf_decl_file(&child);
+    Dwarf_Attribute attr;
+    Dwarf_Word index = 0;
+    Dwarf_Files* files = nullptr;
+    // libdw 0.188 answers nothing for clang's DWARF 5 here: read the unit's
+    // file table directly.
+    if (file == nullptr &&
+        dwarf_formudata(dwarf_attr(&child, DW_AT_decl_file, &attr), &index) == 0 &&
+        dwarf_getsrcfiles(cudie, &files, nullptr) == 0) {
+      file = dwarf_filesrc(files, index, nullptr, nullptr);
+    }
+    if (file != nullptr) member.file = ShortPath(file, comp_dir);
+    dwarf_decl_line(&child, &member.line);
+    result.members.push_back(std::move(member));
+  } while (dwarf_siblingof(&child, &child) == 0);
+  return result;
+}
+
 class Symbolizer {
  public:
   InternalMutex& mutex() ABSL_LOCK_RETURNED(mu_) { return mu_; }
 
   std::vector<SourceFrame> Frames(uintptr_t pc) {
     InternalLock lock(mu_);
+    ForgetUnloadedModules();
     auto it = cache_.find(pc);
     if (it != cache_.end()) return it->second;
     std::vector<SourceFrame> result = Lookup(pc);
@@ -310,7 +411,55 @@ class Symbolizer {
     return result;
   }
 
+  ConstructorFrame Constructor(uintptr_t pc, size_t frame, size_t frames_at_pc,
+                               const char* lock_type) {
+    InternalLock lock(mu_);
+    ConstructorFrame result;
+    if (dwfl_ == nullptr) return result;  // Frames(pc) came first, or failed
+    const Dwarf_Addr addr = pc - 1;
+    Dwfl_Module* module = dwfl_addrmodule(dwfl_, addr);
+    Dwarf_Addr bias = 0;
+    Dwarf_Die* cudie = module != nullptr ? UnitAt(module, addr, &bias) : nullptr;
+    if (cudie == nullptr) return result;
+    std::vector<Dwarf_Die> scopes;
+    AppendScopesAt(cudie, addr - bias, &scopes);
+    // As LookupDwfl numbers frames: inlined calls innermost first, then the
+    // physical function.
+    std::vector<Dwarf_Die*> frames;
+    for (auto it = scopes.rbegin(); it != scopes.rend(); ++it) {
+      if (dwarf_tag(&*it) == DW_TAG_inlined_subroutine) frames.push_back(&*it);
+    }
+    for (Dwarf_Die& scope : scopes) {
+      if (dwarf_tag(&scope) == DW_TAG_subprogram) {
+        frames.push_back(&scope);
+        break;
+      }
+    }
+    if (frames.size() != frames_at_pc || frame >= frames.size()) return result;
+    Dwarf_Attribute attr;
+    const char* comp_dir = dwarf_formstring(dwarf_attr(cudie, DW_AT_comp_dir, &attr));
+    Dwarf_Addr start = 0;
+    dwfl_module_info(module, nullptr, &start, nullptr, nullptr, nullptr, nullptr,
+                     nullptr);
+    result = ConstructorOf(frames[frame], lock_type, cudie, comp_dir);
+    if (!result.class_name.empty()) {
+      result.instance = (start * 0x9E3779B97F4A7C15ull) ^ dwarf_dieoffset(frames[frame]);
+    }
+    return result;
+  }
+
  private:
+  // Drops every answer about addresses when the loader has unloaded an
+  // object since the last call: another may now sit at the same addresses.
+  // Costs a dl_iterate_phdr step (the loader's lock) per call.
+  void ForgetUnloadedModules() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const uint64_t unloads = ModuleUnloadCount();
+    if (unloads == unloads_) return;
+    unloads_ = unloads;
+    cache_.clear();
+    if (dwfl_ != nullptr) ReportModules();
+  }
+
   std::vector<SourceFrame> Lookup(uintptr_t pc) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     std::vector<SourceFrame> frames;
     if (pc != 0) frames = LookupDwfl(pc);
@@ -480,6 +629,7 @@ class Symbolizer {
   Dwfl* dwfl_ ABSL_GUARDED_BY(mu_) = nullptr;  // never ended: reports may come during exit
   std::string exe_ ABSL_GUARDED_BY(mu_);
   std::unordered_map<uintptr_t, std::vector<SourceFrame>> cache_ ABSL_GUARDED_BY(mu_);
+  uint64_t unloads_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace
@@ -504,6 +654,34 @@ std::vector<SourceFrame> SourceFramesOfPc(uintptr_t pc) {
   std::vector<SourceFrame> frames = TheSymbolizer().Frames(pc);
   --t_symbolizing;
   return frames;
+}
+
+ConstructorFrame ConstructorOfFrame(uintptr_t pc, size_t frame,
+                                    const char* lock_type) {
+  const size_t frames_at_pc = SourceFramesOfPc(pc).size();
+  ++t_symbolizing;
+  ConstructorFrame result =
+      TheSymbolizer().Constructor(pc, frame, frames_at_pc, lock_type);
+  --t_symbolizing;
+  return result;
+}
+
+uint64_t ModuleUnloadCount() {
+  uint64_t unloads = 0;
+  // dl_iterate_phdr takes the loader's lock, which a fork() must not copy
+  // held (the child would hang at its next lock construction): the fork
+  // handlers wait for every UnwindScope to end.
+  UnwindScope scope;
+  dl_iterate_phdr(
+      [](dl_phdr_info* info, size_t size, void* arg) {
+        // glibc counts objects loaded and unloaded in every entry.
+        if (size >= offsetof(dl_phdr_info, dlpi_subs) + sizeof(info->dlpi_subs)) {
+          *static_cast<uint64_t*>(arg) = info->dlpi_subs;
+        }
+        return 1;
+      },
+      &unloads);
+  return unloads;
 }
 
 void SetShowInternalFrames(bool show) {

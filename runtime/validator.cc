@@ -11,6 +11,7 @@
 #include "runtime/graph_snapshot.h"
 #include "runtime/key_origin.h"
 #include "runtime/link_anchors.h"
+#include "runtime/lock_order.h"
 #include "runtime/lock_stat.h"
 #include "runtime/lockdep.h"
 #include "runtime/options.h"
@@ -139,16 +140,32 @@ void SameClassAdvice(ReportWriter& w, const HeldLock& held,
              "DEFINE_* or lockdep_set_class)";
   }
   w.Line(" Both locks are of class %s: %s.", name, origin);
+  // Not lock_nested(1): for two instances of one class (two accounts) it
+  // would silence the other thread's reverse order, a real ABBA.
   w.Line(" If they are different locks that may be held together, either give "
          "them different classes");
   w.Line(" (a name or a lock_class_key when constructing a lockdep::Mutex, "
          "lockdep_set_class() for kernel-style locks),");
-  w.Line(" or always take them in one order and take the inner one with "
-         "lock_nested(1) (mutex_lock_nested(l, SINGLE_DEPTH_NESTING)).");
+  w.Line(" or, for two instances of one kind (two accounts), take them together "
+         "with std::scoped_lock (deadlock-free in any order),");
+  w.Line(" or order them by a key the program defines and declare it: "
+         "lockdep_set_lock_cmp_fn(l, cmp_fn, print_fn),");
+  w.Line(" Mutex::SetLockCmpFn(cmp_fn, print_fn); the pair is then checked "
+         "against that order.");
+}
+
+// The lock's own description from its class's print function, indented
+// under its line, as Linux prints it after print_lock().
+void DescribeHeld(ReportWriter& w, const lockdep_lock_order* order,
+                  const HeldLock& held) {
+  if (order == nullptr) return;
+  const std::string text = DescribeLock(*order, held.map);
+  if (!text.empty()) w.Line("  %s", text);
 }
 
 void ReportRecursive(ThreadState& ts, const HeldLock& prev,
-                     const HeldLock& next, uintptr_t ra) {
+                     const HeldLock& next, uintptr_t ra,
+                     const lockdep_lock_order* order) {
   if (!FirstReportOf(ReportKind::kRecursiveLocking, KeyId(next.class_id), 0))
     return;
   ReportWriter w(ReportKind::kRecursiveLocking,
@@ -157,9 +174,18 @@ void ReportRecursive(ThreadState& ts, const HeldLock& prev,
   w.AddClass(name);
   w.Line("%s is trying to acquire lock:", ReportWriter::Task());
   w.HeldLockLine(" ", next);
+  DescribeHeld(w, order, next);
   w.Blank();
   w.Line("but task is already holding lock:");
   w.HeldLockLine(" ", prev);
+  DescribeHeld(w, order, prev);
+  if (order != nullptr) {
+    // As Linux: the order the class declares is what this pair breaks.
+    w.Line("and the lock comparison function returns %d:",
+           CompareLocks(*order, prev.map, next.map));
+    w.Line(" the held lock must compare below the one being taken; taking them "
+           "the other way round is against the class's order.");
+  }
   w.Blank();
   w.Line("other info that might help us debug this:");
   w.Line(" Possible unsafe locking scenario:");
@@ -171,7 +197,11 @@ void ReportRecursive(ThreadState& ts, const HeldLock& prev,
   w.Blank();
   w.Line(" *** DEADLOCK ***");
   w.Blank();
-  w.Line(" May be due to missing lock nesting notation");
+  if (order != nullptr) {
+    w.Line(" May be due to taking the pair against its lock order");
+  } else {
+    w.Line(" May be due to missing lock nesting notation");
+  }
   w.Blank();
   SameClassAdvice(w, next, name);
   w.Blank();
@@ -365,16 +395,27 @@ uint32_t SaveCapturedTrace(const uintptr_t* pcs, int n) {
 namespace {
 
 // Linux's check_deadlock(): 0 recursion reported, 1 fine, 2 nested under a
-// held nest_lock (no new dependencies either).
-int CheckRecursion(ThreadState& ts, const HeldLock& next, uintptr_t ra) {
+// held nest_lock (no new dependencies either). `*by_order` is set when a
+// pair of one class was accepted by the class's lock order: then the
+// verdict depends on the instances, not the classes, and the chain must not
+// be cached (its next use may take the pair the other way round).
+int CheckRecursion(ThreadState& ts, const HeldLock& next, uintptr_t ra,
+                   bool* by_order) {
   bool nest_held = false;  // the nest_lock must be held below the same class
   for (uint32_t i = 0; i < ts.depth; ++i) {
     const HeldLock& prev = ts.held[i];
     if (next.nest_lock && prev.map == next.nest_lock) nest_held = true;
     if (prev.class_id != next.class_id) continue;
     if (next.read == 2 && prev.read) continue;  // recursive read of a read
+    const LockClass& c = Graph().classes.at(prev.class_id);
+    const lockdep_lock_order* order = LockOrderOf(
+        c.key.load(std::memory_order_relaxed) - c.subclass);
+    if (order != nullptr && CompareLocks(*order, prev.map, next.map) < 0) {
+      *by_order = true;
+      continue;
+    }
     if (nest_held) return 2;
-    ReportRecursive(ts, prev, next, ra);
+    ReportRecursive(ts, prev, next, ra, order);
     return 0;
   }
   return 1;
@@ -449,7 +490,8 @@ LOCKDEP_COLD void ValidateChain(ThreadState& ts, const HeldLock& next, uint64_t 
   if (g.chains.Contains(chain_key) && !ChainKeyCollides(ts, next, chain_key, ra)) return;
   // After a recursion report the other held locks still teach their
   // dependencies (see AddDependency); under a held nest_lock none are new.
-  int ret = CheckRecursion(ts, next, ra);
+  bool by_order = false;
+  int ret = CheckRecursion(ts, next, ra, &by_order);
   if (ret != 2 && ts.depth > 0) {
     // Edges from the nearest validated lock, and from every trylock above it
     // (a trylock adds no dependency for itself but locks under it depend on it).
@@ -461,6 +503,7 @@ LOCKDEP_COLD void ValidateChain(ThreadState& ts, const HeldLock& next, uint64_t 
       if (!prev.trylock) break;
     }
   }
+  if (by_order) return;  // judged per instance: validated on every use
   if (g.chains.full() && g.classes.removed_count() != g.removed_at_chain_flush) {
     // Chains through removed classes are dead (their generation moved on):
     // a full table that holds some is recycled, not a limit. It is a cache:

@@ -3,9 +3,11 @@
 #include <pthread.h>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "instrument/cxx/call_site.h"
@@ -28,9 +30,11 @@ struct Entry {
   std::string class_name;
 };
 
-// (file, line, ordinal at that site, given name); the views point into the
-// Entry, which never moves.
-using SiteId = std::tuple<std::string_view, unsigned, unsigned, std::string_view>;
+// (kind, file, line, ordinal at that site, given name or member); the views
+// point into the Entry, which never moves.
+enum class SiteKind { kSite, kMember };
+using SiteId = std::tuple<SiteKind, std::string_view, unsigned, unsigned,
+                          std::string_view>;
 
 // mu is a leaf: nothing calls into the runtime (or takes any other lock)
 // while holding it, so the fork handlers below may take it at any point of
@@ -39,8 +43,14 @@ struct Registry {
   InternalMutex mu;
   std::map<SiteId, Entry*> entries ABSL_GUARDED_BY(mu);
   // Unnamed constructions: the class of a constructor's return address,
-  // when that address alone decides it.
+  // when that address alone decides it; forgotten with the ordinals below
+  // when an object is unloaded (another may take its addresses).
   std::map<uintptr_t, SiteClass> by_return_address ABSL_GUARDED_BY(mu);
+  uint64_t unloads ABSL_GUARDED_BY(mu) = 0;
+  // Per copy of a constructor's code and lock type, its call instructions
+  // that build locks of that type, in the order they first ran.
+  std::map<std::pair<uint64_t, std::string_view>, std::vector<uintptr_t>>
+      calls_by_constructor ABSL_GUARDED_BY(mu);
   // The call instructions seen per inline context (the user frame and the
   // frames it is inlined into), in the order they first ran: a call's index
   // is its ordinal at the site.
@@ -72,18 +82,21 @@ std::string_view Basename(std::string_view path) {
 // registered outside registry.mu (registering takes the graph lock); of two
 // threads making one site's entry at once, the first to insert wins.
 template <typename Origin>
-Entry* FindOrAdd(Registry& registry, std::string_view file, unsigned line,
-                 unsigned ordinal, std::string_view name, Origin origin,
-                 const std::string& identity) {
+Entry* FindOrAdd(Registry& registry, SiteKind kind, std::string_view file,
+                 unsigned line, unsigned ordinal, std::string_view name,
+                 Origin origin, const std::string& identity) {
   {
     InternalLock guard(registry.mu);
-    auto it = registry.entries.find(SiteId(file, line, ordinal, name));
+    auto it = registry.entries.find(SiteId(kind, file, line, ordinal, name));
     if (it != registry.entries.end()) return it->second;
   }
   Entry* entry = new Entry;
   entry->file = file;
   entry->given_name = name;
-  if (!name.empty()) {
+  if (kind == SiteKind::kMember) {
+    entry->class_name = std::string(name) + " (" + std::string(Basename(file)) +
+                        ":" + std::to_string(line) + ")";
+  } else if (!name.empty()) {
     entry->class_name = name;
   } else {
     entry->class_name = std::string(Basename(file));
@@ -95,7 +108,8 @@ Entry* FindOrAdd(Registry& registry, std::string_view file, unsigned line,
   {
     InternalLock guard(registry.mu);
     winner = registry.entries
-                 .emplace(SiteId(entry->file, line, ordinal, entry->given_name), entry)
+                 .emplace(SiteId(kind, entry->file, line, ordinal, entry->given_name),
+                          entry)
                  .first->second;
   }
   if (winner != entry) {
@@ -113,6 +127,7 @@ struct UserSite {
   uintptr_t call = 0;       // return address of the physical frame
   std::string context;      // the user frame and those it is inlined into
   SourceFrame frame;        // the user frame
+  size_t frame_index = 0;   // its index among the frames at `call`
   bool direct = false;      // found in the constructor's caller itself
   // The user's code called the constructor through library code (a factory,
   // a container): no member ordinals then, so every lock that one line asks
@@ -131,12 +146,14 @@ bool FindUserSiteIn(const uintptr_t* pcs, int n, UserSite* site) {
       if (frames[k].internal) continue;
       site->call = pcs[i];
       site->direct = i == 0;
-      site->through_library = i > 0 || k > 0;
+      // Frame 0 at the call is lockdep's inline constructor itself.
+      site->through_library = i > 0 || k > 1;
       for (size_t j = k; j < frames.size(); ++j) {
         site->context += frames[j].function + " " + frames[j].file + ":" +
                          std::to_string(frames[j].line) + "\n";
       }
       site->frame = std::move(frames[k]);
+      site->frame_index = k;
       return true;
     }
   }
@@ -182,7 +199,8 @@ SiteClass ClassForSite(const char* file, unsigned line, const char* name) {
   const std::string_view file_view = file != nullptr ? file : "?";
   const std::string_view name_view = name != nullptr ? name : "";
   Entry* entry = FindOrAdd(
-      GetRegistry(), file_view, line, 0, name_view, [&](const Entry& e) {
+      GetRegistry(), SiteKind::kSite, file_view, line, 0, name_view,
+      [&](const Entry& e) {
         return (name_view.empty() ? std::string("constructed at ")
                                   : "named \"" + e.given_name + "\" when constructed at ") +
                std::string(Basename(file_view)) + ":" + std::to_string(line);
@@ -192,17 +210,70 @@ SiteClass ClassForSite(const char* file, unsigned line, const char* name) {
   return SiteClass{&entry->key, entry->class_name.c_str()};
 }
 
+namespace {
+
+// The member of a class that the constructor call at `site` builds, when
+// the debug information says the call is in a constructor of a class with
+// data members of `type_name`: the calls of one copy of the constructor's
+// code build its members of that type in declaration order, each call
+// instruction always the same member. Ordinals are counted modulo the
+// members, since one copy of the code can build several objects (a loop the
+// compiler unrolled around an inlined constructor: arr[0]'s and arr[1]'s
+// members under one scope of the debug information).
+std::optional<LockMember> MemberBuiltAt(Registry& registry, const UserSite& site,
+                                        const char* type_name) {
+  if (!site.direct || site.frame.file.empty()) return std::nullopt;
+  ConstructorFrame ctor = ConstructorOfFrame(site.call, site.frame_index, type_name);
+  if (ctor.instance == 0 || ctor.members.empty()) return std::nullopt;
+  size_t ordinal = 0;
+  {
+    InternalLock guard(registry.mu);
+    std::vector<uintptr_t>& calls =
+        registry.calls_by_constructor[{ctor.instance, type_name}];
+    while (ordinal < calls.size() && calls[ordinal] != site.call) ++ordinal;
+    if (ordinal == calls.size()) calls.push_back(site.call);
+  }
+  LockMember member = std::move(ctor.members[ordinal % ctor.members.size()]);
+  member.name = ctor.class_name + "::" + member.name;
+  return member;
+}
+
+}  // namespace
+
 SiteClass ClassForConstruction(uintptr_t ra, const void* frame,
                                const char* type_name) {
   Registry& registry = GetRegistry();
+  const uint64_t unloads = ModuleUnloadCount();
   {
     InternalLock guard(registry.mu);
+    if (unloads != registry.unloads) {
+      registry.unloads = unloads;
+      registry.by_return_address.clear();
+      registry.calls_by_constructor.clear();
+      registry.calls_by_context.clear();
+    }
     auto it = registry.by_return_address.find(ra);
     if (it != registry.by_return_address.end()) return it->second;
   }
   // Unwinding and symbolising take other locks and may take long: not under
   // registry.mu.
   UserSite site = FindUserSite(ra, frame);
+  if (std::optional<LockMember> member = MemberBuiltAt(registry, site, type_name)) {
+    Entry* entry = FindOrAdd(
+        registry, SiteKind::kMember, member->file,
+        static_cast<unsigned>(member->line), 0, member->name,
+        [&](const Entry&) {
+          return "every " + std::string(type_name) + " member " + member->name +
+                 " (" + member->file + ":" + std::to_string(member->line) + ")";
+        },
+        // A member is the same class in every run and every binary that
+        // builds it: its qualified name and where it is declared.
+        "member:" + member->name + "@" + member->file + ":" + std::to_string(member->line));
+    const SiteClass result{&entry->key, entry->class_name.c_str()};
+    InternalLock guard(registry.mu);
+    registry.by_return_address.emplace(ra, result);
+    return result;
+  }
   unsigned ordinal = 0;
   if (!site.through_library) {
     InternalLock guard(registry.mu);
@@ -214,7 +285,8 @@ SiteClass ClassForConstruction(uintptr_t ra, const void* frame,
   const std::string file =
       site.frame.file.empty() ? site.frame.function : site.frame.file;
   const unsigned line = static_cast<unsigned>(site.frame.line);
-  Entry* entry = FindOrAdd(registry, file, line, ordinal, "", [&](const Entry&) {
+  Entry* entry = FindOrAdd(registry, SiteKind::kSite, file, line, ordinal, "",
+                           [&](const Entry&) {
     std::string origin = "every " + std::string(type_name);
     if (ordinal > 0) {
       origin += " constructed by call #" + std::to_string(ordinal + 1) + " at ";

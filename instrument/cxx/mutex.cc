@@ -4,6 +4,9 @@
 // callers such as std::lock_guard). The bodies are exempt from the
 // thread-safety analysis, which cannot see that the hooks track `this`.
 #include "instrument/cxx.h"
+
+#include <cstddef>
+
 #include "instrument/cxx/call_site.h"
 #include "instrument/cxx/class_registry.h"
 #include "instrument/owner.h"
@@ -23,8 +26,9 @@ void LockRaw(internal::RawMutex& raw, lockdep_map* map, unsigned long ip) {
 }  // namespace
 
 // Out of line and never inlined: the return address is the constructing
-// code's call instruction, which is what tells members apart.
-[[gnu::noinline]] Mutex::Mutex() {
+// code's call instruction (the inline constructor keeps it from being a
+// tail call), whose debug information says which member is built.
+[[gnu::noinline]] void Mutex::InitUnnamed() {
   const internal::SiteClass c = internal::ClassForConstruction(
       reinterpret_cast<uintptr_t>(__builtin_return_address(0)),
       __builtin_frame_address(0),
@@ -84,6 +88,26 @@ Mutex::~Mutex() { lockdep_destroy_map(&map_, raw_.is_locked() ? 1 : 0); }
 [[gnu::noinline]] void Mutex::AssertNotHeld() const {
   const unsigned long ip = LOCKDEP_USER_IP();
   lockdep_assert_not_held_hook(&map_, map_.name, ip);
+}
+
+// The map is a member: the lock is at a fixed distance before it.
+void Mutex::SetLockCmpFn(int (*cmp)(const Mutex&, const Mutex&),
+                      void (*print)(const Mutex&)) {
+  using Cmp = int (*)(const Mutex&, const Mutex&);
+  using Print = void (*)(const Mutex&);
+  static constexpr size_t kMapAt = offsetof(Mutex, map_);
+  lockdep_lock_order order{};
+  order.cmp = [](lockdep_any_fn user, const lockdep_map* a, const lockdep_map* b) {
+    return reinterpret_cast<Cmp>(user)(*reinterpret_cast<const Mutex*>(reinterpret_cast<const char*>(a) - kMapAt), *reinterpret_cast<const Mutex*>(reinterpret_cast<const char*>(b) - kMapAt));
+  };
+  order.user_cmp = reinterpret_cast<lockdep_any_fn>(cmp);
+  if (print != nullptr) {
+    order.print = [](lockdep_any_fn user, const lockdep_map* map) {
+      reinterpret_cast<Print>(user)(*reinterpret_cast<const Mutex*>(reinterpret_cast<const char*>(map) - kMapAt));
+    };
+    order.user_print = reinterpret_cast<lockdep_any_fn>(print);
+  }
+  lockdep_set_lock_order(&map_, order);
 }
 
 }  // namespace lockdep

@@ -4,6 +4,9 @@
 // (kLockdepReadNonRecursive): the real lock blocks readers behind a waiting
 // writer, so a reader re-taking the lock can deadlock.
 #include "instrument/cxx.h"
+
+#include <cstddef>
+
 #include "instrument/cxx/call_site.h"
 #include "instrument/cxx/class_registry.h"
 #include "runtime/lockdep.h"
@@ -12,7 +15,7 @@ namespace lockdep {
 
 // Out of line and never inlined: the return address is the constructing
 // code's call instruction, which is what tells members apart.
-[[gnu::noinline]] SharedMutex::SharedMutex() {
+[[gnu::noinline]] void SharedMutex::InitUnnamed() {
   const internal::SiteClass c = internal::ClassForConstruction(
       reinterpret_cast<uintptr_t>(__builtin_return_address(0)),
       __builtin_frame_address(0),
@@ -101,6 +104,26 @@ SharedMutex::~SharedMutex() {
 [[gnu::noinline]] void SharedMutex::AssertNotHeld() const {
   const unsigned long ip = LOCKDEP_USER_IP();
   lockdep_assert_not_held_hook(&map_, map_.name, ip);
+}
+
+// The map is a member: the lock is at a fixed distance before it.
+void SharedMutex::SetLockCmpFn(int (*cmp)(const SharedMutex&, const SharedMutex&),
+                      void (*print)(const SharedMutex&)) {
+  using Cmp = int (*)(const SharedMutex&, const SharedMutex&);
+  using Print = void (*)(const SharedMutex&);
+  static constexpr size_t kMapAt = offsetof(SharedMutex, map_);
+  lockdep_lock_order order{};
+  order.cmp = [](lockdep_any_fn user, const lockdep_map* a, const lockdep_map* b) {
+    return reinterpret_cast<Cmp>(user)(*reinterpret_cast<const SharedMutex*>(reinterpret_cast<const char*>(a) - kMapAt), *reinterpret_cast<const SharedMutex*>(reinterpret_cast<const char*>(b) - kMapAt));
+  };
+  order.user_cmp = reinterpret_cast<lockdep_any_fn>(cmp);
+  if (print != nullptr) {
+    order.print = [](lockdep_any_fn user, const lockdep_map* map) {
+      reinterpret_cast<Print>(user)(*reinterpret_cast<const SharedMutex*>(reinterpret_cast<const char*>(map) - kMapAt));
+    };
+    order.user_print = reinterpret_cast<lockdep_any_fn>(print);
+  }
+  lockdep_set_lock_order(&map_, order);
 }
 
 }  // namespace lockdep

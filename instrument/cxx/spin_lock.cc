@@ -11,7 +11,7 @@ namespace lockdep {
 
 // Out of line and never inlined: the return address is the constructing
 // code's call instruction, which is what tells members apart.
-[[gnu::noinline]] SpinLock::SpinLock() {
+[[gnu::noinline]] void SpinLock::InitUnnamed() {
   const internal::SiteClass c = internal::ClassForConstruction(
       reinterpret_cast<uintptr_t>(__builtin_return_address(0)),
       __builtin_frame_address(0),

@@ -62,6 +62,23 @@ inline void SetSubclass(lockdep_map* map, unsigned int subclass) {
   SetClass(map, map->name, map->key, static_cast<int>(subclass));
 }
 
+// lockdep_set_lock_cmp_fn(): Linux's function types, called as they are.
+inline void SetLockCmpFn(lockdep_map* map, lock_cmp_fn cmp_fn,
+                         lock_print_fn print_fn) {
+  lockdep_lock_order order{};
+  order.cmp = [](lockdep_any_fn cmp, const lockdep_map* a, const lockdep_map* b) {
+    return reinterpret_cast<lock_cmp_fn>(cmp)(a, b);
+  };
+  order.user_cmp = reinterpret_cast<lockdep_any_fn>(cmp_fn);
+  if (print_fn != nullptr) {
+    order.print = [](lockdep_any_fn print, const lockdep_map* map) {
+      reinterpret_cast<lock_print_fn>(print)(map);
+    };
+    order.user_print = reinterpret_cast<lockdep_any_fn>(print_fn);
+  }
+  lockdep_set_lock_order(map, order);
+}
+
 }  // namespace lockdep::kernel_internal
 
 // Compile-time check that the `flags` of the *_irqsave macros is an unsigned
@@ -85,6 +102,14 @@ inline void SetSubclass(lockdep_map* map, unsigned int subclass) {
 // Keeps the class (name and key); plain acquires of `l` then use subclass `sub`.
 #define lockdep_set_subclass(l, sub) \
   ::lockdep::kernel_internal::SetSubclass(::lockdep_map_of(l), (sub))
+// Linux 6.4: an order among the locks of l's class. cmp_fn(a, b) < 0 when
+// `a` may be held while taking `b` (say, the account with the lower id
+// first); two locks of the class held together against it are still
+// "possible recursive locking detected", and the report says what cmp_fn
+// returned and, through print_fn (may be NULL; it writes to stderr), which
+// locks they are. Both run under the validator's lock: they must not lock.
+#define lockdep_set_lock_cmp_fn(l, cmp_fn, print_fn) \
+  ::lockdep::kernel_internal::SetLockCmpFn(::lockdep_map_of(l), (cmp_fn), (print_fn))
 // `l` moves to the one no-validate class (lockdep_no_validate_key), keeping
 // its name: still tracked as held, never validated for lock order (check=0).
 #define lockdep_set_novalidate_class(l) \
