@@ -18,7 +18,7 @@ bool LockedNow(LockType type, uintptr_t addr) {
       return (r & 2) != 0 || (r >> 3) != 0;
     }
     case LockType::kSpin:
-      return *reinterpret_cast<const volatile int*>(addr) != 0;
+      return SpinHeld(*reinterpret_cast<const volatile int*>(addr));
   }
   return false;
 }

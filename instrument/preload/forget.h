@@ -15,6 +15,21 @@ namespace lockdep::preload {
 // True when glibc's state of the lock at `addr` says someone holds it.
 bool LockedNow(LockType type, uintptr_t addr);
 
+// True when a pthread_spinlock_t holding `value` is held, by glibc's own
+// definition, which differs by architecture. x86-64 and i386
+// (sysdeps/x86_64/nptl/pthread_spin_lock.S, pthread_spin_init.c from
+// sysdeps/i386/nptl): init stores 1, lock is `lock decl` until the result is
+// 0, waiters spin while the word is <= 0, unlock stores 1. So 1 is free and 0
+// (or below, while others spin) held: a zeroed spinlock is a *held* one.
+// Everywhere else (nptl/pthread_spin_lock.c): 0 free, 1 held.
+inline bool SpinHeld(int value) {
+#if defined(__x86_64__) || defined(__i386__)
+  return value <= 0;
+#else
+  return value != 0;
+#endif
+}
+
 // Reports the lock of `e` (at `addr`) when held, by this thread or (per
 // glibc's state) another, and drops it from this thread's held locks.
 // Caller is inside a Busy scope and forgets the entry next.

@@ -43,7 +43,8 @@ int pthread_spin_trylock(pthread_spinlock_t* l) {
 int pthread_spin_unlock(pthread_spinlock_t* l) {
   if (!PassThrough()) {
     if (LockEntry* e = EntryFor(l, LockType::kSpin)) {
-      if (lock_is_held(&e->map) || *l == 0) lock_release(&e->map, LOCKDEP_PRELOAD_RA);
+      // Held by nobody (glibc's state, forget.h): a release nobody took.
+      if (lock_is_held(&e->map) || !SpinHeld(*l)) lock_release(&e->map, LOCKDEP_PRELOAD_RA);
     }
   }
   return Real().spin_unlock(l);

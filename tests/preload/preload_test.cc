@@ -175,6 +175,41 @@ TEST_F(PreloadTest, SpinlockInversionIsReported) {
   EXPECT_THAT(r.err, HasSubstr("spinlock init (anonymous namespace)::SpinAbba()"));
 }
 
+// glibc's own state of each lock type says whether someone holds it (for a
+// spinlock on x86-64, 1 is free and 0 held): destroying a free lock is
+// clean, unlocking a lock nobody took is a bad unlock, destroying a lock
+// another thread holds is reported.
+class LockStatesTest : public PreloadTest,
+                       public ::testing::WithParamInterface<const char*> {
+ protected:
+  ChildResult RunCase(const std::string& which) {
+    return Run("lock_states", {GetParam(), which});
+  }
+};
+
+TEST_P(LockStatesTest, DestroyingAFreeLockIsClean) {
+  ChildResult r = RunCase("destroy_free");
+  ExpectClean(r);
+  EXPECT_THAT(r.out, HasSubstr("lock_states: done"));
+}
+
+TEST_P(LockStatesTest, UnlockingALockNobodyTookIsABadUnlock) {
+  ChildResult r = RunCase("unlock_free");
+  ExpectReport(r, "bad unlock balance detected");
+  EXPECT_THAT(r.err, Not(HasSubstr(kFreed)));
+}
+
+TEST_P(LockStatesTest, DestroyingALockAnotherThreadHoldsIsReported) {
+  ChildResult r = RunCase("destroy_other");
+  ExpectReport(r, kFreed);
+  EXPECT_THAT(r.err, HasSubstr("which another thread holds"));
+  EXPECT_THAT(r.err, Not(HasSubstr("bad unlock balance")));
+  EXPECT_THAT(r.out, HasSubstr("lock_states: done"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Types, LockStatesTest,
+                         ::testing::Values("mutex", "rwlock", "rwlock_read", "spin"));
+
 TEST_F(PreloadTest, ThreadExitingWithALockHeldIsReported) {
   ExpectReport(Scenario("thread_exit_held"), "lock held at thread exit");
 }
