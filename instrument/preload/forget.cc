@@ -2,11 +2,71 @@
 
 #include <pthread.h>
 
+#include "instrument/preload/block_table.h"
 #include "instrument/preload/lock_classes.h"
 #include "instrument/preload/reentry.h"
 #include "runtime/lockdep.h"
 
 namespace lockdep::preload {
+namespace {
+
+// Heap blocks at least this large may be glibc's own mmap'd chunks, whose
+// munmap hands their addresses to anything (another thread's stack): their
+// locks are forgotten, not remembered dead. Smaller blocks stay in the heap,
+// and the block table tells a reuse.
+constexpr size_t kRememberBlocksBelow = 128 * 1024;
+
+// The lock of `e` at `addr` ends (destroy or free from `ra`): reported when
+// held, by this thread or (per glibc's state) another; dropped from this
+// thread's held locks; kept dead with the stack of `ra`, or forgotten.
+void EndLife(LockEntry& e, uintptr_t addr, LockFate fate, bool may_remember, uintptr_t ra) {
+  if (e.fate.load(std::memory_order_relaxed) != LockFate::kLive) {
+    // Destroyed, then its memory freed: the destroy's stack stays, and a
+    // reuse of the memory is now told by the block table.
+    if (fate == LockFate::kFreed) e.fate.store(fate, std::memory_order_relaxed);
+    return;
+  }
+  lockdep_map& map = e.map;
+  bool mine = lock_is_held(&map);
+  if (!mine && LockedNow(e.type, addr)) {
+    lockdep_destroy_map(&map, 1);  // the report: another thread holds it
+    // Live again for the record below (the holder's entry names the map, so
+    // its release still finds it).
+    lockdep_init_map_wait(&map, map.name, map.key, 0, e.type == LockType::kSpin);
+  }
+  bool remembered = may_remember && RememberDead(e, fate);
+  if (remembered) {
+    // kfree()'s path: reports a lock this thread holds, marks the map
+    // destroyed and keeps the stack from `ra` for a later use's report.
+    lockdep_free_range(&map, sizeof(map), ra);
+  } else {
+    lockdep_destroy_map(&map, 0);
+  }
+  // Reported once; the stale entry would otherwise be reported again at
+  // thread exit, about memory that no longer exists.
+  if (mine) lock_release(&map, 0);
+  if (!remembered) RemoveLock(addr);
+}
+
+// The calling thread's stack, as glibc set it up. Cached per thread; reset
+// in a fork child is not needed (the child's thread keeps its stack).
+bool OnThisThreadsStack(uintptr_t addr) {
+  static __thread uintptr_t low __attribute__((tls_model("initial-exec")));
+  static __thread uintptr_t high __attribute__((tls_model("initial-exec")));
+  if (high == 0) {
+    pthread_attr_t attr;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0) return false;
+    void* base = nullptr;
+    size_t size = 0;
+    pthread_attr_getstack(&attr, &base, &size);
+    pthread_attr_destroy(&attr);
+    low = reinterpret_cast<uintptr_t>(base);
+    high = low + size;
+  }
+  return addr >= low && addr < high;
+}
+
+}  // namespace
 
 bool LockedNow(LockType type, uintptr_t addr) {
   switch (type) {
@@ -23,18 +83,11 @@ bool LockedNow(LockType type, uintptr_t addr) {
   return false;
 }
 
-void ForgetHeldLock(LockEntry& e, uintptr_t addr) {
+void ForgetLocksIn(uintptr_t start, size_t size, uintptr_t ra) {
   if (!g_ready.load(std::memory_order_relaxed)) return;
-  bool mine = lock_is_held(&e.map);
-  lockdep_destroy_map(&e.map, LockedNow(e.type, addr));
-  // Reported once; the stale entry would otherwise be reported again at
-  // thread exit, about memory that no longer exists.
-  if (mine) lock_release(&e.map, 0);
-}
-
-void ForgetLocksIn(uintptr_t start, size_t size) {
-  ForEachLockIn(start, size, [](LockEntry& e) {
-    ForgetHeldLock(e, e.addr.load(std::memory_order_relaxed));
+  bool may_remember = size < kRememberBlocksBelow;
+  ForEachLockIn(start, size, [&](LockEntry& e) {
+    EndLife(e, e.addr.load(std::memory_order_relaxed), LockFate::kFreed, may_remember, ra);
   });
 }
 
@@ -46,12 +99,29 @@ void LockInitialised(uintptr_t addr, LockType type, uintptr_t ra) {
   ClassifyInit(addr, type, ra);
 }
 
-void LockDestroyed(uintptr_t addr) {
+void LockDestroyed(uintptr_t addr, uintptr_t ra) {
   if (LockEntry* e = FindLock(addr)) {
     Busy busy;
-    ForgetHeldLock(*e, addr);
-    RemoveLock(addr);
+    EndLife(*e, addr, LockFate::kDestroyed, true, ra);
   }
+}
+
+LockEntry* EntryForDead(LockEntry& e, uintptr_t addr, LockType type) {
+  bool new_lock;
+  if (e.fate.load(std::memory_order_relaxed) == LockFate::kFreed) {
+    // Freed memory holds a lock again once it is allocated again.
+    Block block;
+    new_lock = FindBlockAndMarkLocks(addr, &block) || OnThisThreadsStack(addr);
+  } else if (type == LockType::kMutex && e.type == LockType::kMutex) {
+    // glibc's destroy stores -1 in __kind; anything else there is a mutex
+    // set up again without an init call (= PTHREAD_MUTEX_INITIALIZER).
+    new_lock = reinterpret_cast<const pthread_mutex_t*>(addr)->__data.__kind != -1;
+  } else {
+    // glibc's rwlock and spinlock destroys change nothing: a lock of a
+    // stack frame that came later, or of another type, is new.
+    new_lock = type != e.type || OnThisThreadsStack(addr);
+  }
+  return new_lock ? ClassifyFirstUse(addr, type) : &e;
 }
 
 }  // namespace lockdep::preload

@@ -1,7 +1,10 @@
 // The end of a lock's life: pthread_*_destroy, or free() of its memory
 // (std::mutex never calls destroy). A lock held then is reported as
-// "held lock freed"; the entry is forgotten either way, so a lock later made
-// at the same address is a new lock, never heir to the old one's class.
+// "held lock freed". The entry is kept, dead, with the stack of the destroy
+// or free (as kfree() keeps it for kernel-style locks), so a later use of
+// the lock is reported as "use of uninitialized or destroyed lock" naming
+// it; a new lock made at the same address (an init, a new heap block) is a
+// new lock, never heir to the old one's class.
 #ifndef LOCKDEP_INSTRUMENT_PRELOAD_FORGET_H_
 #define LOCKDEP_INSTRUMENT_PRELOAD_FORGET_H_
 
@@ -30,13 +33,9 @@ inline bool SpinHeld(int value) {
 #endif
 }
 
-// Reports the lock of `e` (at `addr`) when held, by this thread or (per
-// glibc's state) another, and drops it from this thread's held locks.
-// Caller is inside a Busy scope and forgets the entry next.
-void ForgetHeldLock(LockEntry& e, uintptr_t addr);
-
-// Every lock in a heap block being freed. Caller is inside a Busy scope.
-void ForgetLocksIn(uintptr_t start, size_t size);
+// Every lock in a heap block being freed from `ra` (the program's call
+// site). Caller is inside a Busy scope.
+void ForgetLocksIn(uintptr_t start, size_t size, uintptr_t ra);
 
 // The bookkeeping of pthread_{mutex,rwlock,spin}_init, after glibc's init
 // succeeded, for the lock at `addr` set up from `ra`: re-initialising a lock
@@ -44,9 +43,15 @@ void ForgetLocksIn(uintptr_t start, size_t size);
 // gets the class of its init site. Call only when !PassThrough().
 void LockInitialised(uintptr_t addr, LockType type, uintptr_t ra);
 
-// The bookkeeping of pthread_*_destroy, before glibc's: a held lock is
-// reported, and its entry forgotten. Call only when !PassThrough().
-void LockDestroyed(uintptr_t addr);
+// The bookkeeping of pthread_*_destroy from `ra`, before glibc's: a held
+// lock is reported, and its entry kept dead. Call only when !PassThrough().
+void LockDestroyed(uintptr_t addr, uintptr_t ra);
+
+// For EntryFor: `e`, found dead at `addr` by a use as `type`, is either a
+// new lock made there since (revived and classed, its entry returned) or
+// the dead lock used again (`e` returned as it is: its map, destroyed, makes
+// lock_acquire report). Caller is inside a Busy scope.
+LockEntry* EntryForDead(LockEntry& e, uintptr_t addr, LockType type);
 
 }  // namespace lockdep::preload
 

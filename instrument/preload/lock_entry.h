@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "instrument/preload/forget.h"
 #include "instrument/preload/lock_classes.h"
 #include "instrument/preload/lock_table.h"
 #include "instrument/preload/reentry.h"
@@ -19,11 +20,32 @@ namespace lockdep::preload {
 // The entry of the lock at `p`, classed on first use when it had no init
 // call. nullptr when a table is full (the lock then goes unvalidated).
 // Cost: one lock-free lookup; the first use is the slow path.
+// A lock destroyed or freed before, used again, is its dead entry (whose
+// destroyed map makes lock_acquire report); a new lock made at its address
+// since is classed anew (forget.h).
 inline LockEntry* EntryFor(const volatile void* p, LockType type) {
   uintptr_t addr = reinterpret_cast<uintptr_t>(p);
-  if (LockEntry* e = FindLock(addr)) return e;
+  if (LockEntry* e = FindLock(addr)) {
+    if (__builtin_expect(e->fate.load(std::memory_order_relaxed) == LockFate::kLive, 1)) {
+      return e;
+    }
+    Busy busy;
+    return EntryForDead(*e, addr, type);
+  }
   Busy busy;
   return ClassifyFirstUse(addr, type);
+}
+
+// A trylock refused on a lock destroyed or freed before (glibc answers
+// EINVAL, or anything) is still a use of it: reported like an acquire.
+inline void ReportIfDead(const volatile void* p, LockType type, uintptr_t ra) {
+  if (PassThrough()) return;
+  LockEntry* e = FindLock(reinterpret_cast<uintptr_t>(p));
+  if (!e || e->fate.load(std::memory_order_relaxed) == LockFate::kLive) return;
+  e = EntryFor(p, type);
+  if (e && e->fate.load(std::memory_order_relaxed) != LockFate::kLive) {
+    lock_acquire(&e->map, 0, 1, kLockdepWrite, 1, nullptr, ra);
+  }
 }
 
 // The calling thread's kernel id, cached (reset in a fork child). glibc

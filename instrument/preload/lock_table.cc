@@ -16,6 +16,14 @@ constexpr uintptr_t kRemoved = 1;
 std::atomic<LockEntry*> g_slots{nullptr};
 InternalLock g_writer;
 size_t g_used = 0;  // live + tombstones, under g_writer
+std::atomic<size_t> g_dead{0};  // entries whose fate is not kLive
+
+// A dead entry found again: live from now on.
+void Revive(LockEntry& e) {
+  if (e.fate.exchange(LockFate::kLive, std::memory_order_relaxed) != LockFate::kLive) {
+    g_dead.fetch_sub(1, std::memory_order_relaxed);
+  }
+}
 
 // Neighbouring locks get neighbouring slots (an array of mutexes fills a
 // few pages of the table, not one page per lock); the high bits folded in
@@ -74,9 +82,10 @@ LockEntry* InsertLock(uintptr_t addr, LockType type, lock_class_key* key,
   for (size_t i = Home(addr), n = 0; n < kSlots; i = (i + 1) & (kSlots - 1), ++n) {
     uintptr_t a = s[i].addr.load(std::memory_order_relaxed);
     if (a == addr) {
-      if (reinit) {
+      if (reinit || s[i].fate.load(std::memory_order_relaxed) != LockFate::kLive) {
         s[i].type = type;
         lockdep_init_map_wait(&s[i].map, name, key, 0, type == LockType::kSpin);
+        Revive(s[i]);
       }
       return &s[i];
     }
@@ -95,6 +104,7 @@ LockEntry* InsertLock(uintptr_t addr, LockType type, lock_class_key* key,
   }
   if (!free_slot) return nullptr;
   free_slot->type = type;
+  free_slot->fate.store(LockFate::kLive, std::memory_order_relaxed);
   lockdep_init_map_wait(&free_slot->map, name, key, 0, type == LockType::kSpin);
   // Published last: a reader that sees the address sees a live map.
   free_slot->addr.store(addr, std::memory_order_release);
@@ -108,11 +118,21 @@ void RemoveLock(uintptr_t addr) {
   for (size_t i = Home(addr), n = 0; n < kSlots; i = (i + 1) & (kSlots - 1), ++n) {
     uintptr_t a = s[i].addr.load(std::memory_order_relaxed);
     if (a == addr) {
+      Revive(s[i]);  // no longer counted as dead
       s[i].addr.store(kRemoved, std::memory_order_release);
       return;
     }
     if (a == 0) return;
   }
+}
+
+bool RememberDead(LockEntry& e, LockFate fate) {
+  if (g_dead.fetch_add(1, std::memory_order_relaxed) >= kMaxRememberedDead) {
+    g_dead.fetch_sub(1, std::memory_order_relaxed);
+    return false;
+  }
+  e.fate.store(fate, std::memory_order_relaxed);
+  return true;
 }
 
 void LockTableForkPrepare() { g_writer.lock(); }

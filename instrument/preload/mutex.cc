@@ -83,7 +83,7 @@ int pthread_mutex_init(pthread_mutex_t* m, const pthread_mutexattr_t* attr) {
 }
 
 int pthread_mutex_destroy(pthread_mutex_t* m) {
-  if (!PassThrough()) LockDestroyed(reinterpret_cast<uintptr_t>(m));
+  if (!PassThrough()) LockDestroyed(reinterpret_cast<uintptr_t>(m), LOCKDEP_PRELOAD_RA);
   return Real().mutex_destroy(m);
 }
 
@@ -104,7 +104,11 @@ int pthread_mutex_clocklock(pthread_mutex_t* m, clockid_t c, const struct timesp
 
 int pthread_mutex_trylock(pthread_mutex_t* m) {
   int ret = Real().mutex_trylock(m);
-  if (!Acquired(ret) || PassThrough()) return ret;
+  if (!Acquired(ret)) {
+    ReportIfDead(m, LockType::kMutex, LOCKDEP_PRELOAD_RA);
+    return ret;
+  }
+  if (PassThrough()) return ret;
   // A recursive trylock that only counted up is no new acquire.
   if (Kind(m) == PTHREAD_MUTEX_RECURSIVE_NP && m->__data.__count > 1) return ret;
   if (LockEntry* e = EntryFor(m, LockType::kMutex)) {

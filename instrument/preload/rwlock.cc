@@ -52,7 +52,7 @@ int pthread_rwlock_init(pthread_rwlock_t* l, const pthread_rwlockattr_t* attr) {
 }
 
 int pthread_rwlock_destroy(pthread_rwlock_t* l) {
-  if (!PassThrough()) LockDestroyed(reinterpret_cast<uintptr_t>(l));
+  if (!PassThrough()) LockDestroyed(reinterpret_cast<uintptr_t>(l), LOCKDEP_PRELOAD_RA);
   return Real().rwlock_destroy(l);
 }
 

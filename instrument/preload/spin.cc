@@ -20,7 +20,7 @@ int pthread_spin_init(pthread_spinlock_t* l, int pshared) {
 }
 
 int pthread_spin_destroy(pthread_spinlock_t* l) {
-  if (!PassThrough()) LockDestroyed(reinterpret_cast<uintptr_t>(l));
+  if (!PassThrough()) LockDestroyed(reinterpret_cast<uintptr_t>(l), LOCKDEP_PRELOAD_RA);
   return Real().spin_destroy(l);
 }
 

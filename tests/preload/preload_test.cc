@@ -210,6 +210,47 @@ TEST_P(LockStatesTest, DestroyingALockAnotherThreadHoldsIsReported) {
 INSTANTIATE_TEST_SUITE_P(Types, LockStatesTest,
                          ::testing::Values("mutex", "rwlock", "rwlock_read", "spin"));
 
+// A lock used after its destroy, or after free() of its memory: glibc
+// answers EINVAL or worse, the report names the destroy or free with its
+// stack, and the real function is still called.
+constexpr char kUseAfter[] = "use of uninitialized or destroyed lock";
+
+TEST_F(PreloadTest, MutexLockedAfterDestroyIsReportedWithTheDestroyStack) {
+  ChildResult r = Run("use_after", {"mutex_destroyed"});
+  ExpectReport(r, kUseAfter);
+  EXPECT_THAT(r.err, HasSubstr("was destroyed (*_destroy or kfree) before this use"));
+  EXPECT_THAT(r.err, HasSubstr("destroy_mutex"));  // the destroy's stack
+  EXPECT_THAT(r.out, HasSubstr("lock after destroy returned EINVAL"));  // glibc's own answer
+  EXPECT_THAT(r.out, HasSubstr("use_after: done"));
+}
+
+TEST_F(PreloadTest, TrylockOfADestroyedMutexIsReported) {
+  ChildResult r = Run("use_after", {"mutex_trylock_destroyed"});
+  ExpectReport(r, kUseAfter);
+  EXPECT_THAT(r.out, HasSubstr("trylock after destroy returned EINVAL"));
+}
+
+TEST_F(PreloadTest, RwlockAndSpinlockUsedAfterDestroyAreReported) {
+  ExpectReport(Run("use_after", {"rwlock_destroyed"}), kUseAfter);
+  ExpectReport(Run("use_after", {"spin_destroyed"}), kUseAfter);
+}
+
+TEST_F(PreloadTest, MutexLockedAfterItsMemoryWasFreedIsReportedWithTheFreeStack) {
+  ChildResult r = Run("use_after", {"mutex_freed"});
+  ExpectReport(r, kUseAfter);
+  EXPECT_THAT(r.err, HasSubstr("free_node"));
+}
+
+TEST_F(PreloadTest, ANewLockWhereADeadOneWasIsClean) {
+  for (const char* scenario : {"mutex_reinit", "mutex_reassigned", "stack_reuse", "heap_reuse"}) {
+    ChildResult r = Run("use_after", {scenario});
+    SCOPED_TRACE(scenario);
+    ExpectClean(r);
+    EXPECT_THAT(r.out, HasSubstr("use_after: done"));
+    EXPECT_THAT(r.out, Not(HasSubstr("same address: no")));
+  }
+}
+
 TEST_F(PreloadTest, ThreadExitingWithALockHeldIsReported) {
   ExpectReport(Scenario("thread_exit_held"), "lock held at thread exit");
 }
