@@ -23,6 +23,7 @@
 #include "runtime/internal_mutex.h"
 #include "runtime/options.h"
 #include "runtime/source_frames.h"
+#include "runtime/stack_room.h"
 #include "runtime/stack_trace.h"
 
 namespace lockdep {
@@ -492,7 +493,10 @@ void SetSymbolizeHookForTesting(void (*hook)()) {
 std::vector<SourceFrame> SourceFramesOfPc(uintptr_t pc) {
   if (auto* hook = g_symbolize_hook.load(std::memory_order_acquire)) hook();
   ++t_symbolizing;
-  std::vector<SourceFrame> frames = TheSymbolizer().Frames(pc);
+  std::vector<SourceFrame> frames;
+  // libdw's readers are deep (a line table took 150 KiB of stack): a thread
+  // with a small stack symbolises on a second one (stack_room.h).
+  WithStackRoom(kSymbolizeStackRoom, [&] { frames = TheSymbolizer().Frames(pc); });
   --t_symbolizing;
   return frames;
 }

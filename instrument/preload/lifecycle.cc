@@ -10,6 +10,7 @@
 #include "instrument/preload/lock_entry.h"
 #include "instrument/preload/lock_table.h"
 #include "instrument/preload/real.h"
+#include "runtime/stack_trace.h"
 
 namespace lockdep::preload {
 
@@ -79,6 +80,12 @@ __attribute__((constructor)) void Start() {
     return;
   }
   pthread_atfork(Prepare, Parent, Child);
+  // One unwind now, on the main thread's large stack: libunwind's first
+  // walk maps its cache and has the loader bind its own lazily bound calls
+  // (a lookup plus an XSAVE area, kilobytes deep), which a thread with a
+  // small stack could not afford later.
+  uintptr_t pcs[4];
+  CaptureStack(pcs, 4, 0);
   g_ready.store(true, std::memory_order_release);
 }
 

@@ -1,7 +1,5 @@
 #include "instrument/preload/lock_classes.h"
 
-#include <execinfo.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -139,18 +137,13 @@ void LockClassesForkDone() {
 }
 
 LockEntry* ClassifyInit(uintptr_t addr, LockType type, uintptr_t ra) {
-  // glibc's backtrace(), not the validator's libunwind walk: it caches what
-  // it learns of each object's unwind tables, and a program may set up
-  // thousands of locks at start (memcached: one per item-lock bucket).
-  constexpr int kOwnFrames = 5;  // ClassifyInit, LockInitialised, pthread_*_init, slack
-  void* frames[kInitFrames + kOwnFrames];
-  int n;
-  {
-    InternalGuard g(g_loader);
-    n = backtrace(frames, kInitFrames + kOwnFrames);
-  }
+  // The validator's walk (libunwind's cached trace: no lock, tens of
+  // nanoseconds a frame for a stack seen before; fork-safe by its own
+  // gate). A thread with too little stack left to unwind gets none: the
+  // call site alone is then the class.
+  constexpr int kOwnFrames = 4;  // LockInitialised, pthread_*_init, slack
   uintptr_t raw[kInitFrames + kOwnFrames];
-  for (int i = 0; i < n; ++i) raw[i] = reinterpret_cast<uintptr_t>(frames[i]);
+  int n = CaptureStack(raw, kInitFrames + kOwnFrames, 0);
   // Start at the caller of pthread_*_init (our own frames come first); if
   // it is not among them, the call site alone is the class.
   int start = -1;

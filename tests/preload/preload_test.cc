@@ -251,6 +251,24 @@ TEST_F(PreloadTest, ANewLockWhereADeadOneWasIsClean) {
   }
 }
 
+// Threads of PTHREAD_STACK_MIN + 4096 bytes: the library must never take
+// the program down. It symbolises on a second stack and leaves out the
+// traces it has no room to unwind (one line at exit says how many); the
+// inversion between two such threads is still reported.
+TEST_F(PreloadTest, SmallThreadStacksRunToTheEnd) {
+  ChildResult r = Run("small_stack");
+  ExpectClean(r);
+  EXPECT_THAT(r.out, HasSubstr("small_stack: 200 units of work"));
+}
+
+TEST_F(PreloadTest, SmallThreadStacksStillGetTheirInversionReported) {
+  ChildResult r = Run("small_stack", {"abba"});
+  ExpectReport(r, kCircular);
+  EXPECT_THAT(r.err, HasSubstr("(&a)"));
+  EXPECT_THAT(r.err, HasSubstr("stack traces left out: a thread had less than"));
+  EXPECT_THAT(r.out, HasSubstr("small_stack: 200 units of work"));
+}
+
 TEST_F(PreloadTest, ThreadExitingWithALockHeldIsReported) {
   ExpectReport(Scenario("thread_exit_held"), "lock held at thread exit");
 }
