@@ -49,7 +49,7 @@ bool ParseBool(absl::string_view value, bool* out) {
 constexpr char kKnownKeys[] =
     "halt_on_report, exitcode, dump_graph, dump_text, stack_depth, verbosity, "
     "ww_inject, check_chains, lock_stat, log_path, report_format, json_path, "
-    "suppressions, internal_frames";
+    "suppressions, internal_frames, same_class";
 
 }  // namespace
 
@@ -105,6 +105,12 @@ std::vector<std::string> ParseOptions(const char* text, Options* options) {
       if (ParseInt(value, 0, 1 << 30, &v)) options->ww_inject = v; else bad("0 (off) or N >= 1");
     } else if (key == "internal_frames") {
       if (ParseBool(value, &b)) options->internal_frames = b; else bad("0 or 1, false or true");
+    } else if (key == "same_class") {
+      if (value == "instance" || value == "class") {
+        options->same_class_per_instance = value == "instance";
+      } else {
+        bad("instance or class");
+      }
     } else if (key == "lock_stat") {
       if (ParseBool(value, &b)) options->lock_stat = b; else bad("0 or 1, false or true");
     } else {

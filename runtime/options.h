@@ -26,6 +26,7 @@ struct Options {
   std::string suppressions;     // TSan-style suppressions file
   bool lock_stat = false;       // contention and hold-time statistics (lock_stat.h)
   bool internal_frames = false; // reports keep lockdep's and the standard library's frames
+  bool same_class_per_instance = true;  // same_class=instance|class (LD_PRELOAD only)
 };
 
 // check_chains, cached where the fast path reads it (one relaxed load); set

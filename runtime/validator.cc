@@ -364,6 +364,14 @@ uint32_t SaveCapturedTrace(const uintptr_t* pcs, int n) {
 
 namespace {
 
+std::atomic<int (*)(const lockdep_map*, const lockdep_map*)> g_same_class_filter{nullptr};
+
+// lockdep_set_same_class_filter(): a pair its caller judges per instance.
+bool JudgedElsewhere(const HeldLock& prev, const HeldLock& next) {
+  auto* filter = g_same_class_filter.load(std::memory_order_relaxed);
+  return filter != nullptr && prev.map != next.map && filter(prev.map, next.map) != 0;
+}
+
 // Linux's check_deadlock(): 0 recursion reported, 1 fine, 2 nested under a
 // held nest_lock (no new dependencies either).
 int CheckRecursion(ThreadState& ts, const HeldLock& next, uintptr_t ra) {
@@ -374,6 +382,7 @@ int CheckRecursion(ThreadState& ts, const HeldLock& next, uintptr_t ra) {
     if (prev.class_id != next.class_id) continue;
     if (next.read == 2 && prev.read) continue;  // recursive read of a read
     if (nest_held) return 2;
+    if (JudgedElsewhere(prev, next)) continue;
     ReportRecursive(ts, prev, next, ra);
     return 0;
   }
@@ -900,6 +909,10 @@ void lockdep_free_key_range(const void* start, unsigned long size) {
        it != g.dynamic_keys.end() && *it - from < size;) {
     it = g.dynamic_keys.erase(it);
   }
+}
+
+void lockdep_set_same_class_filter(int (*filter)(const lockdep_map*, const lockdep_map*)) {
+  g_same_class_filter.store(filter, std::memory_order_relaxed);
 }
 
 void lockdep_off() { ++CurrentThread().off_count; }

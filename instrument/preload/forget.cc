@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include "instrument/preload/block_table.h"
+#include "instrument/preload/instance_order.h"
 #include "instrument/preload/lock_classes.h"
 #include "instrument/preload/reentry.h"
 #include "runtime/lockdep.h"
@@ -26,6 +27,7 @@ void EndLife(LockEntry& e, uintptr_t addr, LockFate fate, bool may_remember, uin
     if (fate == LockFate::kFreed) e.fate.store(fate, std::memory_order_relaxed);
     return;
   }
+  ForgetInstance(&e);
   lockdep_map& map = e.map;
   bool mine = lock_is_held(&map);
   if (!mine && LockedNow(e.type, addr)) {
@@ -44,7 +46,10 @@ void EndLife(LockEntry& e, uintptr_t addr, LockFate fate, bool may_remember, uin
   }
   // Reported once; the stale entry would otherwise be reported again at
   // thread exit, about memory that no longer exists.
-  if (mine) lock_release(&map, 0);
+  if (mine) {
+    lock_release(&map, 0);
+    NoteReleased(&e);
+  }
   if (!remembered) RemoveLock(addr);
 }
 
@@ -95,6 +100,7 @@ void LockInitialised(uintptr_t addr, LockType type, uintptr_t ra) {
   Busy busy;
   if (LockEntry* old = FindLock(addr)) {
     if (lock_is_held(&old->map)) debug_check_no_locks_freed(&old->map, sizeof(old->map));
+    ForgetInstance(old);  // a new lock from here on
   }
   ClassifyInit(addr, type, ra);
 }

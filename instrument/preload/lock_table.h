@@ -32,6 +32,7 @@ struct alignas(64) LockEntry {
   std::atomic<uintptr_t> addr;  // 0 empty, 1 removed
   LockType type;
   std::atomic<LockFate> fate;
+  std::atomic<bool> in_order_graph;  // has per-instance orders (instance_order.h)
   lockdep_map map;
 };
 

@@ -8,6 +8,7 @@
 #include <pthread.h>
 
 #include "instrument/preload/forget.h"
+#include "instrument/preload/instance_order.h"
 #include "instrument/preload/lock_entry.h"
 #include "instrument/preload/mutex_hooks.h"
 #include "instrument/preload/real.h"
@@ -37,9 +38,14 @@ int BlockingLock(pthread_mutex_t* m, uintptr_t ra, F real) {
   if (PassThrough() || SkipAcquire(m)) return real();
   LockEntry* e = EntryFor(m, LockType::kMutex);
   if (!e) return real();
+  CheckInstanceOrder(e, kLockdepWrite, ra);
   lock_acquire(&e->map, 0, 0, kLockdepWrite, 1, nullptr, ra);
   int ret = real();
-  if (!Acquired(ret)) lock_release(&e->map, ra);
+  if (!Acquired(ret)) {
+    lock_release(&e->map, ra);
+  } else {
+    NoteAcquired(e, kLockdepWrite);
+  }
   return ret;
 }
 
@@ -58,13 +64,16 @@ bool ReleaseMutex(pthread_mutex_t* m, uintptr_t ra) {
   // handler inside it): not a bad unlock. Held by nobody here: it is one.
   if (!lock_is_held(&e->map) && owned) return false;
   lock_release(&e->map, ra);
+  NoteReleased(e);
   return true;
 }
 
 // Re-takes `m` in the validator after glibc did (pthread_cond_wait).
 void ReacquireMutex(pthread_mutex_t* m, uintptr_t ra) {
   if (LockEntry* e = EntryFor(m, LockType::kMutex)) {
+    CheckInstanceOrder(e, kLockdepWrite, ra);
     lock_acquire(&e->map, 0, 0, kLockdepWrite, 1, nullptr, ra);
+    NoteAcquired(e, kLockdepWrite);
   }
 }
 
@@ -113,6 +122,7 @@ int pthread_mutex_trylock(pthread_mutex_t* m) {
   if (Kind(m) == PTHREAD_MUTEX_RECURSIVE_NP && m->__data.__count > 1) return ret;
   if (LockEntry* e = EntryFor(m, LockType::kMutex)) {
     lock_acquire(&e->map, 0, 1, kLockdepWrite, 1, nullptr, LOCKDEP_PRELOAD_RA);
+    NoteAcquired(e, kLockdepWrite);
   }
   return ret;
 }

@@ -7,6 +7,7 @@
 #include <pthread.h>
 
 #include "instrument/preload/forget.h"
+#include "instrument/preload/instance_order.h"
 #include "instrument/preload/lock_entry.h"
 #include "instrument/preload/real.h"
 
@@ -25,9 +26,14 @@ int BlockingLock(pthread_rwlock_t* l, int read, uintptr_t ra, F real) {
   if (PassThrough()) return real();
   LockEntry* e = EntryFor(l, LockType::kRwlock);
   if (!e) return real();
+  CheckInstanceOrder(e, read, ra);
   lock_acquire(&e->map, 0, 0, read, 1, nullptr, ra);
   int ret = real();
-  if (ret != 0) lock_release(&e->map, ra);
+  if (ret != 0) {
+    lock_release(&e->map, ra);
+  } else {
+    NoteAcquired(e, read);
+  }
   return ret;
 }
 
@@ -35,6 +41,7 @@ int TryLock(pthread_rwlock_t* l, int read, uintptr_t ra, int ret) {
   if (ret != 0 || PassThrough()) return ret;
   if (LockEntry* e = EntryFor(l, LockType::kRwlock)) {
     lock_acquire(&e->map, 0, 1, read, 1, nullptr, ra);
+    NoteAcquired(e, read);
   }
   return ret;
 }
@@ -103,6 +110,7 @@ int pthread_rwlock_unlock(pthread_rwlock_t* l) {
       if (lock_is_held(&e->map) ||
           (!writer_self && !LockedNow(LockType::kRwlock, reinterpret_cast<uintptr_t>(l)))) {
         lock_release(&e->map, LOCKDEP_PRELOAD_RA);
+        NoteReleased(e);
       }
     }
   }

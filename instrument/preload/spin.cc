@@ -4,6 +4,7 @@
 #include <pthread.h>
 
 #include "instrument/preload/forget.h"
+#include "instrument/preload/instance_order.h"
 #include "instrument/preload/lock_entry.h"
 #include "instrument/preload/real.h"
 
@@ -27,8 +28,12 @@ int pthread_spin_destroy(pthread_spinlock_t* l) {
 int pthread_spin_lock(pthread_spinlock_t* l) {
   if (PassThrough()) return Real().spin_lock(l);
   LockEntry* e = EntryFor(l, LockType::kSpin);
-  if (e) lock_acquire(&e->map, 0, 0, kLockdepWrite, 1, nullptr, LOCKDEP_PRELOAD_RA);
-  return Real().spin_lock(l);
+  if (!e) return Real().spin_lock(l);
+  CheckInstanceOrder(e, kLockdepWrite, LOCKDEP_PRELOAD_RA);
+  lock_acquire(&e->map, 0, 0, kLockdepWrite, 1, nullptr, LOCKDEP_PRELOAD_RA);
+  int ret = Real().spin_lock(l);
+  NoteAcquired(e, kLockdepWrite);
+  return ret;
 }
 
 int pthread_spin_trylock(pthread_spinlock_t* l) {
@@ -36,6 +41,7 @@ int pthread_spin_trylock(pthread_spinlock_t* l) {
   if (ret != 0 || PassThrough()) return ret;
   if (LockEntry* e = EntryFor(l, LockType::kSpin)) {
     lock_acquire(&e->map, 0, 1, kLockdepWrite, 1, nullptr, LOCKDEP_PRELOAD_RA);
+    NoteAcquired(e, kLockdepWrite);
   }
   return ret;
 }
@@ -44,7 +50,10 @@ int pthread_spin_unlock(pthread_spinlock_t* l) {
   if (!PassThrough()) {
     if (LockEntry* e = EntryFor(l, LockType::kSpin)) {
       // Held by nobody (glibc's state, forget.h): a release nobody took.
-      if (lock_is_held(&e->map) || !SpinHeld(*l)) lock_release(&e->map, LOCKDEP_PRELOAD_RA);
+      if (lock_is_held(&e->map) || !SpinHeld(*l)) {
+        lock_release(&e->map, LOCKDEP_PRELOAD_RA);
+        NoteReleased(e);
+      }
     }
   }
   return Real().spin_unlock(l);

@@ -113,9 +113,49 @@ TEST_F(PreloadTest, ConditionWaitRetakesItsMutexUnderTheLocksItKept) {
 }
 
 TEST_F(PreloadTest, HeapLocksOfOneAllocationSiteAndOffsetAreOneClass) {
-  ChildResult r = Scenario("heap_class");
+  // By lockdep's class rule two of them held together are recursive
+  // locking, whichever two.
+  ChildResult r = Scenario("heap_class", "same_class=class");
   ExpectReport(r, kRecursive);
   EXPECT_THAT(r.err, HasSubstr("mutex+8 in block from (anonymous namespace)::OpenAccount()"));
+}
+
+// Under the preload library two locks of one class held together are
+// judged per instance by default: one order is no report...
+TEST_F(PreloadTest, OneClassNestedInOneOrderIsCleanPerInstance) {
+  ExpectClean(Scenario("heap_class"));
+  ChildResult r = Run("merge_tree");
+  ExpectClean(r);
+  EXPECT_THAT(r.out, HasSubstr("merge_tree: root merged"));
+}
+
+// ...the class rule is still there when asked for...
+TEST_F(PreloadTest, SameClassOptionRestoresTheClassRule) {
+  ExpectReport(Run("merge_tree", {}, "same_class=class"), kRecursive);
+}
+
+// ...and two instances taken in both orders are a cycle.
+TEST_F(PreloadTest, TwoInstancesOfOneClassInBothOrdersAreReported) {
+  ChildResult r = Scenario("heap_transfer");
+  ExpectReport(r, kCircular);
+  EXPECT_THAT(r.err, HasSubstr("close a cycle among its instances"));
+  EXPECT_THAT(r.err, HasSubstr("HeapTransfer"));  // the stack of the first order
+  EXPECT_THAT(r.err, Not(HasSubstr(kRecursive)));
+  ExpectReport(Run("merge_tree", {"invert"}), kCircular);
+}
+
+// A cycle of five instances, all from one init site.
+TEST_F(PreloadTest, DiningPhilosophersOfOneInitSiteCloseTheCircle) {
+  ChildResult r = Run("philosophers", {"init"});
+  ExpectReport(r, kCircular);
+  EXPECT_THAT(r.err, HasSubstr("mutex init main (tests/preload/philosophers.c"));
+  ExpectClean(Run("philosophers", {"init", "ordered"}));
+}
+
+// One instance taken twice is a self-deadlock, whatever the rule.
+TEST_F(PreloadTest, OneInstanceTakenTwiceIsRecursiveLocking) {
+  ChildResult r = Scenario("relock", "halt_on_report=1");
+  EXPECT_THAT(r.err, HasSubstr(kRecursive));
 }
 
 TEST_F(PreloadTest, HeapInversionBetweenDifferentInstancesIsFound) {
