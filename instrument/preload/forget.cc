@@ -2,11 +2,16 @@
 
 #include <pthread.h>
 
+#include <cstdio>
+#include <span>
+#include <string>
+
 #include "instrument/preload/block_table.h"
 #include "instrument/preload/instance_order.h"
 #include "instrument/preload/lock_classes.h"
 #include "instrument/preload/reentry.h"
 #include "runtime/lockdep.h"
+#include "runtime/stack_trace.h"
 
 namespace lockdep::preload {
 namespace {
@@ -16,6 +21,25 @@ namespace {
 // locks are forgotten, not remembered dead. Smaller blocks stay in the heap,
 // and the block table tells a reuse.
 constexpr size_t kRememberBlocksBelow = 128 * 1024;
+
+// The stack from the program's call site `ra` into e's death record.
+// Cost: one cached unwind of a few frames (no lock).
+void RecordDeath(LockEntry& e, uintptr_t ra) {
+  // The library's own frames (this one, EndLife, *_destroy or free) first.
+  uintptr_t raw[kDeathFrames + 4];
+  int n = CaptureStack(raw, kDeathFrames + 4, 0);
+  int start = 0;
+  for (int i = 0; i < n; ++i) {
+    if (raw[i] == ra) {
+      start = i;
+      break;
+    }
+  }
+  int frames = 0;
+  for (int i = start; i < n && frames < kDeathFrames; ++i) e.death_pcs[frames++] = raw[i];
+  if (frames == 0 && ra != 0) e.death_pcs[frames++] = ra;  // no room to unwind
+  e.death_frames = uint8_t(frames);
+}
 
 // The lock of `e` at `addr` ends (destroy or free from `ra`): reported when
 // held, by this thread or (per glibc's state) another; dropped from this
@@ -30,27 +54,19 @@ void EndLife(LockEntry& e, uintptr_t addr, LockFate fate, bool may_remember, uin
   ForgetInstance(&e);
   lockdep_map& map = e.map;
   bool mine = lock_is_held(&map);
-  if (!mine && LockedNow(e.type, addr)) {
-    lockdep_destroy_map(&map, 1);  // the report: another thread holds it
-    // Live again for the record below (the holder's entry names the map, so
-    // its release still finds it).
-    lockdep_init_map_wait(&map, map.name, map.key, 0, e.type == LockType::kSpin);
-  }
-  bool remembered = may_remember && RememberDead(e, fate);
-  if (remembered) {
-    // kfree()'s path: reports a lock this thread holds, marks the map
-    // destroyed and keeps the stack from `ra` for a later use's report.
-    lockdep_free_range(&map, sizeof(map), ra);
-  } else {
-    lockdep_destroy_map(&map, 0);
-  }
+  // Reports a lock this thread holds, or (glibc's state) another does.
+  lockdep_destroy_map(&map, !mine && LockedNow(e.type, addr));
   // Reported once; the stale entry would otherwise be reported again at
   // thread exit, about memory that no longer exists.
   if (mine) {
     lock_release(&map, 0);
     NoteReleased(&e);
   }
-  if (!remembered) RemoveLock(addr);
+  if (may_remember && RememberDead(e, fate)) {
+    RecordDeath(e, ra);
+  } else {
+    RemoveLock(addr);
+  }
 }
 
 // The calling thread's stack, as glibc set it up. Cached per thread; reset
@@ -110,6 +126,23 @@ void LockDestroyed(uintptr_t addr, uintptr_t ra) {
     Busy busy;
     EndLife(*e, addr, LockFate::kDestroyed, true, ra);
   }
+}
+
+void ReportUseOfDead(const LockEntry& e, uintptr_t ra) {
+  char line[160];
+  std::snprintf(line, sizeof(line),
+                "trying to take lock %#lx (%s), which was %s before this use, at:\n",
+                static_cast<unsigned long>(e.addr.load(std::memory_order_relaxed)),
+                e.map.name ? e.map.name : "?",
+                e.fate.load(std::memory_order_relaxed) == LockFate::kFreed
+                    ? "destroyed, or its memory freed,"
+                    : "destroyed (pthread_*_destroy)");
+  std::string detail = line;
+  AppendTrace(&detail, std::span<const uintptr_t>(e.death_pcs, e.death_frames), 3);
+  detail += " The program's call of the real function goes on (glibc answers EINVAL for a\n"
+            " destroyed mutex; a freed one's memory may hold anything).";
+  lockdep_report_misuse(ReportKind::kUninitializedLock, "use of uninitialized or destroyed lock",
+                        detail.c_str(), &e.map, ra);
 }
 
 LockEntry* EntryForDead(LockEntry& e, uintptr_t addr, LockType type) {

@@ -1,10 +1,11 @@
 // The end of a lock's life: pthread_*_destroy, or free() of its memory
 // (std::mutex never calls destroy). A lock held then is reported as
 // "held lock freed". The entry is kept, dead, with the stack of the destroy
-// or free (as kfree() keeps it for kernel-style locks), so a later use of
-// the lock is reported as "use of uninitialized or destroyed lock" naming
-// it; a new lock made at the same address (an init, a new heap block) is a
-// new lock, never heir to the old one's class.
+// or free (as kfree() keeps it for kernel-style locks; here in the entry
+// itself, so a destroy takes no shared lock), and a later acquire of the
+// lock is reported as "use of uninitialized or destroyed lock" with it; a
+// new lock made at the same address (an init, a new heap block) is a new
+// lock, never heir to the old one's class.
 #ifndef LOCKDEP_INSTRUMENT_PRELOAD_FORGET_H_
 #define LOCKDEP_INSTRUMENT_PRELOAD_FORGET_H_
 
@@ -49,9 +50,13 @@ void LockDestroyed(uintptr_t addr, uintptr_t ra);
 
 // For EntryFor: `e`, found dead at `addr` by a use as `type`, is either a
 // new lock made there since (revived and classed, its entry returned) or
-// the dead lock used again (`e` returned as it is: its map, destroyed, makes
-// lock_acquire report). Caller is inside a Busy scope.
+// the dead lock used again (`e` returned as it is, still dead). Caller is
+// inside a Busy scope.
 LockEntry* EntryForDead(LockEntry& e, uintptr_t addr, LockType type);
+
+// Reports the use from `ra` of the dead lock of `e` ("use of uninitialized
+// or destroyed lock"), with the stack of its destroy or free. Once per lock.
+void ReportUseOfDead(const LockEntry& e, uintptr_t ra);
 
 }  // namespace lockdep::preload
 

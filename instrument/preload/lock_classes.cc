@@ -1,6 +1,7 @@
 #include "instrument/preload/lock_classes.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -21,7 +22,10 @@ constexpr size_t kIdentitySlots = kMaxPreloadClasses * 2;
 // The pool: static storage, so every key is a valid static class key.
 lock_class_key g_keys[kMaxPreloadClasses];
 char g_names[kMaxPreloadClasses][kNameSize];
-uint64_t g_identity[kIdentitySlots];  // 0 = empty
+// Written under g_lock, read without it: a slot's index and its class's
+// name are stored before its identity is published (release), so a reader
+// that sees the identity (acquire) sees them.
+std::atomic<uint64_t> g_identity[kIdentitySlots];  // 0 = empty
 uint16_t g_index[kIdentitySlots];
 int g_used = 0;
 InternalLock g_lock;
@@ -68,16 +72,16 @@ std::string Place(uintptr_t pc) {
 template <typename MakeName>
 lock_class_key* KeyFor(uint64_t identity, MakeName make_name) {
   size_t home = identity & (kIdentitySlots - 1);
+  // Lock-free: a known class (every init after the first at a site) takes
+  // no shared lock, so threads setting up locks do not wait on each other.
   auto find = [&]() -> lock_class_key* {
     for (size_t i = home;; i = (i + 1) & (kIdentitySlots - 1)) {
-      if (g_identity[i] == identity) return &g_keys[g_index[i]];
-      if (g_identity[i] == 0) return nullptr;
+      uint64_t id = g_identity[i].load(std::memory_order_acquire);
+      if (id == identity) return &g_keys[g_index[i]];
+      if (id == 0) return nullptr;
     }
   };
-  {
-    InternalGuard g(g_lock);
-    if (lock_class_key* k = find()) return k;
-  }
+  if (lock_class_key* k = find()) return k;
   std::string name = make_name();
   InternalGuard g(g_lock);
   if (lock_class_key* k = find()) return k;
@@ -85,9 +89,9 @@ lock_class_key* KeyFor(uint64_t identity, MakeName make_name) {
   int idx = g_used++;
   std::snprintf(g_names[idx], kNameSize, "%s", name.c_str());
   for (size_t i = home;; i = (i + 1) & (kIdentitySlots - 1)) {
-    if (g_identity[i] == 0) {
-      g_identity[i] = identity;
+    if (g_identity[i].load(std::memory_order_relaxed) == 0) {
       g_index[i] = uint16_t(idx);
+      g_identity[i].store(identity, std::memory_order_release);
       break;
     }
   }
@@ -159,9 +163,13 @@ LockEntry* ClassifyInit(uintptr_t addr, LockType type, uintptr_t ra) {
   uint64_t h = Mix(0x1417 + uint64_t(type));
   for (int i = 0; i < count; ++i) h = Mix(h ^ raw[start + i]);
   // Every lock set up here is one class, wherever it lives: forgotten with
-  // its heap block like any other.
-  Block block;
-  FindBlockAndMarkLocks(addr, &block);
+  // its heap block like any other. A lock set up again where one was
+  // (destroyed, not freed) is in a block already marked.
+  LockEntry* known = FindLock(addr);
+  if (!known || known->fate.load(std::memory_order_relaxed) == LockFate::kFreed) {
+    Block block;
+    FindBlockAndMarkLocks(addr, &block);
+  }
   lock_class_key* key = KeyFor(h, [&] {
     return std::string(TypeName(type)) + " init " + Place(raw[start]);
   });

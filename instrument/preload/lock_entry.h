@@ -19,18 +19,24 @@ namespace lockdep::preload {
 
 // The entry of the lock at `p`, classed on first use when it had no init
 // call. nullptr when a table is full (the lock then goes unvalidated).
+// A lock destroyed or freed before is, for an acquire (`ra` given), reported
+// as used after its death and left untracked (nullptr); for a release
+// (ra == 0) its dead entry is returned, whose holder may still let it go. A
+// new lock made at its address since is classed anew (forget.h).
 // Cost: one lock-free lookup; the first use is the slow path.
-// A lock destroyed or freed before, used again, is its dead entry (whose
-// destroyed map makes lock_acquire report); a new lock made at its address
-// since is classed anew (forget.h).
-inline LockEntry* EntryFor(const volatile void* p, LockType type) {
+inline LockEntry* EntryFor(const volatile void* p, LockType type, uintptr_t ra) {
   uintptr_t addr = reinterpret_cast<uintptr_t>(p);
   if (LockEntry* e = FindLock(addr)) {
     if (__builtin_expect(e->fate.load(std::memory_order_relaxed) == LockFate::kLive, 1)) {
       return e;
     }
     Busy busy;
-    return EntryForDead(*e, addr, type);
+    LockEntry* found = EntryForDead(*e, addr, type);
+    if (found && ra != 0 && found->fate.load(std::memory_order_relaxed) != LockFate::kLive) {
+      ReportUseOfDead(*found, ra);
+      return nullptr;
+    }
+    return found;
   }
   Busy busy;
   return ClassifyFirstUse(addr, type);
@@ -41,11 +47,7 @@ inline LockEntry* EntryFor(const volatile void* p, LockType type) {
 inline void ReportIfDead(const volatile void* p, LockType type, uintptr_t ra) {
   if (PassThrough()) return;
   LockEntry* e = FindLock(reinterpret_cast<uintptr_t>(p));
-  if (!e || e->fate.load(std::memory_order_relaxed) == LockFate::kLive) return;
-  e = EntryFor(p, type);
-  if (e && e->fate.load(std::memory_order_relaxed) != LockFate::kLive) {
-    lock_acquire(&e->map, 0, 1, kLockdepWrite, 1, nullptr, ra);
-  }
+  if (e && e->fate.load(std::memory_order_relaxed) != LockFate::kLive) EntryFor(p, type, ra);
 }
 
 // The calling thread's kernel id, cached (reset in a fork child). glibc

@@ -28,12 +28,16 @@ enum class LockType : uint8_t { kMutex, kRwlock, kSpin };
 // address, or a new lock there (see EntryFor), revives it.
 enum class LockFate : uint8_t { kLive, kDestroyed, kFreed };
 
+inline constexpr int kDeathFrames = 8;
+
 struct alignas(64) LockEntry {
   std::atomic<uintptr_t> addr;  // 0 empty, 1 removed
   LockType type;
   std::atomic<LockFate> fate;
   std::atomic<bool> in_order_graph;  // has per-instance orders (instance_order.h)
+  uint8_t death_frames;              // of death_pcs, when dead
   lockdep_map map;
+  uintptr_t death_pcs[kDeathFrames];  // the stack of the destroy or free
 };
 
 // At most this many dead entries are remembered at once; past it a lock

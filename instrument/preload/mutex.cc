@@ -36,7 +36,7 @@ bool SkipAcquire(const pthread_mutex_t* m) {
 template <typename F>
 int BlockingLock(pthread_mutex_t* m, uintptr_t ra, F real) {
   if (PassThrough() || SkipAcquire(m)) return real();
-  LockEntry* e = EntryFor(m, LockType::kMutex);
+  LockEntry* e = EntryFor(m, LockType::kMutex, ra);
   if (!e) return real();
   CheckInstanceOrder(e, kLockdepWrite, ra);
   lock_acquire(&e->map, 0, 0, kLockdepWrite, 1, nullptr, ra);
@@ -58,7 +58,7 @@ bool ReleaseMutex(pthread_mutex_t* m, uintptr_t ra) {
   bool owned = OwnedBySelf(m);
   if (kind == PTHREAD_MUTEX_RECURSIVE_NP && owned && m->__data.__count > 1) return false;
   if (kind == PTHREAD_MUTEX_ERRORCHECK_NP && !owned) return false;  // EPERM
-  LockEntry* e = EntryFor(m, LockType::kMutex);
+  LockEntry* e = EntryFor(m, LockType::kMutex, 0);
   if (!e) return false;
   // Taken while the library stood aside (before it was ready, in a signal
   // handler inside it): not a bad unlock. Held by nobody here: it is one.
@@ -70,7 +70,7 @@ bool ReleaseMutex(pthread_mutex_t* m, uintptr_t ra) {
 
 // Re-takes `m` in the validator after glibc did (pthread_cond_wait).
 void ReacquireMutex(pthread_mutex_t* m, uintptr_t ra) {
-  if (LockEntry* e = EntryFor(m, LockType::kMutex)) {
+  if (LockEntry* e = EntryFor(m, LockType::kMutex, ra)) {
     CheckInstanceOrder(e, kLockdepWrite, ra);
     lock_acquire(&e->map, 0, 0, kLockdepWrite, 1, nullptr, ra);
     NoteAcquired(e, kLockdepWrite);
@@ -120,7 +120,7 @@ int pthread_mutex_trylock(pthread_mutex_t* m) {
   if (PassThrough()) return ret;
   // A recursive trylock that only counted up is no new acquire.
   if (Kind(m) == PTHREAD_MUTEX_RECURSIVE_NP && m->__data.__count > 1) return ret;
-  if (LockEntry* e = EntryFor(m, LockType::kMutex)) {
+  if (LockEntry* e = EntryFor(m, LockType::kMutex, LOCKDEP_PRELOAD_RA)) {
     lock_acquire(&e->map, 0, 1, kLockdepWrite, 1, nullptr, LOCKDEP_PRELOAD_RA);
     NoteAcquired(e, kLockdepWrite);
   }

@@ -24,7 +24,7 @@ int ReadKind(const pthread_rwlock_t* l) {
 template <typename F>
 int BlockingLock(pthread_rwlock_t* l, int read, uintptr_t ra, F real) {
   if (PassThrough()) return real();
-  LockEntry* e = EntryFor(l, LockType::kRwlock);
+  LockEntry* e = EntryFor(l, LockType::kRwlock, ra);
   if (!e) return real();
   CheckInstanceOrder(e, read, ra);
   lock_acquire(&e->map, 0, 0, read, 1, nullptr, ra);
@@ -39,7 +39,7 @@ int BlockingLock(pthread_rwlock_t* l, int read, uintptr_t ra, F real) {
 
 int TryLock(pthread_rwlock_t* l, int read, uintptr_t ra, int ret) {
   if (ret != 0 || PassThrough()) return ret;
-  if (LockEntry* e = EntryFor(l, LockType::kRwlock)) {
+  if (LockEntry* e = EntryFor(l, LockType::kRwlock, ra)) {
     lock_acquire(&e->map, 0, 1, read, 1, nullptr, ra);
     NoteAcquired(e, read);
   }
@@ -103,7 +103,7 @@ int pthread_rwlock_trywrlock(pthread_rwlock_t* l) {
 
 int pthread_rwlock_unlock(pthread_rwlock_t* l) {
   if (!PassThrough()) {
-    if (LockEntry* e = EntryFor(l, LockType::kRwlock)) {
+    if (LockEntry* e = EntryFor(l, LockType::kRwlock, 0)) {
       // Readers have no owner to compare with: a release the validator did
       // not see taken is reported only when the lock is not held at all.
       bool writer_self = l->__data.__cur_writer == SelfTid();

@@ -27,7 +27,7 @@ int pthread_spin_destroy(pthread_spinlock_t* l) {
 
 int pthread_spin_lock(pthread_spinlock_t* l) {
   if (PassThrough()) return Real().spin_lock(l);
-  LockEntry* e = EntryFor(l, LockType::kSpin);
+  LockEntry* e = EntryFor(l, LockType::kSpin, LOCKDEP_PRELOAD_RA);
   if (!e) return Real().spin_lock(l);
   CheckInstanceOrder(e, kLockdepWrite, LOCKDEP_PRELOAD_RA);
   lock_acquire(&e->map, 0, 0, kLockdepWrite, 1, nullptr, LOCKDEP_PRELOAD_RA);
@@ -39,7 +39,7 @@ int pthread_spin_lock(pthread_spinlock_t* l) {
 int pthread_spin_trylock(pthread_spinlock_t* l) {
   int ret = Real().spin_trylock(l);
   if (ret != 0 || PassThrough()) return ret;
-  if (LockEntry* e = EntryFor(l, LockType::kSpin)) {
+  if (LockEntry* e = EntryFor(l, LockType::kSpin, LOCKDEP_PRELOAD_RA)) {
     lock_acquire(&e->map, 0, 1, kLockdepWrite, 1, nullptr, LOCKDEP_PRELOAD_RA);
     NoteAcquired(e, kLockdepWrite);
   }
@@ -48,7 +48,7 @@ int pthread_spin_trylock(pthread_spinlock_t* l) {
 
 int pthread_spin_unlock(pthread_spinlock_t* l) {
   if (!PassThrough()) {
-    if (LockEntry* e = EntryFor(l, LockType::kSpin)) {
+    if (LockEntry* e = EntryFor(l, LockType::kSpin, 0)) {
       // Held by nobody (glibc's state, forget.h): a release nobody took.
       if (lock_is_held(&e->map) || !SpinHeld(*l)) {
         lock_release(&e->map, LOCKDEP_PRELOAD_RA);

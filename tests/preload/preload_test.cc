@@ -258,7 +258,7 @@ constexpr char kUseAfter[] = "use of uninitialized or destroyed lock";
 TEST_F(PreloadTest, MutexLockedAfterDestroyIsReportedWithTheDestroyStack) {
   ChildResult r = Run("use_after", {"mutex_destroyed"});
   ExpectReport(r, kUseAfter);
-  EXPECT_THAT(r.err, HasSubstr("was destroyed (*_destroy or kfree) before this use"));
+  EXPECT_THAT(r.err, HasSubstr("which was destroyed (pthread_*_destroy) before this use"));
   EXPECT_THAT(r.err, HasSubstr("destroy_mutex"));  // the destroy's stack
   EXPECT_THAT(r.out, HasSubstr("lock after destroy returned EINVAL"));  // glibc's own answer
   EXPECT_THAT(r.out, HasSubstr("use_after: done"));
