@@ -1,16 +1,21 @@
 #include "instrument/preload/lock_classes.h"
 
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "instrument/preload/block_table.h"
 #include "instrument/preload/internal_lock.h"
+#include "instrument/preload/reentry.h"
 #include "runtime/lockdep.h"
 #include "runtime/stack_trace.h"
+#include "runtime/source_frames.h"
 #include "runtime/static_storage.h"
 
 namespace lockdep::preload {
@@ -51,14 +56,28 @@ const char* TypeName(LockType t) {
   return "lock";
 }
 
-// "function (file:line)" from the symbolizer's "function+0x1c/0x40
-// (file:line)": offsets change with every build, names do not.
-std::string Place(uintptr_t pc) {
-  std::string s;
+// The frame reports would show for `pc`: its innermost frame outside the
+// C++ library and lockdep (SymbolizePc's choice).
+SourceFrame UserFrame(uintptr_t pc) {
+  std::vector<SourceFrame> frames;
   {
     InternalGuard g(g_loader);
-    s = SymbolizePc(pc);
+    frames = SourceFramesOfPc(pc);
   }
+  for (SourceFrame& f : frames) {
+    if (!f.internal) return std::move(f);
+  }
+  return std::move(frames.front());
+}
+
+// "function (file:line)" from the symbolizer's "function+0x1c/0x40
+// (file:line)": offsets change with every build, names do not. A stripped
+// program's function has no name: "module+0xoffset" (as the symbolizer
+// gives it), the same in every run.
+std::string Place(uintptr_t pc) {
+  SourceFrame f = UserFrame(pc);
+  std::string s = std::move(f.text);
+  if (f.function.empty()) return s;
   size_t plus = s.find("+0x");
   size_t paren = s.find(" (");
   if (plus != std::string::npos && (paren == std::string::npos || plus < paren)) {
@@ -102,16 +121,19 @@ lock_class_key* KeyFor(uint64_t identity, MakeName make_name) {
 // static locks); "static mutex 0x..." when no symbol covers it.
 std::string StaticName(uintptr_t addr, LockType type) {
   // The symbolizer reads a pc: it looks up pc - 1 and prints offset + 1.
-  std::string sym;
-  {
-    InternalGuard g(g_loader);
-    sym = SymbolizePc(addr + 1);
-  }
+  SourceFrame f = UserFrame(addr + 1);
+  const std::string& sym = f.text;
   size_t plus = sym.find("+0x");
   if (sym.rfind("0x", 0) == 0 || plus == std::string::npos) {
     return std::string("static ") + TypeName(type) + " " + sym;
   }
   unsigned long offset = std::strtoul(sym.c_str() + plus + 3, nullptr, 16) - 1;
+  if (f.function.empty()) {
+    // No symbol: "static mutex sort+0x2f0a8", the module and the offset.
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "+%#lx", offset);
+    return std::string("static ") + TypeName(type) + " " + sym.substr(0, plus) + buf;
+  }
   std::string name = "&" + sym.substr(0, plus);
   if (offset != 0) {
     char buf[32];
@@ -128,7 +150,45 @@ LockEntry* Insert(uintptr_t addr, LockType type, lock_class_key* key, bool reini
   return InsertLock(addr, type, key, NameOf(key), reinit);
 }
 
+// The call sites whose code is a wrapper (libstdc++'s __gthread_mutex_lock
+// and std::mutex::lock emitted out of line, C11's mtx_lock in libc) or the
+// user's own, learnt once per return address: direct-mapped, lock-free
+// (a slot holds the last address judged there).
+constexpr size_t kSiteSlots = 4096;
+std::atomic<uintptr_t> g_user_sites[kSiteSlots];
+std::atomic<uintptr_t> g_wrapper_sites[kSiteSlots];
+
+bool IsWrapperSite(uintptr_t pc) {
+  size_t slot = (pc ^ (pc >> 12)) & (kSiteSlots - 1);
+  if (g_user_sites[slot].load(std::memory_order_relaxed) == pc) return false;
+  if (g_wrapper_sites[slot].load(std::memory_order_relaxed) == pc) return true;
+  Busy busy;
+  bool wrapper = UserFrame(pc).internal;
+  if (!wrapper) {
+    Dl_info info;
+    wrapper = dladdr(reinterpret_cast<void*>(pc - 1), &info) != 0 && info.dli_fname != nullptr &&
+              std::strstr(info.dli_fname, "/libc.so") != nullptr;
+  }
+  (wrapper ? g_wrapper_sites : g_user_sites)[slot].store(pc, std::memory_order_relaxed);
+  return wrapper;
+}
+
 }  // namespace
+
+uintptr_t UserCallSite(uintptr_t ra) {
+  if (!IsWrapperSite(ra)) return ra;
+  // The wrapper's callers, up to the first frame of the program's own. The
+  // unwinder's own locks must pass through the interposers.
+  Busy busy;
+  uintptr_t raw[16];
+  int n = CaptureStack(raw, 16, 0);
+  int i = 0;
+  while (i < n && raw[i] != ra) ++i;
+  for (++i; i < n; ++i) {
+    if (!IsWrapperSite(raw[i])) return raw[i];
+  }
+  return ra;
+}
 
 void LockClassesForkPrepare() {
   g_loader.lock();

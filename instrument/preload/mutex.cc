@@ -39,7 +39,7 @@ int BlockingLock(pthread_mutex_t* m, uintptr_t ra, F real) {
   LockEntry* e = EntryFor(m, LockType::kMutex, ra);
   if (!e) return real();
   CheckInstanceOrder(e, kLockdepWrite, ra);
-  lock_acquire(&e->map, 0, 0, kLockdepWrite, 1, nullptr, ra);
+  lock_acquire(&e->map, 0, 0, kLockdepWrite, 1, nullptr, UserCallSite(ra));
   int ret = real();
   if (!Acquired(ret)) {
     lock_release(&e->map, ra);
@@ -72,7 +72,7 @@ bool ReleaseMutex(pthread_mutex_t* m, uintptr_t ra) {
 void ReacquireMutex(pthread_mutex_t* m, uintptr_t ra) {
   if (LockEntry* e = EntryFor(m, LockType::kMutex, ra)) {
     CheckInstanceOrder(e, kLockdepWrite, ra);
-    lock_acquire(&e->map, 0, 0, kLockdepWrite, 1, nullptr, ra);
+    lock_acquire(&e->map, 0, 0, kLockdepWrite, 1, nullptr, UserCallSite(ra));
     NoteAcquired(e, kLockdepWrite);
   }
 }
@@ -121,7 +121,8 @@ int pthread_mutex_trylock(pthread_mutex_t* m) {
   // A recursive trylock that only counted up is no new acquire.
   if (Kind(m) == PTHREAD_MUTEX_RECURSIVE_NP && m->__data.__count > 1) return ret;
   if (LockEntry* e = EntryFor(m, LockType::kMutex, LOCKDEP_PRELOAD_RA)) {
-    lock_acquire(&e->map, 0, 1, kLockdepWrite, 1, nullptr, LOCKDEP_PRELOAD_RA);
+    lock_acquire(&e->map, 0, 1, kLockdepWrite, 1, nullptr,
+                 UserCallSite(LOCKDEP_PRELOAD_RA));
     NoteAcquired(e, kLockdepWrite);
   }
   return ret;

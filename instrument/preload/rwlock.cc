@@ -27,7 +27,7 @@ int BlockingLock(pthread_rwlock_t* l, int read, uintptr_t ra, F real) {
   LockEntry* e = EntryFor(l, LockType::kRwlock, ra);
   if (!e) return real();
   CheckInstanceOrder(e, read, ra);
-  lock_acquire(&e->map, 0, 0, read, 1, nullptr, ra);
+  lock_acquire(&e->map, 0, 0, read, 1, nullptr, UserCallSite(ra));
   int ret = real();
   if (ret != 0) {
     lock_release(&e->map, ra);
@@ -40,7 +40,7 @@ int BlockingLock(pthread_rwlock_t* l, int read, uintptr_t ra, F real) {
 int TryLock(pthread_rwlock_t* l, int read, uintptr_t ra, int ret) {
   if (ret != 0 || PassThrough()) return ret;
   if (LockEntry* e = EntryFor(l, LockType::kRwlock, ra)) {
-    lock_acquire(&e->map, 0, 1, read, 1, nullptr, ra);
+    lock_acquire(&e->map, 0, 1, read, 1, nullptr, UserCallSite(ra));
     NoteAcquired(e, read);
   }
   return ret;

@@ -30,7 +30,8 @@ int pthread_spin_lock(pthread_spinlock_t* l) {
   LockEntry* e = EntryFor(l, LockType::kSpin, LOCKDEP_PRELOAD_RA);
   if (!e) return Real().spin_lock(l);
   CheckInstanceOrder(e, kLockdepWrite, LOCKDEP_PRELOAD_RA);
-  lock_acquire(&e->map, 0, 0, kLockdepWrite, 1, nullptr, LOCKDEP_PRELOAD_RA);
+  lock_acquire(&e->map, 0, 0, kLockdepWrite, 1, nullptr,
+               UserCallSite(LOCKDEP_PRELOAD_RA));
   int ret = Real().spin_lock(l);
   NoteAcquired(e, kLockdepWrite);
   return ret;
@@ -40,7 +41,8 @@ int pthread_spin_trylock(pthread_spinlock_t* l) {
   int ret = Real().spin_trylock(l);
   if (ret != 0 || PassThrough()) return ret;
   if (LockEntry* e = EntryFor(l, LockType::kSpin, LOCKDEP_PRELOAD_RA)) {
-    lock_acquire(&e->map, 0, 1, kLockdepWrite, 1, nullptr, LOCKDEP_PRELOAD_RA);
+    lock_acquire(&e->map, 0, 1, kLockdepWrite, 1, nullptr,
+                 UserCallSite(LOCKDEP_PRELOAD_RA));
     NoteAcquired(e, kLockdepWrite);
   }
   return ret;

@@ -3,6 +3,7 @@
 // from its stderr and exit status, and otherwise behave as without it.
 #include <signal.h>
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -307,6 +308,39 @@ TEST_F(PreloadTest, SmallThreadStacksStillGetTheirInversionReported) {
   EXPECT_THAT(r.err, HasSubstr("(&a)"));
   EXPECT_THAT(r.err, HasSubstr("stack traces left out: a thread had less than"));
   EXPECT_THAT(r.out, HasSubstr("small_stack: 200 units of work"));
+}
+
+// std::mutex::lock and libstdc++'s __gthread_mutex_lock, emitted out of
+// line in an unoptimised program, are not where the user locked: `at:`
+// names the user's line, and no trace shows them or an unnamed frame of
+// the C++ library (its thread entry, a static function of a stripped
+// library).
+TEST_F(PreloadTest, AtNamesTheUsersLineNotTheCxxLibrarysWrapper) {
+  ChildResult r = Scenario("heap_abba");
+  ExpectReport(r, kCircular);
+  EXPECT_THAT(r.err, HasSubstr("at: (anonymous namespace)::HeapAbba()"));
+  EXPECT_THAT(r.err, Not(HasSubstr("gthr-default.h")));
+  EXPECT_THAT(r.err, Not(HasSubstr("__gthread_mutex_lock")));
+  EXPECT_THAT(r.err, Not(::testing::ContainsRegex("\n +0x[0-9a-f]+\n"))) << r.err;
+}
+
+// A program without a symbol table: its init sites are named by module and
+// offset, the same in two runs (ASLR moves the addresses, not the offsets).
+TEST_F(PreloadTest, StrippedProgramsClassesHaveStableNames) {
+  auto names = [](const std::string& err) {
+    std::set<std::string> found;
+    const std::string kInit = "(mutex init ";
+    for (size_t at = err.find(kInit); at != std::string::npos; at = err.find(kInit, at + 1)) {
+      found.insert(err.substr(at, err.find(')', at) - at));
+    }
+    return found;
+  };
+  ChildResult first = Run("cycle3_stripped");
+  ChildResult second = Run("cycle3_stripped");
+  ExpectReport(first, kCircular);
+  EXPECT_THAT(first.err, HasSubstr("(mutex init cycle3_stripped+0x"));
+  EXPECT_FALSE(names(first.err).empty());
+  EXPECT_EQ(names(first.err), names(second.err));
 }
 
 TEST_F(PreloadTest, ThreadExitingWithALockHeldIsReported) {
