@@ -343,6 +343,46 @@ TEST_F(PreloadTest, StrippedProgramsClassesHaveStableNames) {
   EXPECT_EQ(names(first.err), names(second.err));
 }
 
+// The shapes of ThreadSanitizer's deadlock stress test and Helgrind's
+// lock-order tests (tests/preload/shapes.c), with lockdep's verdict on
+// each, as the README's table states it.
+struct ShapeVerdict {
+  const char* shape;
+  bool reported;
+};
+
+class ShapesTest : public PreloadTest, public ::testing::WithParamInterface<ShapeVerdict> {};
+
+TEST_P(ShapesTest, VerdictAsTheReadmeStatesIt) {
+  const ShapeVerdict& v = GetParam();
+  ChildResult r = Run("shapes", {v.shape});
+  EXPECT_THAT(r.out, HasSubstr(std::string("shapes: ") + v.shape + " done"));
+  if (v.reported) {
+    ExpectReport(r, kCircular);
+  } else {
+    ExpectClean(r);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    OtherToolsSuites, ShapesTest,
+    ::testing::Values(ShapeVerdict{"abba", true}, ShapeVerdict{"abba_threads", true},
+                      ShapeVerdict{"cycle3", true}, ShapeVerdict{"cycle10", true},
+                      ShapeVerdict{"abba_new_locks_between", true},
+                      ShapeVerdict{"abba_used_locks_between", true},
+                      ShapeVerdict{"trylock_no_cycle", false},
+                      ShapeVerdict{"trylock_cycle", true},
+                      ShapeVerdict{"rwlock_reader_mutex", false},
+                      ShapeVerdict{"rwlock_writer_mutex", true},
+                      ShapeVerdict{"rwlock_readers", false},
+                      ShapeVerdict{"recursive_abba", true},
+                      ShapeVerdict{"recursive_read", false}, ShapeVerdict{"churn", false},
+                      ShapeVerdict{"philosophers", true}, ShapeVerdict{"lock_deletion", true},
+                      ShapeVerdict{"tiny_stacks", true}),
+    [](const ::testing::TestParamInfo<ShapeVerdict>& info) {
+      return std::string(info.param.shape);
+    });
+
 TEST_F(PreloadTest, ThreadExitingWithALockHeldIsReported) {
   ExpectReport(Scenario("thread_exit_held"), "lock held at thread exit");
 }
