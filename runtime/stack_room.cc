@@ -72,6 +72,11 @@ size_t StackRoom() {
   return sp - t_low;
 }
 
+bool OnThisThreadsStack(uintptr_t addr) {
+  if (__builtin_expect(t_high == 0, 0)) LearnBounds();
+  return addr >= t_low && addr < t_high;
+}
+
 void RunWithStackRoom(size_t need, void (*fn)(void*), void* arg) {
   if (t_on_second_stack || StackRoom() >= need) {
     fn(arg);

@@ -31,6 +31,10 @@ inline constexpr size_t kUnwindStackRoom = 12 * 1024;
 // thread glibc reads /proc/self/maps, and allocates).
 size_t StackRoom();
 
+// True when `addr` lies in the calling thread's own stack. Cost as
+// StackRoom().
+bool OnThisThreadsStack(uintptr_t addr);
+
 // Runs fn(arg) with at least `need` bytes of stack: on this stack when it
 // has them (or its room is unknown), else on a second stack of this thread
 // (1 MiB of address space, mapped at its first use, pages committed as

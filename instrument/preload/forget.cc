@@ -11,6 +11,7 @@
 #include "instrument/preload/lock_classes.h"
 #include "instrument/preload/reentry.h"
 #include "runtime/lockdep.h"
+#include "runtime/stack_room.h"
 #include "runtime/stack_trace.h"
 
 namespace lockdep::preload {
@@ -25,20 +26,7 @@ constexpr size_t kRememberBlocksBelow = 128 * 1024;
 // The stack from the program's call site `ra` into e's death record.
 // Cost: one cached unwind of a few frames (no lock).
 void RecordDeath(LockEntry& e, uintptr_t ra) {
-  // The library's own frames (this one, EndLife, *_destroy or free) first.
-  uintptr_t raw[kDeathFrames + 4];
-  int n = CaptureStack(raw, kDeathFrames + 4, 0);
-  int start = 0;
-  for (int i = 0; i < n; ++i) {
-    if (raw[i] == ra) {
-      start = i;
-      break;
-    }
-  }
-  int frames = 0;
-  for (int i = start; i < n && frames < kDeathFrames; ++i) e.death_pcs[frames++] = raw[i];
-  if (frames == 0 && ra != 0) e.death_pcs[frames++] = ra;  // no room to unwind
-  e.death_frames = uint8_t(frames);
+  e.death_frames = uint8_t(StackFrom(ra, e.death_pcs, kDeathFrames));
 }
 
 // The lock of `e` at `addr` ends (destroy or free from `ra`): reported when
@@ -67,24 +55,6 @@ void EndLife(LockEntry& e, uintptr_t addr, LockFate fate, bool may_remember, uin
   } else {
     RemoveLock(addr);
   }
-}
-
-// The calling thread's stack, as glibc set it up. Cached per thread; reset
-// in a fork child is not needed (the child's thread keeps its stack).
-bool OnThisThreadsStack(uintptr_t addr) {
-  static __thread uintptr_t low __attribute__((tls_model("initial-exec")));
-  static __thread uintptr_t high __attribute__((tls_model("initial-exec")));
-  if (high == 0) {
-    pthread_attr_t attr;
-    if (pthread_getattr_np(pthread_self(), &attr) != 0) return false;
-    void* base = nullptr;
-    size_t size = 0;
-    pthread_attr_getstack(&attr, &base, &size);
-    pthread_attr_destroy(&attr);
-    low = reinterpret_cast<uintptr_t>(base);
-    high = low + size;
-  }
-  return addr >= low && addr < high;
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "instrument/preload/internal_lock.h"
+#include "instrument/preload/lock_classes.h"
 #include "instrument/preload/reentry.h"
 #include "runtime/lockdep.h"
 #include "runtime/options.h"
@@ -138,18 +139,7 @@ void AddOrder(LockEntry* held, LockEntry* next, uintptr_t ra) {
     if (it != graph.nodes.end() && FindOrder(it->second, next)) return;  // seen before
   }
   Order order{next, 0, {}};
-  {
-    uintptr_t raw[kEdgeFrames + 8];
-    int n = CaptureStack(raw, kEdgeFrames + 8, 0);
-    int start = 0;
-    for (int i = 0; i < n; ++i) {
-      if (raw[i] == ra) {
-        start = i;
-        break;
-      }
-    }
-    for (int i = start; i < n && order.frames < kEdgeFrames; ++i) order.pcs[order.frames++] = raw[i];
-  }
+  order.frames = StackFrom(ra, order.pcs, kEdgeFrames);
   std::vector<Order> cycle;
   bool full = false;
   {

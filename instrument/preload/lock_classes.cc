@@ -14,8 +14,8 @@
 #include "instrument/preload/internal_lock.h"
 #include "instrument/preload/reentry.h"
 #include "runtime/lockdep.h"
-#include "runtime/stack_trace.h"
 #include "runtime/source_frames.h"
+#include "runtime/stack_trace.h"
 #include "runtime/static_storage.h"
 
 namespace lockdep::preload {
@@ -188,6 +188,19 @@ uintptr_t UserCallSite(uintptr_t ra) {
     if (!IsWrapperSite(raw[i])) return raw[i];
   }
   return ra;
+}
+
+int StackFrom(uintptr_t ra, uintptr_t* pcs, int max) {
+  constexpr int kMax = 32;
+  uintptr_t raw[kMax];
+  int n = CaptureStack(raw, std::min(max + 8, kMax), 0);
+  int start = 0;
+  while (start < n && raw[start] != ra) ++start;
+  if (start == n) start = 0;
+  int count = 0;
+  for (int i = start; i < n && count < max; ++i) pcs[count++] = raw[i];
+  if (count == 0 && ra != 0 && max > 0) pcs[count++] = ra;
+  return count;
 }
 
 void LockClassesForkPrepare() {

@@ -40,6 +40,11 @@ LockEntry* ClassifyFirstUse(uintptr_t addr, LockType type);
 // symbolisation; for a wrapper, a short unwind each call.
 uintptr_t UserCallSite(uintptr_t ra);
 
+// Up to `max` frames of the calling thread's stack from the program's call
+// site `ra` on (the library's own frames left out; just `ra` when there is
+// no room to unwind). Returns the count. Cost: one cached unwind.
+int StackFrom(uintptr_t ra, uintptr_t* pcs, int max);
+
 // Fork: the class table's lock is held across fork() (see lifecycle.cc).
 void LockClassesForkPrepare();
 void LockClassesForkDone();
