@@ -237,6 +237,15 @@ int lockdep_ww_inject_interval();
 // lock it takes or memory it allocates is the runtime's own and must pass
 // through untracked. Cost: two TLS loads.
 int lockdep_thread_in_validator();
+// For runtimes that judge two locks of one class held together themselves
+// (the LD_PRELOAD library judges such pairs per instance, keeping its own
+// order graph over them): while `filter` is set and returns 1 for a held
+// lock and the lock being acquired (two distinct maps of one class), the
+// validator makes no recursive-locking report for that pair. Every other
+// check, and every dependency learnt, stays. nullptr: none (the default).
+// Cost: one relaxed load when a new chain holds two locks of one class.
+void lockdep_set_same_class_filter(int (*filter)(const lockdep_map* held,
+                                                 const lockdep_map* next));
 // The runtime's fork handlers: prepare takes every internal lock (graph,
 // chain check, report log, symbolizer) in the runtime's order; parent and
 // child release them. Registered with pthread_atfork by the runtime itself,

@@ -22,6 +22,7 @@ struct Options {
 #include "runtime/options.inc"
 
   bool report_json() const { return report_format == "json"; }
+  bool same_class_per_instance() const { return same_class == "instance"; }
 };
 
 // An option as help=1 and the README show it.

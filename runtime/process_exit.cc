@@ -14,6 +14,7 @@
 #include "runtime/report.h"
 #include "runtime/report_log.h"
 #include "runtime/report_output.h"
+#include "runtime/stack_room.h"
 #include "runtime/validator.h"
 
 namespace lockdep {
@@ -55,6 +56,12 @@ void AtExit() {
                           "lockdep: %d lock acquisition%s by interrupt handlers not "
                           "tracked: each handler had interrupted the runtime itself\n",
                           n, n == 1 ? "" : "s");
+  }
+  if (uint64_t n = TracesLeftOut(); n > 0 && o.verbosity >= 1) {
+    absl::StrAppendFormat(&summary,
+                          "lockdep: %d stack trace%s left out: a thread had less than %d KiB "
+                          "of stack left (a small thread stack)\n",
+                          n, n == 1 ? "" : "s", kUnwindStackRoom / 1024);
   }
   if (o.verbosity >= 2) {
     GraphState& g = Graph();

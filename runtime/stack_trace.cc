@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstring>
 
+#include "runtime/stack_room.h"
 #include "runtime/zeroed_pages.h"
 
 namespace lockdep {
@@ -106,6 +107,12 @@ void OpenUnwindGate(bool in_child) {
 // thread's first call (the cache is mmap'ed once).
 __attribute__((noinline)) int CaptureStack(uintptr_t* pcs, int max, int skip) {
   if (max <= 0) return 0;
+  // A thread with a small stack gets no trace rather than an overflow (the
+  // walk itself must run on the stack it walks).
+  if (StackRoom() < kUnwindStackRoom) {
+    CountTraceLeftOut();
+    return 0;
+  }
   skip = std::max(skip, 0);
   const auto from = reinterpret_cast<uintptr_t>(__builtin_return_address(0));
   uintptr_t raw[kMaxCaptureDepth];

@@ -2,6 +2,7 @@
 // every object loaded into this process, read lazily on first use.
 #include <cxxabi.h>
 #include <dlfcn.h>
+#include <errno.h>
 #include <dwarf.h>
 #include <elfutils/libdwfl.h>
 #include <link.h>
@@ -27,6 +28,7 @@
 #include "runtime/internal_mutex.h"
 #include "runtime/options.h"
 #include "runtime/source_frames.h"
+#include "runtime/stack_room.h"
 #include "runtime/stack_trace.h"
 
 namespace lockdep {
@@ -88,6 +90,32 @@ std::string Hex(uintptr_t pc) {
   return buf;
 }
 
+bool IsInternalModule(const char* module_name);
+
+// A pc no symbol covers (a stripped program's own function, a static
+// function of a stripped library such as libstdc++'s thread entry): named
+// "module+0xoffset" from the module's load address, the same in every run
+// and process (ASLR moves the address, not the offset); "0x..." outside any
+// module. *internal: the module is the C++ library's or lockdep's own.
+std::string ModuleOffset(uintptr_t pc, bool* internal) {
+  Dl_info info;
+  if (pc == 0 || dladdr(reinterpret_cast<void*>(pc - 1), &info) == 0 ||
+      info.dli_fbase == nullptr) {
+    return Hex(pc);
+  }
+  const char* file = info.dli_fname;
+  const char* base = file != nullptr ? std::strrchr(file, '/') : nullptr;
+  // The main program's entry in the loader's list has an empty name.
+  const char* module = base != nullptr ? base + 1
+                       : (file != nullptr && file[0] != '\0') ? file
+                                                               : program_invocation_short_name;
+  *internal = IsInternalModule(file);
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "+0x%" PRIxPTR,
+                pc - reinterpret_cast<uintptr_t>(info.dli_fbase));
+  return std::string(module) + buf;
+}
+
 
 bool EndsWith(const std::string& s, const char* suffix) {
   const size_t n = std::strlen(suffix);
@@ -118,6 +146,12 @@ const std::string& LockdepSourceRoot() {
 // Tests of lockdep itself are user code.
 bool IsInternalFile(const std::string& path) {
   if (path.find("/include/c++/") != std::string::npos) return true;  // libstdc++
+  // libstdc++'s target headers: /usr/include/x86_64-linux-gnu/c++/12/bits/
+  // (gthr-default.h, whose __gthread_mutex_lock calls pthread_mutex_lock).
+  if (const size_t cxx = path.find("/c++/"); cxx != std::string::npos) {
+    const size_t inc = path.rfind("/include/", cxx);
+    if (inc != std::string::npos && path.find('/', inc + 9) == cxx) return true;
+  }
   if (path.find("/c++/v1/") != std::string::npos) return true;       // libc++
   if (EndsWith(path, "_test.cc") || path.find("/tests/") != std::string::npos) {
     return false;
@@ -473,7 +507,7 @@ class Symbolizer {
       f.function = name;
       f.text = name;
     } else {
-      f.text = Hex(pc);
+      f.text = ModuleOffset(pc, &f.internal);
     }
     // A pc without a symbol in the C++ library (a stripped libstdc++'s
     // thread start routine) is still the library's: hidden as its
@@ -651,7 +685,10 @@ void SetSymbolizeHookForTesting(void (*hook)()) {
 std::vector<SourceFrame> SourceFramesOfPc(uintptr_t pc) {
   if (auto* hook = g_symbolize_hook.load(std::memory_order_acquire)) hook();
   ++t_symbolizing;
-  std::vector<SourceFrame> frames = TheSymbolizer().Frames(pc);
+  std::vector<SourceFrame> frames;
+  // libdw's readers are deep (a line table took 150 KiB of stack): a thread
+  // with a small stack symbolises on a second one (stack_room.h).
+  WithStackRoom(kSymbolizeStackRoom, [&] { frames = TheSymbolizer().Frames(pc); });
   --t_symbolizing;
   return frames;
 }

@@ -394,6 +394,14 @@ uint32_t SaveCapturedTrace(const uintptr_t* pcs, int n) {
 
 namespace {
 
+std::atomic<int (*)(const lockdep_map*, const lockdep_map*)> g_same_class_filter{nullptr};
+
+// lockdep_set_same_class_filter(): a pair its caller judges per instance.
+bool JudgedElsewhere(const HeldLock& prev, const HeldLock& next) {
+  auto* filter = g_same_class_filter.load(std::memory_order_relaxed);
+  return filter != nullptr && prev.map != next.map && filter(prev.map, next.map) != 0;
+}
+
 // Linux's check_deadlock(): 0 recursion reported, 1 fine, 2 nested under a
 // held nest_lock (no new dependencies either). `*by_order` is set when a
 // pair of one class was accepted by the class's lock order: then the
@@ -415,6 +423,7 @@ int CheckRecursion(ThreadState& ts, const HeldLock& next, uintptr_t ra,
       continue;
     }
     if (nest_held) return 2;
+    if (JudgedElsewhere(prev, next)) continue;
     ReportRecursive(ts, prev, next, ra, order);
     return 0;
   }
@@ -943,6 +952,10 @@ void lockdep_free_key_range(const void* start, unsigned long size) {
        it != g.dynamic_keys.end() && *it - from < size;) {
     it = g.dynamic_keys.erase(it);
   }
+}
+
+void lockdep_set_same_class_filter(int (*filter)(const lockdep_map*, const lockdep_map*)) {
+  g_same_class_filter.store(filter, std::memory_order_relaxed);
 }
 
 void lockdep_off() { ++CurrentThread().off_count; }

@@ -34,12 +34,12 @@ inline void* Tracked(void* p, size_t size, uintptr_t site) {
   return p;
 }
 
-void Untrack(void* p) {
+void Untrack(void* p, uintptr_t ra) {
   if (!p || !Track()) return;
   Busy busy;
   Block b;
   if (RemoveBlock(reinterpret_cast<uintptr_t>(p), &b) && b.has_locks) {
-    ForgetLocksIn(b.start, b.size);
+    ForgetLocksIn(b.start, b.size, ra);
   }
 }
 
@@ -48,9 +48,9 @@ void* Malloc(size_t n, uintptr_t site) {
   return Tracked(Real().malloc(n), n, site);
 }
 
-void Free(void* p) {
+void Free(void* p, uintptr_t ra) {
   if (!p || IsBootstrapMemory(p)) return;
-  Untrack(p);
+  Untrack(p, ra);
   Real().free(p);
 }
 
@@ -91,9 +91,9 @@ extern "C" {
 
 void* malloc(size_t n) { return Malloc(n, LOCKDEP_PRELOAD_RA); }
 
-void free(void* p) { Free(p); }
+void free(void* p) { Free(p, LOCKDEP_PRELOAD_RA); }
 
-void cfree(void* p) { Free(p); }
+void cfree(void* p) { Free(p, LOCKDEP_PRELOAD_RA); }
 
 void* calloc(size_t count, size_t n) {
   // The bootstrap buffer is static storage: already zero.
@@ -115,7 +115,7 @@ void* realloc(void* p, size_t n) {
   }
   // Forget the old block first: whether it moves or shrinks in place, a
   // lock that was in it is not the lock the program will find there next.
-  Untrack(p);
+  Untrack(p, site);
   void* q = Real().realloc(p, n);
   // A failed realloc leaves the old block as it was: known again.
   if (!q && n) {
@@ -175,15 +175,15 @@ void* operator new(size_t n, std::align_val_t a, const std::nothrow_t&) noexcept
 void* operator new[](size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
   return AlignedAlloc(static_cast<size_t>(a), n ? n : 1, LOCKDEP_PRELOAD_RA);
 }
-void operator delete(void* p) noexcept { Free(p); }
-void operator delete[](void* p) noexcept { Free(p); }
-void operator delete(void* p, size_t) noexcept { Free(p); }
-void operator delete[](void* p, size_t) noexcept { Free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { Free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { Free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { Free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { Free(p); }
-void operator delete(void* p, size_t, std::align_val_t) noexcept { Free(p); }
-void operator delete[](void* p, size_t, std::align_val_t) noexcept { Free(p); }
-void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { Free(p); }
-void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { Free(p); }
+void operator delete(void* p) noexcept { Free(p, LOCKDEP_PRELOAD_RA); }
+void operator delete[](void* p) noexcept { Free(p, LOCKDEP_PRELOAD_RA); }
+void operator delete(void* p, size_t) noexcept { Free(p, LOCKDEP_PRELOAD_RA); }
+void operator delete[](void* p, size_t) noexcept { Free(p, LOCKDEP_PRELOAD_RA); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { Free(p, LOCKDEP_PRELOAD_RA); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { Free(p, LOCKDEP_PRELOAD_RA); }
+void operator delete(void* p, std::align_val_t) noexcept { Free(p, LOCKDEP_PRELOAD_RA); }
+void operator delete[](void* p, std::align_val_t) noexcept { Free(p, LOCKDEP_PRELOAD_RA); }
+void operator delete(void* p, size_t, std::align_val_t) noexcept { Free(p, LOCKDEP_PRELOAD_RA); }
+void operator delete[](void* p, size_t, std::align_val_t) noexcept { Free(p, LOCKDEP_PRELOAD_RA); }
+void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { Free(p, LOCKDEP_PRELOAD_RA); }
+void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { Free(p, LOCKDEP_PRELOAD_RA); }

@@ -6,10 +6,12 @@
 #include <unistd.h>
 
 #include "instrument/preload/block_table.h"
+#include "instrument/preload/instance_order.h"
 #include "instrument/preload/lock_classes.h"
 #include "instrument/preload/lock_entry.h"
 #include "instrument/preload/lock_table.h"
 #include "instrument/preload/real.h"
+#include "runtime/stack_trace.h"
 
 namespace lockdep::preload {
 
@@ -25,6 +27,7 @@ __thread int tls_tid __attribute__((tls_model("initial-exec")));
 // not exist in the child. One order, the order they nest in: the loader walk
 // and the class table (a class is named by the validator's symbolizer under
 // them), the lock table (whose inserts set up validator maps), the
+// per-instance order graph (a leaf: nothing is taken under it), the
 // validator's own locks (lockdep_fork_prepare: graph, chain check, report
 // log, symbolizer), and last the block shards, which nothing is taken under.
 // The validator leaves this to us (see lockdep_preload_library below), so no
@@ -33,6 +36,7 @@ void Prepare() {
   ++tls_busy;
   LockClassesForkPrepare();
   LockTableForkPrepare();
+  InstanceOrderForkPrepare();
   lockdep_fork_prepare();
   LockAllBlockShards();
 }
@@ -40,6 +44,7 @@ void Prepare() {
 void Parent() {
   UnlockAllBlockShards();
   lockdep_fork_parent();
+  InstanceOrderForkDone();
   LockTableForkDone();
   LockClassesForkDone();
   --tls_busy;
@@ -48,6 +53,7 @@ void Parent() {
 void Child() {
   UnlockAllBlockShards();
   lockdep_fork_child();
+  InstanceOrderForkDone();
   LockTableForkDone();
   LockClassesForkDone();
   ForgetSelfTid();
@@ -78,7 +84,14 @@ __attribute__((constructor)) void Start() {
     (void)!write(2, kMsg, sizeof(kMsg) - 1);
     return;
   }
+  InstallInstanceOrder();
   pthread_atfork(Prepare, Parent, Child);
+  // One unwind now, on the main thread's large stack: libunwind's first
+  // walk maps its cache and has the loader bind its own lazily bound calls
+  // (a lookup plus an XSAVE area, kilobytes deep), which a thread with a
+  // small stack could not afford later.
+  uintptr_t pcs[4];
+  CaptureStack(pcs, 4, 0);
   g_ready.store(true, std::memory_order_release);
 }
 

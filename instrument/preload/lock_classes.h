@@ -32,6 +32,19 @@ LockEntry* ClassifyInit(uintptr_t addr, LockType type, uintptr_t ra);
 // Caller is inside a Busy scope.
 LockEntry* ClassifyFirstUse(uintptr_t addr, LockType type);
 
+// The call site an `at:` line should name for a lock call returning to
+// `ra`: `ra` itself, or, when its code is a wrapper (libstdc++'s
+// __gthread_mutex_lock or std::mutex::lock emitted out of line, as at -O0;
+// C11's mtx_lock in libc), the first caller that is the program's own.
+// Cost: a lock-free lookup; the first time an address is seen, a
+// symbolisation; for a wrapper, a short unwind each call.
+uintptr_t UserCallSite(uintptr_t ra);
+
+// Up to `max` frames of the calling thread's stack from the program's call
+// site `ra` on (the library's own frames left out; just `ra` when there is
+// no room to unwind). Returns the count. Cost: one cached unwind.
+int StackFrom(uintptr_t ra, uintptr_t* pcs, int max);
+
 // Fork: the class table's lock is held across fork() (see lifecycle.cc).
 void LockClassesForkPrepare();
 void LockClassesForkDone();

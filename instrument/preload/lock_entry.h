@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "instrument/preload/forget.h"
 #include "instrument/preload/lock_classes.h"
 #include "instrument/preload/lock_table.h"
 #include "instrument/preload/reentry.h"
@@ -18,12 +19,35 @@ namespace lockdep::preload {
 
 // The entry of the lock at `p`, classed on first use when it had no init
 // call. nullptr when a table is full (the lock then goes unvalidated).
+// A lock destroyed or freed before is, for an acquire (`ra` given), reported
+// as used after its death and left untracked (nullptr); for a release
+// (ra == 0) its dead entry is returned, whose holder may still let it go. A
+// new lock made at its address since is classed anew (forget.h).
 // Cost: one lock-free lookup; the first use is the slow path.
-inline LockEntry* EntryFor(const volatile void* p, LockType type) {
+inline LockEntry* EntryFor(const volatile void* p, LockType type, uintptr_t ra) {
   uintptr_t addr = reinterpret_cast<uintptr_t>(p);
-  if (LockEntry* e = FindLock(addr)) return e;
+  if (LockEntry* e = FindLock(addr)) {
+    if (__builtin_expect(e->fate.load(std::memory_order_relaxed) == LockFate::kLive, 1)) {
+      return e;
+    }
+    Busy busy;
+    LockEntry* found = EntryForDead(*e, addr, type);
+    if (found && ra != 0 && found->fate.load(std::memory_order_relaxed) != LockFate::kLive) {
+      ReportUseOfDead(*found, ra);
+      return nullptr;
+    }
+    return found;
+  }
   Busy busy;
   return ClassifyFirstUse(addr, type);
+}
+
+// A trylock refused on a lock destroyed or freed before (glibc answers
+// EINVAL, or anything) is still a use of it: reported like an acquire.
+inline void ReportIfDead(const volatile void* p, LockType type, uintptr_t ra) {
+  if (PassThrough()) return;
+  LockEntry* e = FindLock(reinterpret_cast<uintptr_t>(p));
+  if (e && e->fate.load(std::memory_order_relaxed) != LockFate::kLive) EntryFor(p, type, ra);
 }
 
 // The calling thread's kernel id, cached (reset in a fork child). glibc

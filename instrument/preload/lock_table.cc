@@ -16,6 +16,30 @@ constexpr uintptr_t kRemoved = 1;
 std::atomic<LockEntry*> g_slots{nullptr};
 InternalLock g_writer;
 size_t g_used = 0;  // live + tombstones, under g_writer
+// Entries whose fate is not kLive, counted per thread and added to the
+// shared count in batches: init/destroy churn turns one entry dead and live
+// again per pair, and a shared counter written each time would make two
+// churning threads wait on its cache line. The bound is so approximate by
+// kDeadBatch per thread.
+constexpr long kDeadBatch = 64;
+std::atomic<long> g_dead{0};
+__thread long t_dead_delta __attribute__((tls_model("initial-exec")));
+
+void CountDead(long delta) {
+  t_dead_delta += delta;
+  if (t_dead_delta >= kDeadBatch || t_dead_delta <= -kDeadBatch) {
+    g_dead.fetch_add(t_dead_delta, std::memory_order_relaxed);
+    t_dead_delta = 0;
+  }
+}
+
+// A dead entry found again: live from now on.
+void Revive(LockEntry& e) {
+  if (e.fate.load(std::memory_order_relaxed) != LockFate::kLive) {
+    e.fate.store(LockFate::kLive, std::memory_order_relaxed);
+    CountDead(-1);
+  }
+}
 
 // Neighbouring locks get neighbouring slots (an array of mutexes fills a
 // few pages of the table, not one page per lock); the high bits folded in
@@ -69,14 +93,26 @@ LockEntry* InsertLock(uintptr_t addr, LockType type, lock_class_key* key,
                       const char* name, bool reinit) {
   LockEntry* s = Slots();
   if (!s) return nullptr;
+  // A lock set up again where one was (init/destroy churn): its own entry,
+  // changed in place without the writer lock (two threads initialising one
+  // lock at once is the program's race, not ours).
+  if (LockEntry* e = FindLock(addr)) {
+    if (reinit || e->fate.load(std::memory_order_relaxed) != LockFate::kLive) {
+      e->type = type;
+      lockdep_init_map_wait(&e->map, name, key, 0, type == LockType::kSpin);
+      Revive(*e);
+    }
+    return e;
+  }
   InternalGuard g(g_writer);
   LockEntry* free_slot = nullptr;
   for (size_t i = Home(addr), n = 0; n < kSlots; i = (i + 1) & (kSlots - 1), ++n) {
     uintptr_t a = s[i].addr.load(std::memory_order_relaxed);
     if (a == addr) {
-      if (reinit) {
+      if (reinit || s[i].fate.load(std::memory_order_relaxed) != LockFate::kLive) {
         s[i].type = type;
         lockdep_init_map_wait(&s[i].map, name, key, 0, type == LockType::kSpin);
+        Revive(s[i]);
       }
       return &s[i];
     }
@@ -95,6 +131,7 @@ LockEntry* InsertLock(uintptr_t addr, LockType type, lock_class_key* key,
   }
   if (!free_slot) return nullptr;
   free_slot->type = type;
+  free_slot->fate.store(LockFate::kLive, std::memory_order_relaxed);
   lockdep_init_map_wait(&free_slot->map, name, key, 0, type == LockType::kSpin);
   // Published last: a reader that sees the address sees a live map.
   free_slot->addr.store(addr, std::memory_order_release);
@@ -108,11 +145,21 @@ void RemoveLock(uintptr_t addr) {
   for (size_t i = Home(addr), n = 0; n < kSlots; i = (i + 1) & (kSlots - 1), ++n) {
     uintptr_t a = s[i].addr.load(std::memory_order_relaxed);
     if (a == addr) {
+      Revive(s[i]);  // no longer counted as dead
       s[i].addr.store(kRemoved, std::memory_order_release);
       return;
     }
     if (a == 0) return;
   }
+}
+
+bool RememberDead(LockEntry& e, LockFate fate) {
+  if (g_dead.load(std::memory_order_relaxed) + t_dead_delta >= long(kMaxRememberedDead)) {
+    return false;
+  }
+  CountDead(1);
+  e.fate.store(fate, std::memory_order_relaxed);
+  return true;
 }
 
 void LockTableForkPrepare() { g_writer.lock(); }

@@ -8,6 +8,7 @@
 #include <pthread.h>
 
 #include "instrument/preload/forget.h"
+#include "instrument/preload/instance_order.h"
 #include "instrument/preload/lock_entry.h"
 #include "instrument/preload/mutex_hooks.h"
 #include "instrument/preload/real.h"
@@ -35,11 +36,16 @@ bool SkipAcquire(const pthread_mutex_t* m) {
 template <typename F>
 int BlockingLock(pthread_mutex_t* m, uintptr_t ra, F real) {
   if (PassThrough() || SkipAcquire(m)) return real();
-  LockEntry* e = EntryFor(m, LockType::kMutex);
+  LockEntry* e = EntryFor(m, LockType::kMutex, ra);
   if (!e) return real();
-  lock_acquire(&e->map, 0, 0, kLockdepWrite, 1, nullptr, ra);
+  CheckInstanceOrder(e, kLockdepWrite, ra);
+  lock_acquire(&e->map, 0, 0, kLockdepWrite, 1, nullptr, UserCallSite(ra));
   int ret = real();
-  if (!Acquired(ret)) lock_release(&e->map, ra);
+  if (!Acquired(ret)) {
+    lock_release(&e->map, ra);
+  } else {
+    NoteAcquired(e, kLockdepWrite);
+  }
   return ret;
 }
 
@@ -52,19 +58,22 @@ bool ReleaseMutex(pthread_mutex_t* m, uintptr_t ra) {
   bool owned = OwnedBySelf(m);
   if (kind == PTHREAD_MUTEX_RECURSIVE_NP && owned && m->__data.__count > 1) return false;
   if (kind == PTHREAD_MUTEX_ERRORCHECK_NP && !owned) return false;  // EPERM
-  LockEntry* e = EntryFor(m, LockType::kMutex);
+  LockEntry* e = EntryFor(m, LockType::kMutex, 0);
   if (!e) return false;
   // Taken while the library stood aside (before it was ready, in a signal
   // handler inside it): not a bad unlock. Held by nobody here: it is one.
   if (!lock_is_held(&e->map) && owned) return false;
   lock_release(&e->map, ra);
+  NoteReleased(e);
   return true;
 }
 
 // Re-takes `m` in the validator after glibc did (pthread_cond_wait).
 void ReacquireMutex(pthread_mutex_t* m, uintptr_t ra) {
-  if (LockEntry* e = EntryFor(m, LockType::kMutex)) {
-    lock_acquire(&e->map, 0, 0, kLockdepWrite, 1, nullptr, ra);
+  if (LockEntry* e = EntryFor(m, LockType::kMutex, ra)) {
+    CheckInstanceOrder(e, kLockdepWrite, ra);
+    lock_acquire(&e->map, 0, 0, kLockdepWrite, 1, nullptr, UserCallSite(ra));
+    NoteAcquired(e, kLockdepWrite);
   }
 }
 
@@ -83,7 +92,7 @@ int pthread_mutex_init(pthread_mutex_t* m, const pthread_mutexattr_t* attr) {
 }
 
 int pthread_mutex_destroy(pthread_mutex_t* m) {
-  if (!PassThrough()) LockDestroyed(reinterpret_cast<uintptr_t>(m));
+  if (!PassThrough()) LockDestroyed(reinterpret_cast<uintptr_t>(m), LOCKDEP_PRELOAD_RA);
   return Real().mutex_destroy(m);
 }
 
@@ -104,11 +113,17 @@ int pthread_mutex_clocklock(pthread_mutex_t* m, clockid_t c, const struct timesp
 
 int pthread_mutex_trylock(pthread_mutex_t* m) {
   int ret = Real().mutex_trylock(m);
-  if (!Acquired(ret) || PassThrough()) return ret;
+  if (!Acquired(ret)) {
+    ReportIfDead(m, LockType::kMutex, LOCKDEP_PRELOAD_RA);
+    return ret;
+  }
+  if (PassThrough()) return ret;
   // A recursive trylock that only counted up is no new acquire.
   if (Kind(m) == PTHREAD_MUTEX_RECURSIVE_NP && m->__data.__count > 1) return ret;
-  if (LockEntry* e = EntryFor(m, LockType::kMutex)) {
-    lock_acquire(&e->map, 0, 1, kLockdepWrite, 1, nullptr, LOCKDEP_PRELOAD_RA);
+  if (LockEntry* e = EntryFor(m, LockType::kMutex, LOCKDEP_PRELOAD_RA)) {
+    lock_acquire(&e->map, 0, 1, kLockdepWrite, 1, nullptr,
+                 UserCallSite(LOCKDEP_PRELOAD_RA));
+    NoteAcquired(e, kLockdepWrite);
   }
   return ret;
 }

@@ -7,6 +7,7 @@
 #include <pthread.h>
 
 #include "instrument/preload/forget.h"
+#include "instrument/preload/instance_order.h"
 #include "instrument/preload/lock_entry.h"
 #include "instrument/preload/real.h"
 
@@ -23,18 +24,24 @@ int ReadKind(const pthread_rwlock_t* l) {
 template <typename F>
 int BlockingLock(pthread_rwlock_t* l, int read, uintptr_t ra, F real) {
   if (PassThrough()) return real();
-  LockEntry* e = EntryFor(l, LockType::kRwlock);
+  LockEntry* e = EntryFor(l, LockType::kRwlock, ra);
   if (!e) return real();
-  lock_acquire(&e->map, 0, 0, read, 1, nullptr, ra);
+  CheckInstanceOrder(e, read, ra);
+  lock_acquire(&e->map, 0, 0, read, 1, nullptr, UserCallSite(ra));
   int ret = real();
-  if (ret != 0) lock_release(&e->map, ra);
+  if (ret != 0) {
+    lock_release(&e->map, ra);
+  } else {
+    NoteAcquired(e, read);
+  }
   return ret;
 }
 
 int TryLock(pthread_rwlock_t* l, int read, uintptr_t ra, int ret) {
   if (ret != 0 || PassThrough()) return ret;
-  if (LockEntry* e = EntryFor(l, LockType::kRwlock)) {
-    lock_acquire(&e->map, 0, 1, read, 1, nullptr, ra);
+  if (LockEntry* e = EntryFor(l, LockType::kRwlock, ra)) {
+    lock_acquire(&e->map, 0, 1, read, 1, nullptr, UserCallSite(ra));
+    NoteAcquired(e, read);
   }
   return ret;
 }
@@ -52,7 +59,7 @@ int pthread_rwlock_init(pthread_rwlock_t* l, const pthread_rwlockattr_t* attr) {
 }
 
 int pthread_rwlock_destroy(pthread_rwlock_t* l) {
-  if (!PassThrough()) LockDestroyed(reinterpret_cast<uintptr_t>(l));
+  if (!PassThrough()) LockDestroyed(reinterpret_cast<uintptr_t>(l), LOCKDEP_PRELOAD_RA);
   return Real().rwlock_destroy(l);
 }
 
@@ -96,13 +103,14 @@ int pthread_rwlock_trywrlock(pthread_rwlock_t* l) {
 
 int pthread_rwlock_unlock(pthread_rwlock_t* l) {
   if (!PassThrough()) {
-    if (LockEntry* e = EntryFor(l, LockType::kRwlock)) {
+    if (LockEntry* e = EntryFor(l, LockType::kRwlock, 0)) {
       // Readers have no owner to compare with: a release the validator did
       // not see taken is reported only when the lock is not held at all.
       bool writer_self = l->__data.__cur_writer == SelfTid();
       if (lock_is_held(&e->map) ||
           (!writer_self && !LockedNow(LockType::kRwlock, reinterpret_cast<uintptr_t>(l)))) {
         lock_release(&e->map, LOCKDEP_PRELOAD_RA);
+        NoteReleased(e);
       }
     }
   }

@@ -4,6 +4,7 @@
 #include <pthread.h>
 
 #include "instrument/preload/forget.h"
+#include "instrument/preload/instance_order.h"
 #include "instrument/preload/lock_entry.h"
 #include "instrument/preload/real.h"
 
@@ -20,30 +21,41 @@ int pthread_spin_init(pthread_spinlock_t* l, int pshared) {
 }
 
 int pthread_spin_destroy(pthread_spinlock_t* l) {
-  if (!PassThrough()) LockDestroyed(reinterpret_cast<uintptr_t>(l));
+  if (!PassThrough()) LockDestroyed(reinterpret_cast<uintptr_t>(l), LOCKDEP_PRELOAD_RA);
   return Real().spin_destroy(l);
 }
 
 int pthread_spin_lock(pthread_spinlock_t* l) {
   if (PassThrough()) return Real().spin_lock(l);
-  LockEntry* e = EntryFor(l, LockType::kSpin);
-  if (e) lock_acquire(&e->map, 0, 0, kLockdepWrite, 1, nullptr, LOCKDEP_PRELOAD_RA);
-  return Real().spin_lock(l);
+  LockEntry* e = EntryFor(l, LockType::kSpin, LOCKDEP_PRELOAD_RA);
+  if (!e) return Real().spin_lock(l);
+  CheckInstanceOrder(e, kLockdepWrite, LOCKDEP_PRELOAD_RA);
+  lock_acquire(&e->map, 0, 0, kLockdepWrite, 1, nullptr,
+               UserCallSite(LOCKDEP_PRELOAD_RA));
+  int ret = Real().spin_lock(l);
+  NoteAcquired(e, kLockdepWrite);
+  return ret;
 }
 
 int pthread_spin_trylock(pthread_spinlock_t* l) {
   int ret = Real().spin_trylock(l);
   if (ret != 0 || PassThrough()) return ret;
-  if (LockEntry* e = EntryFor(l, LockType::kSpin)) {
-    lock_acquire(&e->map, 0, 1, kLockdepWrite, 1, nullptr, LOCKDEP_PRELOAD_RA);
+  if (LockEntry* e = EntryFor(l, LockType::kSpin, LOCKDEP_PRELOAD_RA)) {
+    lock_acquire(&e->map, 0, 1, kLockdepWrite, 1, nullptr,
+                 UserCallSite(LOCKDEP_PRELOAD_RA));
+    NoteAcquired(e, kLockdepWrite);
   }
   return ret;
 }
 
 int pthread_spin_unlock(pthread_spinlock_t* l) {
   if (!PassThrough()) {
-    if (LockEntry* e = EntryFor(l, LockType::kSpin)) {
-      if (lock_is_held(&e->map) || *l == 0) lock_release(&e->map, LOCKDEP_PRELOAD_RA);
+    if (LockEntry* e = EntryFor(l, LockType::kSpin, 0)) {
+      // Held by nobody (glibc's state, forget.h): a release nobody took.
+      if (lock_is_held(&e->map) || !SpinHeld(*l)) {
+        lock_release(&e->map, LOCKDEP_PRELOAD_RA);
+        NoteReleased(e);
+      }
     }
   }
   return Real().spin_unlock(l);

@@ -41,6 +41,22 @@ int HeapClass() {
   return 0;
 }
 
+// Two transfers in opposite directions between the same two accounts: the
+// real ABBA between two instances of one class.
+int HeapTransfer() {
+  Account* a = OpenAccount();
+  Account* b = OpenAccount();
+  auto transfer = [](Account* from, Account* to) {
+    std::lock_guard<std::mutex> x(from->mu);
+    std::lock_guard<std::mutex> y(to->mu);
+    from->balance -= 1;
+    to->balance += 1;
+  };
+  std::thread([&] { transfer(a, b); }).join();
+  std::thread([&] { transfer(b, a); }).join();
+  return 0;
+}
+
 struct Cache {
   std::mutex mu;
 };
@@ -365,6 +381,7 @@ int main(int argc, char** argv) {
     int (*run)();
   } scenarios[] = {
       {"heap_class", HeapClass},       {"heap_abba", HeapAbba},
+      {"heap_transfer", HeapTransfer},
       {"heap_ordered", HeapOrdered},   {"freed_reuse", FreedReuse},
       {"free_held", FreeHeld},         {"destroy_held", DestroyHeld},
       {"recursive", Recursive},        {"errorcheck", ErrorCheck},

@@ -1,6 +1,8 @@
 // tools/lockdep-run: finds the library from its runfiles, sets LD_PRELOAD
 // and LOCKDEP_OPTIONS (dump_graph first, the user's options kept), passes
 // the program's exit status through and says where the graph went.
+#include <dirent.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -29,6 +31,24 @@ class LockdepRunTest : public ::testing::Test {
   static std::string Script() {
     char cwd[4096];
     return std::string(getcwd(cwd, sizeof(cwd)) ? cwd : ".") + "/tools/lockdep_run";
+  }
+
+  // A fresh, empty directory under the test's temporary directory.
+  static std::string TempDir(const std::string& name) {
+    const char* tmp = std::getenv("TEST_TMPDIR");
+    std::string dir = std::string(tmp ? tmp : "/tmp") + "/" + name;
+    RunChild({"/bin/rm", "-rf", dir}, {});
+    mkdir(dir.c_str(), 0755);
+    return dir;
+  }
+
+  static int Entries(const std::string& dir) {
+    int n = 0;
+    if (DIR* d = opendir(dir.c_str())) {
+      while (dirent* e = readdir(d)) n += e->d_name[0] != '.';
+      closedir(d);
+    }
+    return n;
   }
 
   static std::string GraphPattern() {
@@ -75,6 +95,29 @@ TEST_F(LockdepRunTest, CleanProgramKeepsItsExitStatus) {
   EXPECT_THAT(r.err, ::testing::Not(HasSubstr("WARNING: ")));
   EXPECT_TRUE(r.exited);
   EXPECT_EQ(r.code, 0) << r.err;
+}
+
+// Without --graph (or LOCKDEP_GRAPH) nothing is written: not into the
+// directory the program runs in, nor anywhere it says.
+TEST_F(LockdepRunTest, WritesNoGraphUnlessAsked) {
+  const std::string dir = TempDir("unasked");
+  ChildResult r = RunChild({"/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", dir, Script(),
+                            Runfile("tests/preload/abba")},
+                           {"LOCKDEP_OPTIONS=", "LD_PRELOAD=", "LOCKDEP_GRAPH="});
+  EXPECT_THAT(r.err, HasSubstr("possible circular locking dependency detected"));
+  EXPECT_EQ(r.code, 66) << r.err;
+  EXPECT_THAT(r.err, ::testing::Not(HasSubstr("lock graph")));
+  EXPECT_EQ(Entries(dir), 0) << "files appeared in " << dir;
+}
+
+// --graph DIR: one file per process in the directory the user named.
+TEST_F(LockdepRunTest, GraphIntoADirectoryTheUserNames) {
+  const std::string dir = TempDir("graphs");
+  ChildResult r = RunChild({Script(), "--graph", dir, Runfile("tests/preload/abba")},
+                           {"LOCKDEP_OPTIONS=", "LD_PRELOAD=", "LOCKDEP_GRAPH="});
+  EXPECT_EQ(r.code, 66) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("lockdep-run: lock graph written to " + dir + "/lockdep-abba."));
+  EXPECT_EQ(Entries(dir), 1);
 }
 
 TEST_F(LockdepRunTest, HelpAndUsage) {

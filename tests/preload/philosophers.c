@@ -3,7 +3,9 @@
    dines in turn (no hang), yet the order can deadlock. With ordered=1 (the
    argument "ordered") every philosopher takes the lower-numbered fork first,
    the textbook fix: then nothing is reported. The forks are one array, so
-   one class per fork address (static storage). */
+   one class per fork address (static storage). With "init" the forks are
+   set up by one pthread_mutex_init call site instead, so all five are one
+   class: the cycle is then among instances of that class. */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,7 +34,12 @@ static void* dine(void* arg) {
 }
 
 int main(int argc, char** argv) {
-  ordered = argc > 1 && strcmp(argv[1], "ordered") == 0;
+  for (int i = 1; i < argc; ++i) {
+    if (strcmp(argv[i], "ordered") == 0) ordered = 1;
+    if (strcmp(argv[i], "init") == 0) {
+      for (int f = 0; f < N; ++f) pthread_mutex_init(&forks[f], NULL);
+    }
+  }
   for (long i = 0; i < N; ++i) {
     pthread_t t;
     pthread_create(&t, NULL, dine, (void*)i);

@@ -3,6 +3,7 @@
 // from its stderr and exit status, and otherwise behave as without it.
 #include <signal.h>
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -113,9 +114,49 @@ TEST_F(PreloadTest, ConditionWaitRetakesItsMutexUnderTheLocksItKept) {
 }
 
 TEST_F(PreloadTest, HeapLocksOfOneAllocationSiteAndOffsetAreOneClass) {
-  ChildResult r = Scenario("heap_class");
+  // By lockdep's class rule two of them held together are recursive
+  // locking, whichever two.
+  ChildResult r = Scenario("heap_class", "same_class=class");
   ExpectReport(r, kRecursive);
   EXPECT_THAT(r.err, HasSubstr("mutex+8 in block from (anonymous namespace)::OpenAccount()"));
+}
+
+// Under the preload library two locks of one class held together are
+// judged per instance by default: one order is no report...
+TEST_F(PreloadTest, OneClassNestedInOneOrderIsCleanPerInstance) {
+  ExpectClean(Scenario("heap_class"));
+  ChildResult r = Run("merge_tree");
+  ExpectClean(r);
+  EXPECT_THAT(r.out, HasSubstr("merge_tree: root merged"));
+}
+
+// ...the class rule is still there when asked for...
+TEST_F(PreloadTest, SameClassOptionRestoresTheClassRule) {
+  ExpectReport(Run("merge_tree", {}, "same_class=class"), kRecursive);
+}
+
+// ...and two instances taken in both orders are a cycle.
+TEST_F(PreloadTest, TwoInstancesOfOneClassInBothOrdersAreReported) {
+  ChildResult r = Scenario("heap_transfer");
+  ExpectReport(r, kCircular);
+  EXPECT_THAT(r.err, HasSubstr("close a cycle among its instances"));
+  EXPECT_THAT(r.err, HasSubstr("HeapTransfer"));  // the stack of the first order
+  EXPECT_THAT(r.err, Not(HasSubstr(kRecursive)));
+  ExpectReport(Run("merge_tree", {"invert"}), kCircular);
+}
+
+// A cycle of five instances, all from one init site.
+TEST_F(PreloadTest, DiningPhilosophersOfOneInitSiteCloseTheCircle) {
+  ChildResult r = Run("philosophers", {"init"});
+  ExpectReport(r, kCircular);
+  EXPECT_THAT(r.err, HasSubstr("mutex init main (tests/preload/philosophers.c"));
+  ExpectClean(Run("philosophers", {"init", "ordered"}));
+}
+
+// One instance taken twice is a self-deadlock, whatever the rule.
+TEST_F(PreloadTest, OneInstanceTakenTwiceIsRecursiveLocking) {
+  ChildResult r = Scenario("relock", "halt_on_report=1");
+  EXPECT_THAT(r.err, HasSubstr(kRecursive));
 }
 
 TEST_F(PreloadTest, HeapInversionBetweenDifferentInstancesIsFound) {
@@ -174,6 +215,173 @@ TEST_F(PreloadTest, SpinlockInversionIsReported) {
   ExpectReport(r, kCircular);
   EXPECT_THAT(r.err, HasSubstr("spinlock init (anonymous namespace)::SpinAbba()"));
 }
+
+// glibc's own state of each lock type says whether someone holds it (for a
+// spinlock on x86-64, 1 is free and 0 held): destroying a free lock is
+// clean, unlocking a lock nobody took is a bad unlock, destroying a lock
+// another thread holds is reported.
+class LockStatesTest : public PreloadTest,
+                       public ::testing::WithParamInterface<const char*> {
+ protected:
+  ChildResult RunCase(const std::string& which) {
+    return Run("lock_states", {GetParam(), which});
+  }
+};
+
+TEST_P(LockStatesTest, DestroyingAFreeLockIsClean) {
+  ChildResult r = RunCase("destroy_free");
+  ExpectClean(r);
+  EXPECT_THAT(r.out, HasSubstr("lock_states: done"));
+}
+
+TEST_P(LockStatesTest, UnlockingALockNobodyTookIsABadUnlock) {
+  ChildResult r = RunCase("unlock_free");
+  ExpectReport(r, "bad unlock balance detected");
+  EXPECT_THAT(r.err, Not(HasSubstr(kFreed)));
+}
+
+TEST_P(LockStatesTest, DestroyingALockAnotherThreadHoldsIsReported) {
+  ChildResult r = RunCase("destroy_other");
+  ExpectReport(r, kFreed);
+  EXPECT_THAT(r.err, HasSubstr("which another thread holds"));
+  EXPECT_THAT(r.err, Not(HasSubstr("bad unlock balance")));
+  EXPECT_THAT(r.out, HasSubstr("lock_states: done"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Types, LockStatesTest,
+                         ::testing::Values("mutex", "rwlock", "rwlock_read", "spin"));
+
+// A lock used after its destroy, or after free() of its memory: glibc
+// answers EINVAL or worse, the report names the destroy or free with its
+// stack, and the real function is still called.
+constexpr char kUseAfter[] = "use of uninitialized or destroyed lock";
+
+TEST_F(PreloadTest, MutexLockedAfterDestroyIsReportedWithTheDestroyStack) {
+  ChildResult r = Run("use_after", {"mutex_destroyed"});
+  ExpectReport(r, kUseAfter);
+  EXPECT_THAT(r.err, HasSubstr("which was destroyed (pthread_*_destroy) before this use"));
+  EXPECT_THAT(r.err, HasSubstr("destroy_mutex"));  // the destroy's stack
+  EXPECT_THAT(r.out, HasSubstr("lock after destroy returned EINVAL"));  // glibc's own answer
+  EXPECT_THAT(r.out, HasSubstr("use_after: done"));
+}
+
+TEST_F(PreloadTest, TrylockOfADestroyedMutexIsReported) {
+  ChildResult r = Run("use_after", {"mutex_trylock_destroyed"});
+  ExpectReport(r, kUseAfter);
+  EXPECT_THAT(r.out, HasSubstr("trylock after destroy returned EINVAL"));
+}
+
+TEST_F(PreloadTest, RwlockAndSpinlockUsedAfterDestroyAreReported) {
+  ExpectReport(Run("use_after", {"rwlock_destroyed"}), kUseAfter);
+  ExpectReport(Run("use_after", {"spin_destroyed"}), kUseAfter);
+}
+
+TEST_F(PreloadTest, MutexLockedAfterItsMemoryWasFreedIsReportedWithTheFreeStack) {
+  ChildResult r = Run("use_after", {"mutex_freed"});
+  ExpectReport(r, kUseAfter);
+  EXPECT_THAT(r.err, HasSubstr("free_node"));
+}
+
+TEST_F(PreloadTest, ANewLockWhereADeadOneWasIsClean) {
+  for (const char* scenario : {"mutex_reinit", "mutex_reassigned", "stack_reuse", "heap_reuse"}) {
+    ChildResult r = Run("use_after", {scenario});
+    SCOPED_TRACE(scenario);
+    ExpectClean(r);
+    EXPECT_THAT(r.out, HasSubstr("use_after: done"));
+    EXPECT_THAT(r.out, Not(HasSubstr("same address: no")));
+  }
+}
+
+// Threads of PTHREAD_STACK_MIN + 4096 bytes: the library must never take
+// the program down. It symbolises on a second stack and leaves out the
+// traces it has no room to unwind (one line at exit says how many); the
+// inversion between two such threads is still reported.
+TEST_F(PreloadTest, SmallThreadStacksRunToTheEnd) {
+  ChildResult r = Run("small_stack");
+  ExpectClean(r);
+  EXPECT_THAT(r.out, HasSubstr("small_stack: 200 units of work"));
+}
+
+TEST_F(PreloadTest, SmallThreadStacksStillGetTheirInversionReported) {
+  ChildResult r = Run("small_stack", {"abba"});
+  ExpectReport(r, kCircular);
+  EXPECT_THAT(r.err, HasSubstr("(&a)"));
+  EXPECT_THAT(r.err, HasSubstr("stack traces left out: a thread had less than"));
+  EXPECT_THAT(r.out, HasSubstr("small_stack: 200 units of work"));
+}
+
+// std::mutex::lock and libstdc++'s __gthread_mutex_lock, emitted out of
+// line in an unoptimised program, are not where the user locked: `at:`
+// names the user's line, and no trace shows them or an unnamed frame of
+// the C++ library (its thread entry, a static function of a stripped
+// library).
+TEST_F(PreloadTest, AtNamesTheUsersLineNotTheCxxLibrarysWrapper) {
+  ChildResult r = Scenario("heap_abba");
+  ExpectReport(r, kCircular);
+  EXPECT_THAT(r.err, HasSubstr("at: (anonymous namespace)::HeapAbba()"));
+  EXPECT_THAT(r.err, Not(HasSubstr("gthr-default.h")));
+  EXPECT_THAT(r.err, Not(HasSubstr("__gthread_mutex_lock")));
+  EXPECT_THAT(r.err, Not(::testing::ContainsRegex("\n +0x[0-9a-f]+\n"))) << r.err;
+}
+
+// A program without a symbol table: its init sites are named by module and
+// offset, the same in two runs (ASLR moves the addresses, not the offsets).
+TEST_F(PreloadTest, StrippedProgramsClassesHaveStableNames) {
+  auto names = [](const std::string& err) {
+    std::set<std::string> found;
+    const std::string kInit = "(mutex init ";
+    for (size_t at = err.find(kInit); at != std::string::npos; at = err.find(kInit, at + 1)) {
+      found.insert(err.substr(at, err.find(')', at) - at));
+    }
+    return found;
+  };
+  ChildResult first = Run("cycle3_stripped");
+  ChildResult second = Run("cycle3_stripped");
+  ExpectReport(first, kCircular);
+  EXPECT_THAT(first.err, HasSubstr("(mutex init cycle3_stripped+0x"));
+  EXPECT_FALSE(names(first.err).empty());
+  EXPECT_EQ(names(first.err), names(second.err));
+}
+
+// The shapes of ThreadSanitizer's deadlock stress test and Helgrind's
+// lock-order tests (tests/preload/shapes.c), with lockdep's verdict on
+// each, as the README's table states it.
+struct ShapeVerdict {
+  const char* shape;
+  bool reported;
+};
+
+class ShapesTest : public PreloadTest, public ::testing::WithParamInterface<ShapeVerdict> {};
+
+TEST_P(ShapesTest, VerdictAsTheReadmeStatesIt) {
+  const ShapeVerdict& v = GetParam();
+  ChildResult r = Run("shapes", {v.shape});
+  EXPECT_THAT(r.out, HasSubstr(std::string("shapes: ") + v.shape + " done"));
+  if (v.reported) {
+    ExpectReport(r, kCircular);
+  } else {
+    ExpectClean(r);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    OtherToolsSuites, ShapesTest,
+    ::testing::Values(ShapeVerdict{"abba", true}, ShapeVerdict{"abba_threads", true},
+                      ShapeVerdict{"cycle3", true}, ShapeVerdict{"cycle10", true},
+                      ShapeVerdict{"abba_new_locks_between", true},
+                      ShapeVerdict{"abba_used_locks_between", true},
+                      ShapeVerdict{"trylock_no_cycle", false},
+                      ShapeVerdict{"trylock_cycle", true},
+                      ShapeVerdict{"rwlock_reader_mutex", false},
+                      ShapeVerdict{"rwlock_writer_mutex", true},
+                      ShapeVerdict{"rwlock_readers", false},
+                      ShapeVerdict{"recursive_abba", true},
+                      ShapeVerdict{"recursive_read", false}, ShapeVerdict{"churn", false},
+                      ShapeVerdict{"philosophers", true}, ShapeVerdict{"lock_deletion", true},
+                      ShapeVerdict{"tiny_stacks", true}),
+    [](const ::testing::TestParamInfo<ShapeVerdict>& info) {
+      return std::string(info.param.shape);
+    });
 
 TEST_F(PreloadTest, ThreadExitingWithALockHeldIsReported) {
   ExpectReport(Scenario("thread_exit_held"), "lock held at thread exit");
