@@ -182,7 +182,7 @@ int SameClassFilter(const lockdep_map* held, const lockdep_map* next) {
 }  // namespace
 
 void InstallInstanceOrder() {
-  g_per_instance = GetOptions().same_class_per_instance;
+  g_per_instance = GetOptions().same_class_per_instance();
   if (g_per_instance) lockdep_set_same_class_filter(SameClassFilter);
 }
 
