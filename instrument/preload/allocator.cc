@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <malloc.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -34,13 +35,32 @@ inline void* Tracked(void* p, size_t size, uintptr_t site) {
   return p;
 }
 
-void Untrack(void* p, uintptr_t ra) {
-  if (!p || !Track()) return;
+// True when the block held locks.
+bool Untrack(void* p, uintptr_t ra) {
+  if (!p || !Track()) return false;
   Busy busy;
   Block b;
   if (RemoveBlock(reinterpret_cast<uintptr_t>(p), &b) && b.has_locks) {
     ForgetLocksIn(b.start, b.size, ra);
+    return true;
   }
+  return false;
+}
+
+// Blocks that held locks wait here, as in AddressSanitizer's quarantine,
+// for the next kQuarantined such frees before they go back to the
+// allocator: a use of a lock after its block was freed is reported, then
+// the real function runs on the block as the program left it, not on the
+// report's own strings (the report allocates, and the allocator would hand
+// out the block just freed: glibc's pthread_mutex_lock then asserted on the
+// owner field). Lock-free, so a fork never copies it locked.
+constexpr size_t kQuarantined = 64;
+std::atomic<void*> g_quarantine[kQuarantined];
+std::atomic<size_t> g_quarantine_next{0};
+
+void Quarantine(void* p) {
+  const size_t slot = g_quarantine_next.fetch_add(1, std::memory_order_relaxed) % kQuarantined;
+  if (void* old = g_quarantine[slot].exchange(p, std::memory_order_acq_rel)) Real().free(old);
 }
 
 void* Malloc(size_t n, uintptr_t site) {
@@ -50,8 +70,11 @@ void* Malloc(size_t n, uintptr_t site) {
 
 void Free(void* p, uintptr_t ra) {
   if (!p || IsBootstrapMemory(p)) return;
-  Untrack(p, ra);
-  Real().free(p);
+  if (Untrack(p, ra)) {
+    Quarantine(p);
+  } else {
+    Real().free(p);
+  }
 }
 
 void* AlignedAlloc(size_t align, size_t n, uintptr_t site) {
