@@ -31,6 +31,8 @@ constexpr Phrase kPhrases[] = {
     {ReportKind::kNestLockNotHeld, "nest_lock not held"},
     {ReportKind::kIrqAssertFailed, "lockdep_assert_irqs_"},
     {ReportKind::kLimitReached, "too low!"},
+    {ReportKind::kWarnOn, " PID: "},
+    {ReportKind::kKernelBug, "kernel BUG at "},
 };
 
 }  // namespace

@@ -33,6 +33,8 @@ enum class ReportKind {
   kLimitReached,         // a fixed table is full; validation turned off
   kIrqAssertFailed,      // lockdep_assert_irqs_disabled/enabled failed
   kChainKeyCollision,    // lockdep chain key collision (check_chains=1 only)
+  kWarnOn,               // WARNING: CPU: N PID: N at file:line function (WARN_ON)
+  kKernelBug,            // BUG: kernel BUG at file:line! (BUG_ON)
 };
 
 // Short stable name of a kind ("circular_dependency"), for logs and tools.

@@ -70,6 +70,8 @@ const char* ReportKindName(ReportKind kind) {
     case ReportKind::kLimitReached: return "limit_reached";
     case ReportKind::kChainKeyCollision: return "chain_key_collision";
     case ReportKind::kIrqAssertFailed: return "irq_assert_failed";
+    case ReportKind::kWarnOn: return "warn_on";
+    case ReportKind::kKernelBug: return "kernel_bug";
   }
   return "unknown";
 }

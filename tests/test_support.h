@@ -72,6 +72,10 @@ inline const char* TitlePhrase(ReportKind kind) {
       return "nest_lock not held";
     case ReportKind::kChainKeyCollision:
       return "lockdep chain key collision";
+    case ReportKind::kWarnOn:
+      return " PID: ";
+    case ReportKind::kKernelBug:
+      return "kernel BUG at ";
     case ReportKind::kIrqSafeToUnsafe:  // "<IRQ>-safe -> <IRQ>-unsafe ..."
     case ReportKind::kLimitReached:
     case ReportKind::kIrqAssertFailed:  // not pinned by the README
