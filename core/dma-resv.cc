@@ -16,7 +16,11 @@ struct dma_resv_fence_entry {
 // copied an entry under fences_lock is never left with a dangling table.
 struct dma_resv_list {
   u32 num_fences;
+  // Slots reserved for the current holder of the lock: as Linux with
+  // CONFIG_DEBUG_MUTEXES, cut back to num_fences at every unlock, so a
+  // reservation lasts one locked section.
   u32 max_fences;
+  u32 capacity;  // slots allocated
   struct dma_resv_fence_entry table[];
 };
 
@@ -30,6 +34,7 @@ struct dma_resv_list* dma_resv_list_alloc(unsigned int max_fences) {
   if (!list) return nullptr;
   list->num_fences = 0;
   list->max_fences = max_fences;
+  list->capacity = max_fences;
   return list;
 }
 
@@ -57,6 +62,13 @@ struct dma_fence* get_fence_unlocked(struct dma_resv* obj,
   }
   spin_unlock(&obj->fences_lock);
   return fence;
+}
+
+// Only lock holders read max_fences, so no fences_lock.
+void reset_max_fences(struct dma_resv* obj) {
+  if (struct dma_resv_list* list = obj->fences) {
+    list->max_fences = list->num_fences;
+  }
 }
 
 }  // namespace
@@ -100,7 +112,17 @@ bool dma_resv_trylock(struct dma_resv* obj) {
   return ww_mutex_trylock(&obj->lock, nullptr) != 0;
 }
 
-void dma_resv_unlock(struct dma_resv* obj) { ww_mutex_unlock(&obj->lock); }
+void dma_resv_unlock(struct dma_resv* obj) {
+  // An unlock by a thread not holding the lock is the unlock's report (bad
+  // unlock balance) alone; the fences are not this thread's to touch.
+  if (dma_resv_held(obj)) reset_max_fences(obj);
+  ww_mutex_unlock(&obj->lock);
+}
+
+void dma_resv_reset_max_fences(struct dma_resv* obj) {
+  dma_resv_assert_held(obj);
+  reset_max_fences(obj);
+}
 
 bool dma_resv_is_locked(struct dma_resv* obj) {
   return ww_mutex_is_locked(&obj->lock);
@@ -115,8 +137,13 @@ int dma_resv_reserve_fences(struct dma_resv* obj, unsigned int num_fences) {
   struct dma_resv_list* old = obj->fences;
   unsigned int max = 4;
   if (old) {
-    if (old->num_fences + num_fences <= old->max_fences) return 0;
-    max = std::max(old->num_fences + num_fences, old->max_fences * 2);
+    const u32 want = old->num_fences + num_fences;
+    if (want <= old->max_fences) return 0;
+    if (want <= old->capacity) {
+      old->max_fences = want;
+      return 0;
+    }
+    max = std::max(want, old->capacity * 2);
   } else {
     max = std::max(max, num_fences);
   }
@@ -146,20 +173,26 @@ void dma_resv_add_fence(struct dma_resv* obj, struct dma_fence* fence,
                         enum dma_resv_usage usage) {
   dma_resv_assert_held(obj);
   struct dma_resv_list* list = obj->fences;
-  if (WARN_ON(!list)) return;  // dma_resv_reserve_fences() was not called
+  // No dma_resv_reserve_fences() in this locked section: Linux BUGs.
+  if (BUG_ON(!list)) return;
   // Decided without fences_lock: writers are serialised by the reservation
   // lock, and dma_fence_is_signaled() may signal (taking the fence's lock),
   // which must not nest inside fences_lock.
   u32 slot = list->num_fences;
   for (u32 i = 0; i < list->num_fences; ++i) {
     const struct dma_resv_fence_entry& e = list->table[i];
-    if ((e.fence->context == fence->context && e.usage <= usage) ||
+    // An old fence of the timeline is covered by the new one only when
+    // waiting for the new fence waits for it too: the new fence is not
+    // earlier, and nobody waits for the new usage without waiting for the
+    // old one (a READ fence must not hide the timeline's WRITE fence).
+    if ((e.fence->context == fence->context && e.usage >= usage &&
+         dma_fence_is_later_or_same(fence, e.fence)) ||
         dma_fence_is_signaled(e.fence)) {
       slot = i;
       break;
     }
   }
-  if (slot == list->num_fences && WARN_ON(slot >= list->max_fences)) return;
+  if (slot == list->num_fences && BUG_ON(slot >= list->max_fences)) return;
   struct dma_fence* old =
       slot < list->num_fences ? list->table[slot].fence : nullptr;
   dma_fence_get(fence);

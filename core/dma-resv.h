@@ -85,14 +85,23 @@ struct ww_acquire_ctx* dma_resv_locking_ctx(struct dma_resv* obj);
 // 1 when this thread holds the lock.
 #define dma_resv_held(obj) lockdep_is_held(&(obj)->lock.base)
 
-// Makes room for `num_fences` more fences; lock held. 0 or -ENOMEM. May
-// sleep (GFP_KERNEL allocation).
+// Makes room for `num_fences` more fences in this locked section; lock
+// held. 0 or -ENOMEM. May sleep (GFP_KERNEL allocation). The reservation
+// ends at dma_resv_unlock(), as in Linux with CONFIG_DEBUG_MUTEXES: reserve
+// after every lock, before the dma_resv_add_fence() calls.
 int dma_resv_reserve_fences(struct dma_resv* obj, unsigned int num_fences);
-// Adds `fence` (taking a reference) with `usage`; lock held and room
-// reserved. A fence of the same context with the same or an earlier usage,
-// and any signalled fence, is replaced rather than kept beside it.
+// Adds `fence` (taking a reference) with `usage`; lock held. It replaces
+// (drops the reference of) any signalled fence, and an old fence of the
+// same context whose usage is the same or later (old usage >= `usage`)
+// when `fence` is later or the same (dma_fence_is_later_or_same()): only
+// then does waiting for `fence` also wait for the old one. Otherwise it
+// takes a reserved slot; with none left it is not added and reported as
+// "BUG: kernel BUG at ..." (Linux's BUG_ON). Cost: a pass over the fences.
 void dma_resv_add_fence(struct dma_resv* obj, struct dma_fence* fence,
                         enum dma_resv_usage usage);
+// Ends this locked section's reservation (dma_resv_unlock() calls it): the
+// slots reserved and not used are no longer reserved. Lock held.
+void dma_resv_reset_max_fences(struct dma_resv* obj);
 
 // True when every fence up to `usage` is signalled. Lock not needed.
 bool dma_resv_test_signaled(struct dma_resv* obj, enum dma_resv_usage usage);

@@ -87,14 +87,42 @@ TEST_F(DmaResv, ChangingFencesWithoutTheLockIsReported) {
   dma_fence_put(fence);
 }
 
-TEST_F(DmaResv, AddFenceWithoutAReservationIsRefused) {
+TEST_F(DmaResv, AddFenceWithoutAReservationIsABug) {
   struct dma_fence* fence = NewFence();
   dma_resv_lock(&obj_, nullptr);
   dma_resv_add_fence(&obj_, fence, DMA_RESV_USAGE_WRITE);
   EXPECT_THAT(Fences(DMA_RESV_USAGE_BOOKKEEP), IsEmpty());
   dma_resv_unlock(&obj_);
   EXPECT_EQ(kref_read(&fence->refcount), 1u);
+  EXPECT_THAT(Kinds(), ElementsAre(ReportKind::kKernelBug));
+  EXPECT_THAT(lockdep_test::OnlyReport().title,
+              ::testing::StartsWith("BUG: kernel BUG at core/dma-resv.cc:"));
   dma_fence_put(fence);
+}
+
+TEST_F(DmaResv, AReservationEndsAtUnlock) {
+  struct dma_fence* first = NewFence();
+  struct dma_fence* second = NewFence();
+  dma_resv_lock(&obj_, nullptr);
+  ASSERT_EQ(dma_resv_reserve_fences(&obj_, 2), 0);
+  dma_resv_add_fence(&obj_, first, DMA_RESV_USAGE_WRITE);
+  dma_resv_unlock(&obj_);
+  EXPECT_THAT(Kinds(), IsEmpty());
+  // The second slot was this section's; the next one must reserve again.
+  dma_resv_lock(&obj_, nullptr);
+  dma_resv_add_fence(&obj_, second, DMA_RESV_USAGE_WRITE);
+  EXPECT_THAT(Kinds(), ElementsAre(ReportKind::kKernelBug));
+  EXPECT_THAT(Fences(DMA_RESV_USAGE_BOOKKEEP), ElementsAre(first));
+  // The near miss: reserving again (no reallocation needed) is enough.
+  ASSERT_EQ(dma_resv_reserve_fences(&obj_, 1), 0);
+  dma_resv_add_fence(&obj_, second, DMA_RESV_USAGE_WRITE);
+  EXPECT_THAT(Fences(DMA_RESV_USAGE_BOOKKEEP), ElementsAre(first, second));
+  dma_resv_unlock(&obj_);
+  EXPECT_THAT(Kinds(), ElementsAre(ReportKind::kKernelBug));
+  for (auto* f : {first, second}) {
+    dma_fence_signal(f);
+    dma_fence_put(f);
+  }
 }
 
 TEST_F(DmaResv, FencesAreIteratedUpToAUsage) {
@@ -150,6 +178,54 @@ TEST_F(DmaResv, ALaterFenceOfOneContextReplacesTheEarlier) {
   dma_resv_unlock(&obj_);
   EXPECT_EQ(kref_read(&first->refcount), 1u);  // the object let go of it
   for (auto* f : {first, second, other}) {
+    dma_fence_signal(f);
+    dma_fence_put(f);
+  }
+}
+
+TEST_F(DmaResv, AReadFenceDoesNotReplaceItsTimelinesWriteFence) {
+  const u64 ctx = dma_fence_context_alloc(1);
+  struct dma_fence* write = NewFence(ctx, 1);
+  struct dma_fence* read = NewFence(ctx, 2);
+  dma_resv_lock(&obj_, nullptr);
+  ASSERT_EQ(dma_resv_reserve_fences(&obj_, 2), 0);
+  dma_resv_add_fence(&obj_, write, DMA_RESV_USAGE_WRITE);
+  dma_resv_add_fence(&obj_, read, DMA_RESV_USAGE_READ);
+  // Readers wait for the writer still: it must not have been dropped.
+  EXPECT_THAT(Fences(DMA_RESV_USAGE_WRITE), ElementsAre(write));
+  EXPECT_THAT(Fences(DMA_RESV_USAGE_READ), ElementsAre(write, read));
+  dma_resv_unlock(&obj_);
+  EXPECT_FALSE(dma_resv_test_signaled(&obj_, DMA_RESV_USAGE_WRITE));
+  // A later WRITE fence covers the earlier one (the first match is taken).
+  struct dma_fence* write2 = NewFence(ctx, 3);
+  dma_resv_lock(&obj_, nullptr);
+  ASSERT_EQ(dma_resv_reserve_fences(&obj_, 1), 0);
+  dma_resv_add_fence(&obj_, write2, DMA_RESV_USAGE_WRITE);
+  EXPECT_THAT(Fences(DMA_RESV_USAGE_READ), ElementsAre(write2, read));
+  dma_resv_unlock(&obj_);
+  EXPECT_THAT(Kinds(), IsEmpty());
+  for (auto* f : {write, read, write2}) {
+    dma_fence_signal(f);
+    dma_fence_put(f);
+  }
+}
+
+TEST_F(DmaResv, AnEarlierFenceDoesNotReplaceALaterOne) {
+  const u64 ctx = dma_fence_context_alloc(1);
+  struct dma_fence* later = NewFence(ctx, 2);
+  struct dma_fence* earlier = NewFence(ctx, 1);
+  dma_resv_lock(&obj_, nullptr);
+  ASSERT_EQ(dma_resv_reserve_fences(&obj_, 2), 0);
+  dma_resv_add_fence(&obj_, later, DMA_RESV_USAGE_WRITE);
+  dma_resv_add_fence(&obj_, earlier, DMA_RESV_USAGE_WRITE);
+  EXPECT_THAT(Fences(DMA_RESV_USAGE_WRITE), ElementsAre(later, earlier));
+  // The same fence again is "later or same": it replaces itself.
+  dma_resv_add_fence(&obj_, later, DMA_RESV_USAGE_WRITE);
+  EXPECT_THAT(Fences(DMA_RESV_USAGE_WRITE), ElementsAre(later, earlier));
+  dma_resv_unlock(&obj_);
+  EXPECT_EQ(kref_read(&later->refcount), 2u);
+  EXPECT_THAT(Kinds(), IsEmpty());
+  for (auto* f : {later, earlier}) {
     dma_fence_signal(f);
     dma_fence_put(f);
   }
