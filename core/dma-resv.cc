@@ -7,6 +7,45 @@
 
 DEFINE_WD_CLASS(reservation_ww_class);
 
+namespace {
+
+// Linux's dma_resv_lockdep() (a subsys_initcall): records once, on an empty
+// graph, the order the memory manager and every driver live by: the mmap
+// lock (page faults) before reservation locks, reservation locks before
+// memory reclaim (they are held around GFP_KERNEL allocations), and reclaim
+// before fence waits (shrinkers wait for fences). With that in the graph, a
+// GFP_KERNEL allocation or a dma_resv_lock() inside
+// dma_fence_begin_signalling() closes a cycle the first time it runs, not
+// only when memory runs short. Linux also takes i_mmap_rwsem and the
+// mmu-notifier map here; user space has neither.
+void dma_resv_lockdep() {
+  struct mm_struct {
+    struct rw_semaphore mmap_lock;
+  } mm_storage, *mm = &mm_storage;
+  init_rwsem(&mm->mmap_lock);
+  struct dma_resv obj;
+  dma_resv_init(&obj);
+  struct ww_acquire_ctx ctx;
+
+  down_read(&mm->mmap_lock);
+  ww_acquire_init(&ctx, &reservation_ww_class);
+  if (dma_resv_lock(&obj, &ctx) == -EDEADLK) dma_resv_lock_slow(&obj, &ctx);
+  fs_reclaim_acquire(GFP_KERNEL);
+  dma_fence_might_wait();
+  fs_reclaim_release(GFP_KERNEL);
+  dma_resv_unlock(&obj);
+  ww_acquire_fini(&ctx);
+  up_read(&mm->mmap_lock);
+  dma_resv_fini(&obj);
+}
+
+// Before main(), as Linux's initcall (the library is alwayslink), and again
+// after every ResetForTesting().
+[[maybe_unused]] const bool dma_resv_lockdep_registered =
+    (lockdep_register_priming(dma_resv_lockdep), true);
+
+}  // namespace
+
 struct dma_resv_fence_entry {
   struct dma_fence* fence;
   enum dma_resv_usage usage;

@@ -928,6 +928,7 @@ void ResetForTesting() {
   ts.depth = 0;
   ts.chain_key = kEmptyChainKey;
   g_validation_enabled.store(true);
+  RunRegisteredPrimings();
 }
 
 bool ValidationEnabled() {
