@@ -264,7 +264,9 @@ bool dma_fence_remove_callback(struct dma_fence* fence,
                                struct dma_fence_cb* cb) {
   unsigned long flags;
   dma_fence_lock_irqsave(fence, flags);
-  const bool pending = !list_empty(&cb->node);
+  // A zeroed callback that was never added (node.next == NULL) is not
+  // pending either: Linux's header promises false for it.
+  const bool pending = cb->node.next != nullptr && !list_empty(&cb->node);
   if (pending) list_del_init(&cb->node);
   dma_fence_unlock_irqrestore(fence, flags);
   return pending;

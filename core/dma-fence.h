@@ -162,7 +162,8 @@ void dma_fence_set_error(struct dma_fence* fence, int error);
 int dma_fence_add_callback(struct dma_fence* fence, struct dma_fence_cb* cb,
                            dma_fence_func_t func);
 // Unregisters `cb`: true when it was still pending (it will not run), false
-// when it already ran or was never added.
+// when it already ran, was refused, or was never added (a zeroed `cb` is
+// fine). Takes the fence lock.
 bool dma_fence_remove_callback(struct dma_fence* fence,
                                struct dma_fence_cb* cb);
 // Calls ops->enable_signaling once, as a waiter or callback would.

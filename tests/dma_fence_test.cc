@@ -165,6 +165,16 @@ TEST_F(DmaFence, ARemovedCallbackDoesNotRun) {
   dma_fence_put(fence);
 }
 
+TEST_F(DmaFence, RemovingAZeroedNeverAddedCallbackReturnsFalse) {
+  struct dma_fence* fence = NewFence();
+  struct dma_fence_cb cb = {};
+  EXPECT_FALSE(dma_fence_remove_callback(fence, &cb));
+  dma_fence_signal(fence);
+  EXPECT_FALSE(dma_fence_remove_callback(fence, &cb));
+  dma_fence_put(fence);
+  EXPECT_THAT(Kinds(), IsEmpty());
+}
+
 TEST_F(DmaFence, SignalLockedNeedsTheLock) {
   struct dma_fence* fence = NewFence();
   unsigned long flags;
