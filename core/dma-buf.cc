@@ -199,6 +199,10 @@ void dma_buf_move_notify(struct dma_buf* dmabuf) {
 int dma_buf_begin_cpu_access(struct dma_buf* dmabuf,
                              enum dma_data_direction direction) {
   if (WARN_ON(!dmabuf)) return -EINVAL;
+  // Exporters take the reservation lock here (to wait, or to move the
+  // buffer into CPU-visible memory): callers must not hold it, whether or
+  // not this exporter happens to take it.
+  might_lock(&dmabuf->resv->lock.base);
   int ret = 0;
   if (dmabuf->ops->begin_cpu_access) {
     ret = dmabuf->ops->begin_cpu_access(dmabuf, direction);
@@ -218,6 +222,7 @@ int dma_buf_begin_cpu_access(struct dma_buf* dmabuf,
 int dma_buf_end_cpu_access(struct dma_buf* dmabuf,
                            enum dma_data_direction direction) {
   if (WARN_ON(!dmabuf)) return -EINVAL;
+  might_lock(&dmabuf->resv->lock.base);
   if (dmabuf->ops->end_cpu_access) {
     return dmabuf->ops->end_cpu_access(dmabuf, direction);
   }

@@ -161,6 +161,8 @@ void dma_buf_move_notify(struct dma_buf* dmabuf);
 
 // CPU access: begin waits for the fences the access must wait for (writers,
 // and readers too for a write) after ops->begin_cpu_access. 0 or -errno.
+// Both may take dmabuf->resv (might_lock, as Linux): calling either with it
+// held is reported even when this exporter does not take it.
 int dma_buf_begin_cpu_access(struct dma_buf* dmabuf,
                              enum dma_data_direction direction);
 int dma_buf_end_cpu_access(struct dma_buf* dmabuf,

@@ -348,6 +348,27 @@ TEST_F(DmaBuf, CpuAccessWaitsForTheFencesItMust) {
   EXPECT_THAT(Kinds(), IsEmpty());
 }
 
+TEST_F(DmaBuf, BeginCpuAccessWithTheReservationLockHeldIsReported) {
+  struct dma_buf* buf = Export(&kStaticExporter);
+  dma_resv_lock(buf->resv, nullptr);
+  EXPECT_EQ(dma_buf_begin_cpu_access(buf, DMA_FROM_DEVICE), 0);
+  dma_resv_unlock(buf->resv);
+  EXPECT_THAT(Kinds(), ElementsAre(ReportKind::kRecursiveLocking));
+  EXPECT_EQ(dma_buf_end_cpu_access(buf, DMA_FROM_DEVICE), 0);
+  dma_buf_put(buf);
+}
+
+TEST_F(DmaBuf, EndCpuAccessWithTheReservationLockHeldIsReported) {
+  struct dma_buf* buf = Export(&kStaticExporter);
+  EXPECT_EQ(dma_buf_begin_cpu_access(buf, DMA_FROM_DEVICE), 0);
+  EXPECT_THAT(Kinds(), IsEmpty());
+  dma_resv_lock(buf->resv, nullptr);
+  EXPECT_EQ(dma_buf_end_cpu_access(buf, DMA_FROM_DEVICE), 0);
+  dma_resv_unlock(buf->resv);
+  EXPECT_THAT(Kinds(), ElementsAre(ReportKind::kRecursiveLocking));
+  dma_buf_put(buf);
+}
+
 int moves = 0;
 void count_move(struct dma_buf_attachment*) { moves++; }
 
