@@ -86,7 +86,8 @@ struct dma_fence* get_fence_unlocked(struct dma_resv* obj,
                                      unsigned int* index,
                                      struct dma_resv_list** seen) {
   struct dma_fence* fence = nullptr;
-  spin_lock(&obj->fences_lock);
+  unsigned long flags;
+  spin_lock_irqsave(&obj->fences_lock, flags);
   struct dma_resv_list* list = obj->fences;
   if (list != *seen) {
     *seen = list;
@@ -99,7 +100,7 @@ struct dma_fence* get_fence_unlocked(struct dma_resv* obj,
       break;
     }
   }
-  spin_unlock(&obj->fences_lock);
+  spin_unlock_irqrestore(&obj->fences_lock, flags);
   return fence;
 }
 
@@ -197,9 +198,10 @@ int dma_resv_reserve_fences(struct dma_resv* obj, unsigned int num_fences) {
       list->table[list->num_fences++] = {dma_fence_get(e.fence), e.usage};
     }
   }
-  spin_lock(&obj->fences_lock);
+  unsigned long flags;
+  spin_lock_irqsave(&obj->fences_lock, flags);
   obj->fences = list;
-  spin_unlock(&obj->fences_lock);
+  spin_unlock_irqrestore(&obj->fences_lock, flags);
   // Readers copy entries under fences_lock, so none can still use `old`.
   for (u32 i = 0; old && i < old->num_fences; ++i) {
     dma_fence_put(old->table[i].fence);
@@ -235,10 +237,11 @@ void dma_resv_add_fence(struct dma_resv* obj, struct dma_fence* fence,
   struct dma_fence* old =
       slot < list->num_fences ? list->table[slot].fence : nullptr;
   dma_fence_get(fence);
-  spin_lock(&obj->fences_lock);
+  unsigned long flags;
+  spin_lock_irqsave(&obj->fences_lock, flags);
   list->table[slot] = {fence, usage};
   if (slot == list->num_fences) list->num_fences++;
-  spin_unlock(&obj->fences_lock);
+  spin_unlock_irqrestore(&obj->fences_lock, flags);
   dma_fence_put(old);
 }
 

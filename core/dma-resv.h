@@ -11,7 +11,10 @@
 //
 // Linux reads the fence list under RCU; user space has none, so readers
 // without the lock copy the list (taking a reference on each fence) under a
-// small spinlock that writers also take while changing it.
+// small spinlock that writers also take while changing it. Like an RCU
+// read-side section it is safe from any context: it is taken with irqs
+// saved and disabled, so dma_resv_test_signaled() may run in a fence
+// callback in (simulated) hard-irq context.
 #ifndef LOCKDEP_CORE_DMA_RESV_H_
 #define LOCKDEP_CORE_DMA_RESV_H_
 
@@ -41,7 +44,7 @@ struct dma_resv_list;
 
 struct dma_resv {
   struct ww_mutex lock;
-  // Guards `fences` against readers that do not hold `lock`.
+  // Guards `fences` against readers that do not hold `lock`; irq-safe.
   spinlock_t fences_lock;
   struct dma_resv_list* fences;
 };

@@ -273,6 +273,45 @@ TEST_F(DmaResv, TestSignaledLooksOnlyUpToTheUsage) {
   EXPECT_THAT(Kinds(), IsEmpty());
 }
 
+struct irq_reader {
+  struct dma_fence_cb cb;
+  struct dma_resv* obj;
+  bool idle = false;
+};
+
+// A fence callback, run by the signaller: here in hard-irq context.
+void test_signaled_cb(struct dma_fence*, struct dma_fence_cb* cb) {
+  auto* reader = container_of(cb, struct irq_reader, cb);
+  reader->idle = dma_resv_test_signaled(reader->obj, DMA_RESV_USAGE_WRITE);
+}
+
+TEST_F(DmaResv, ReadersWithoutTheLockAreSafeInHardIrqContext) {
+  struct dma_fence* write = NewFence();
+  struct dma_fence* irq_fence = NewFence();
+  dma_resv_lock(&obj_, nullptr);
+  ASSERT_EQ(dma_resv_reserve_fences(&obj_, 1), 0);
+  dma_resv_add_fence(&obj_, write, DMA_RESV_USAGE_WRITE);
+  dma_resv_unlock(&obj_);
+  dma_fence_signal(write);
+  // Process context, irqs on: what every driver does.
+  EXPECT_TRUE(dma_resv_test_signaled(&obj_, DMA_RESV_USAGE_WRITE));
+  irq_reader reader;
+  reader.obj = &obj_;
+  ASSERT_EQ(dma_fence_add_callback(irq_fence, &reader.cb, test_signaled_cb), 0);
+  // The interrupt handler of the hardware signals a fence whose callback
+  // reads the reservation object, as Linux's RCU readers may.
+  std::thread irq([&] {
+    irq_enter();
+    dma_fence_signal(irq_fence);
+    irq_exit();
+  });
+  irq.join();
+  EXPECT_TRUE(reader.idle);
+  EXPECT_THAT(Kinds(), IsEmpty());
+  dma_fence_put(write);
+  dma_fence_put(irq_fence);
+}
+
 TEST_F(DmaResv, WaitTimesOutThenReturnsOnceAnotherThreadSignals) {
   struct dma_fence* fence = NewFence();
   dma_resv_lock(&obj_, nullptr);
