@@ -1,6 +1,7 @@
 #include "core/dma-buf.h"
 
 #include "core/bug.h"
+#include "core/delayed-fput.h"
 #include "instrument/kernel.h"
 
 namespace {
@@ -27,8 +28,8 @@ void assert_exporter_convention(struct dma_buf* dmabuf) {
   }
 }
 
-void dma_buf_release(struct kref* kref) {
-  struct dma_buf* dmabuf = container_of(kref, struct dma_buf, refcount);
+void __dma_buf_release(void* arg) {
+  auto* dmabuf = static_cast<struct dma_buf*>(arg);
   WARN_ON(dmabuf->vmapping_counter);
   WARN_ON(!list_empty(&dmabuf->attachments));
   // Off the list first, so the debug listing never sees a buffer whose
@@ -44,6 +45,20 @@ void dma_buf_release(struct kref* kref) {
   mutex_destroy(&dmabuf->lock);
   kfree(dmabuf->name);
   kfree(dmabuf);
+}
+
+// The last reference went: as Linux's final fput(), the release runs with
+// no lock of the caller held. A caller holding none (user space returning
+// from its call, in Linux terms) releases at once; any other defers to the
+// release thread, so the caller's locks never come to depend on the
+// release's (the buffer list lock, the exporter's own).
+void dma_buf_release(struct kref* kref) {
+  struct dma_buf* dmabuf = container_of(kref, struct dma_buf, refcount);
+  if (lockdep_depth() == 0) {
+    __dma_buf_release(dmabuf);
+  } else {
+    delayed_fput(__dma_buf_release, dmabuf);
+  }
 }
 
 }  // namespace

@@ -29,6 +29,7 @@
 #include <cstddef>
 #include <cstdio>
 
+#include "core/delayed-fput.h"
 #include "core/device.h"
 #include "core/dma-direction.h"
 #include "core/dma-resv.h"
@@ -128,7 +129,10 @@ struct dma_buf* dma_buf_export(const struct dma_buf_export_info* exp_info);
 // Takes another reference.
 void get_dma_buf(struct dma_buf* dmabuf);
 // Drops one; the last calls ops->release and frees the buffer (every
-// attachment must be detached by then).
+// attachment must be detached by then). As Linux's final fput(), the release
+// never runs under the caller's locks: at once when the caller holds none,
+// else on the release thread (core/delayed-fput.h; flush_delayed_fput()
+// waits for it). So dma_buf_put() adds no lock dependency.
 void dma_buf_put(struct dma_buf* dmabuf);
 
 // Attaches `dev` as a static importer: dma_buf_dynamic_attach(.., false).

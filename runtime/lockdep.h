@@ -85,6 +85,10 @@ inline int lock_is_held(const lockdep_map* map) {
   return lock_is_held_type(map, -1);
 }
 
+// The number of locks this thread holds, as Linux's lockdep_depth(current)
+// (locks taken while lockdep_off() are not counted). Cost: a TLS load.
+int lockdep_depth();
+
 // Assertion hooks behind lockdep_assert_*(). Each reports (once per class) when
 // the condition fails; `expr` is the asserted expression as written.
 // read: -1 any, 0 write, 1 read. once: the _once variant (same check).

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <thread>
 
@@ -367,6 +368,28 @@ TEST_F(DmaBuf, EndCpuAccessWithTheReservationLockHeldIsReported) {
   dma_resv_unlock(buf->resv);
   EXPECT_THAT(Kinds(), ElementsAre(ReportKind::kRecursiveLocking));
   dma_buf_put(buf);
+}
+
+TEST_F(DmaBuf, TheLastPutUnderAnotherBuffersLockReleasesOutsideIt) {
+  struct dma_buf* a = Export(&kStaticExporter);
+  struct dma_buf* b = Export(&kStaticExporter);
+  dma_test::ResetExporterCalls();
+  dma_resv_lock(a->resv, nullptr);
+  dma_buf_put(b);  // the last reference
+  dma_resv_unlock(a->resv);
+  flush_delayed_fput();
+  EXPECT_EQ(dma_test::exporter_calls.release.load(), 1);
+  // The listing takes the buffer list lock, then each reservation lock: no
+  // cycle with a release that never ran under a's lock.
+  char* text = nullptr;
+  size_t size = 0;
+  FILE* f = open_memstream(&text, &size);
+  EXPECT_EQ(dma_buf_debug_show(f), 0);
+  std::fclose(f);
+  std::free(text);
+  EXPECT_THAT(Kinds(), IsEmpty());
+  dma_buf_put(a);
+  EXPECT_EQ(dma_test::exporter_calls.release.load(), 2);  // no lock: at once
 }
 
 int moves = 0;
