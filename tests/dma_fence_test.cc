@@ -414,6 +414,57 @@ TEST_F(DmaFence, InInterruptContextTheSectionIsNotAnnotated) {
 }
 
 // ===========================================================================
+// One fence signalled from another's callback (a hardware fence signalling
+// the scheduler fence waiting on it): two locks of one class nest.
+
+struct chained_cb {
+  struct dma_fence_cb base;
+  struct dma_fence* next;
+};
+
+void signal_next_cb(struct dma_fence*, struct dma_fence_cb* cb) {
+  dma_fence_signal(container_of(cb, chained_cb, base)->next);
+}
+
+TEST_F(DmaFence, AnInPlaceFenceSignalledFromAnothersCallbackNests) {
+  struct dma_fence* hw = NewFence();
+  struct dma_fence* sched = NewFence();
+  struct dma_fence* job = NewFence();
+  chained_cb hw_cb = {.next = sched};
+  chained_cb sched_cb = {.next = job};
+  ASSERT_EQ(dma_fence_add_callback(hw, &hw_cb.base, signal_next_cb), 0);
+  ASSERT_EQ(dma_fence_add_callback(sched, &sched_cb.base, signal_next_cb), 0);
+  dma_fence_signal(hw);
+  EXPECT_TRUE(dma_fence_is_signaled(sched));
+  EXPECT_TRUE(dma_fence_is_signaled(job));
+  EXPECT_THAT(Kinds(), IsEmpty());
+  for (auto* f : {hw, sched, job}) dma_fence_put(f);
+}
+
+DEFINE_SPINLOCK(ring_lock);
+
+TEST_F(DmaFence, NestingInCallbacksKeepsTheOrderAgainstOtherClasses) {
+  // An in-place fence's callback signals a fence borrowing ring_lock...
+  struct dma_fence* sched = NewFence();
+  auto* ring_fence = static_cast<struct dma_fence*>(
+      kzalloc(sizeof(struct dma_fence), GFP_KERNEL));
+  dma_fence_init(ring_fence, &kTestFenceOps, &ring_lock,
+                 dma_fence_context_alloc(1), 1);
+  chained_cb cb = {.next = ring_fence};
+  ASSERT_EQ(dma_fence_add_callback(sched, &cb.base, signal_next_cb), 0);
+  dma_fence_signal(sched);
+  EXPECT_THAT(Kinds(), IsEmpty());
+  // ...and the ring signals an in-place fence under ring_lock: ABBA.
+  struct dma_fence* other = NewFence();
+  unsigned long flags;
+  spin_lock_irqsave(&ring_lock, flags);
+  dma_fence_signal(other);
+  spin_unlock_irqrestore(&ring_lock, flags);
+  EXPECT_THAT(Kinds(), ElementsAre(ReportKind::kCircularDependency));
+  for (auto* f : {sched, ring_fence, other}) dma_fence_put(f);
+}
+
+// ===========================================================================
 // The lock a fence borrows, freed before the fence (the in-place lock RFC).
 
 struct operation {
