@@ -1,8 +1,9 @@
 // dma-resv (core/dma-resv.h): the reservation lock (a wait-die ww_mutex of
-// reservation_ww_class), the fences by usage (reserve, add, replace,
-// iterate, locked and unlocked, get, copy, replace, describe), the lock-held checks on every function that needs the lock, the
-// waits (timeouts, woken from another thread), and many objects reserved at
-// once with the -EDEADLK back-off loop from several threads.
+// reservation_ww_class), the fences by usage (reserve, add, replace; walks
+// with and without the lock; get, copy, describe), the lock-held checks on
+// every function that needs the lock, the waits (timeouts, woken from
+// another thread), and many objects reserved at once with the -EDEADLK
+// back-off loop from several threads.
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
