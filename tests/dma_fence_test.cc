@@ -430,8 +430,8 @@ TEST_F(DmaFence, AnInPlaceFenceSignalledFromAnothersCallbackNests) {
   struct dma_fence* hw = NewFence();
   struct dma_fence* sched = NewFence();
   struct dma_fence* job = NewFence();
-  chained_cb hw_cb = {.next = sched};
-  chained_cb sched_cb = {.next = job};
+  chained_cb hw_cb = {.base = {}, .next = sched};
+  chained_cb sched_cb = {.base = {}, .next = job};
   ASSERT_EQ(dma_fence_add_callback(hw, &hw_cb.base, signal_next_cb), 0);
   ASSERT_EQ(dma_fence_add_callback(sched, &sched_cb.base, signal_next_cb), 0);
   dma_fence_signal(hw);
@@ -450,7 +450,7 @@ TEST_F(DmaFence, NestingInCallbacksKeepsTheOrderAgainstOtherClasses) {
       kzalloc(sizeof(struct dma_fence), GFP_KERNEL));
   dma_fence_init(ring_fence, &kTestFenceOps, &ring_lock,
                  dma_fence_context_alloc(1), 1);
-  chained_cb cb = {.next = ring_fence};
+  chained_cb cb = {.base = {}, .next = ring_fence};
   ASSERT_EQ(dma_fence_add_callback(sched, &cb.base, signal_next_cb), 0);
   dma_fence_signal(sched);
   EXPECT_THAT(Kinds(), IsEmpty());
