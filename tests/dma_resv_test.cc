@@ -124,10 +124,7 @@ TEST_F(DmaResv, AReservationEndsAtUnlock) {
   EXPECT_THAT(Fences(DMA_RESV_USAGE_BOOKKEEP), ElementsAre(first, second));
   dma_resv_unlock(&obj_);
   EXPECT_THAT(Kinds(), ElementsAre(ReportKind::kKernelBug));
-  for (auto* f : {first, second}) {
-    dma_fence_signal(f);
-    dma_fence_put(f);
-  }
+  dma_test::SignalAndPut({first, second});
 }
 
 TEST_F(DmaResv, FencesAreIteratedUpToAUsage) {
@@ -155,10 +152,7 @@ TEST_F(DmaResv, FencesAreIteratedUpToAUsage) {
   dma_resv_unlock(&obj_);
   // The object holds its own reference to each.
   EXPECT_EQ(kref_read(&read->refcount), 2u);
-  for (auto* f : {kernel, write, read, bookkeep}) {
-    dma_fence_signal(f);
-    dma_fence_put(f);
-  }
+  dma_test::SignalAndPut({kernel, write, read, bookkeep});
   EXPECT_THAT(Kinds(), IsEmpty());
 }
 
@@ -182,10 +176,7 @@ TEST_F(DmaResv, ALaterFenceOfOneContextReplacesTheEarlier) {
   EXPECT_THAT(Fences(DMA_RESV_USAGE_READ), ElementsAre(second, other));
   dma_resv_unlock(&obj_);
   EXPECT_EQ(kref_read(&first->refcount), 1u);  // the object let go of it
-  for (auto* f : {first, second, other}) {
-    dma_fence_signal(f);
-    dma_fence_put(f);
-  }
+  dma_test::SignalAndPut({first, second, other});
 }
 
 TEST_F(DmaResv, AReadFenceDoesNotReplaceItsTimelinesWriteFence) {
@@ -209,10 +200,7 @@ TEST_F(DmaResv, AReadFenceDoesNotReplaceItsTimelinesWriteFence) {
   EXPECT_THAT(Fences(DMA_RESV_USAGE_READ), ElementsAre(write2, read));
   dma_resv_unlock(&obj_);
   EXPECT_THAT(Kinds(), IsEmpty());
-  for (auto* f : {write, read, write2}) {
-    dma_fence_signal(f);
-    dma_fence_put(f);
-  }
+  dma_test::SignalAndPut({write, read, write2});
 }
 
 TEST_F(DmaResv, AnEarlierFenceDoesNotReplaceALaterOne) {
@@ -230,10 +218,7 @@ TEST_F(DmaResv, AnEarlierFenceDoesNotReplaceALaterOne) {
   dma_resv_unlock(&obj_);
   EXPECT_EQ(kref_read(&later->refcount), 2u);
   EXPECT_THAT(Kinds(), IsEmpty());
-  for (auto* f : {later, earlier}) {
-    dma_fence_signal(f);
-    dma_fence_put(f);
-  }
+  dma_test::SignalAndPut({later, earlier});
 }
 
 TEST_F(DmaResv, SignalledFencesAreDroppedAndFiniPutsTheRest) {
@@ -311,10 +296,7 @@ TEST_F(DmaResv, TheUnlockedWalkSkipsSignalledFencesAndLaterUsages) {
   // The cursor's references are all dropped by dma_resv_iter_end().
   EXPECT_EQ(kref_read(&write->refcount), 2u);
   EXPECT_THAT(Kinds(), IsEmpty());
-  for (auto* f : {done, write, read}) {
-    dma_fence_signal(f);
-    dma_fence_put(f);
-  }
+  dma_test::SignalAndPut({done, write, read});
 }
 
 TEST_F(DmaResv, TheUnlockedWalkRestartsWhenTheTableIsReplaced) {
@@ -347,10 +329,7 @@ TEST_F(DmaResv, TheUnlockedWalkRestartsWhenTheTableIsReplaced) {
   EXPECT_EQ(restarts, 2);
   EXPECT_THAT(seen, ElementsAre(first, second));
   EXPECT_THAT(Kinds(), IsEmpty());
-  for (auto* f : {first, second}) {
-    dma_fence_signal(f);
-    dma_fence_put(f);
-  }
+  dma_test::SignalAndPut({first, second});
 }
 
 TEST_F(DmaResv, GetFencesCopiesTheUnsignalledOnes) {
@@ -374,10 +353,7 @@ TEST_F(DmaResv, GetFencesCopiesTheUnsignalledOnes) {
   EXPECT_EQ(n, 0u);
   EXPECT_EQ(fences, nullptr);
   EXPECT_THAT(Kinds(), IsEmpty());
-  for (auto* f : {done, pending}) {
-    dma_fence_signal(f);
-    dma_fence_put(f);
-  }
+  dma_test::SignalAndPut({done, pending});
 }
 
 TEST_F(DmaResv, CopyFencesReplacesTheDestinationsFences) {
@@ -411,10 +387,7 @@ TEST_F(DmaResv, CopyFencesReplacesTheDestinationsFences) {
   EXPECT_EQ(kref_read(&old->refcount), 1u);  // dst let go of it
   EXPECT_THAT(Kinds(), IsEmpty());
   dma_resv_fini(&dst);
-  for (auto* f : {old, write, bookkeep}) {
-    dma_fence_signal(f);
-    dma_fence_put(f);
-  }
+  dma_test::SignalAndPut({old, write, bookkeep});
 }
 
 TEST_F(DmaResv, ReplaceFencesSwapsEveryFenceOfAContext) {
@@ -432,10 +405,7 @@ TEST_F(DmaResv, ReplaceFencesSwapsEveryFenceOfAContext) {
   dma_resv_unlock(&obj_);
   EXPECT_EQ(kref_read(&preempt->refcount), 1u);
   EXPECT_THAT(Kinds(), IsEmpty());
-  for (auto* f : {preempt, other, done}) {
-    dma_fence_signal(f);
-    dma_fence_put(f);
-  }
+  dma_test::SignalAndPut({preempt, other, done});
 }
 
 TEST_F(DmaResv, DescribeListsTheFencesUpToRead) {
@@ -455,10 +425,7 @@ TEST_F(DmaResv, DescribeListsTheFencesUpToRead) {
             "\twrite fence: test timeline seq 7 unsignalled\n");
   std::free(text);
   EXPECT_THAT(Kinds(), IsEmpty());
-  for (auto* fence : {write, bookkeep}) {
-    dma_fence_signal(fence);
-    dma_fence_put(fence);
-  }
+  dma_test::SignalAndPut({write, bookkeep});
 }
 
 struct irq_reader {

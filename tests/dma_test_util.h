@@ -5,6 +5,7 @@
 #define LOCKDEP_TESTS_DMA_TEST_UTIL_H_
 
 #include <atomic>
+#include <initializer_list>
 
 #include "core/dma-buf.h"
 #include "core/dma-fence.h"
@@ -36,6 +37,15 @@ inline struct dma_fence* NewFence(u64 context = 0, u64 seqno = 1) {
   if (context == 0) context = dma_fence_context_alloc(1);
   dma_fence_inplace_lock_init(fence, &kTestFenceOps, context, seqno);
   return fence;
+}
+
+// Signals each fence (if not yet) and drops the caller's reference: the end
+// of most tests.
+inline void SignalAndPut(std::initializer_list<struct dma_fence*> fences) {
+  for (struct dma_fence* f : fences) {
+    dma_fence_signal(f);
+    dma_fence_put(f);
+  }
 }
 
 // What TestExporter's callbacks saw.
