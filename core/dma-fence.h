@@ -99,7 +99,9 @@ struct dma_fence_ops {
 void dma_fence_init(struct dma_fence* fence, const struct dma_fence_ops* ops,
                     spinlock_t* lock, u64 context, u64 seqno);
 // Initialises *fence to use its embedded lock, so it may outlive the object
-// that created it. All in-place fence locks are one lock class.
+// that created it. All in-place fence locks are one lock class, as in
+// Linux's in-place lock series; dma_fence_lock_irqsave() nests them when one
+// is signalled from another's callback.
 void dma_fence_inplace_lock_init(struct dma_fence* fence,
                                  const struct dma_fence_ops* ops, u64 context,
                                  u64 seqno);
@@ -122,8 +124,19 @@ void dma_fence_free(struct dma_fence* fence);
 inline spinlock_t* dma_fence_spinlock(struct dma_fence* fence) {
   return fence->lock;
 }
-#define dma_fence_lock_irqsave(fence, flags) \
-  spin_lock_irqsave(dma_fence_spinlock(fence), flags)
+// Locks the fence lock with irqs saved. Inside a fence callback (this thread
+// is signalling another fence whose lock is of the same class: two in-place
+// locks, or two fences borrowing locks of one class) the lock is taken one
+// nesting level deeper (spin_lock_nested), so a hardware fence's callback
+// signalling a scheduler fence is legal; taking the very lock already held
+// stays "possible recursive locking". Cost: a scan of this thread's
+// (at most 8) running signallers.
+#define dma_fence_lock_irqsave(fence, flags)     \
+  do {                                           \
+    LOCKDEP_KERNEL_TYPECHECK_FLAGS(flags);       \
+    (flags) = __dma_fence_lock_irqsave(fence);   \
+  } while (0)
+unsigned long __dma_fence_lock_irqsave(struct dma_fence* fence);
 #define dma_fence_unlock_irqrestore(fence, flags) \
   spin_unlock_irqrestore(dma_fence_spinlock(fence), flags)
 // Reports "lockdep_assert_held failed" unless this thread holds the lock.
@@ -162,7 +175,8 @@ void dma_fence_set_error(struct dma_fence* fence, int error);
 int dma_fence_add_callback(struct dma_fence* fence, struct dma_fence_cb* cb,
                            dma_fence_func_t func);
 // Unregisters `cb`: true when it was still pending (it will not run), false
-// when it already ran or was never added.
+// when it already ran, was refused, or was never added (a zeroed `cb` is
+// fine). Takes the fence lock.
 bool dma_fence_remove_callback(struct dma_fence* fence,
                                struct dma_fence_cb* cb);
 // Calls ops->enable_signaling once, as a waiter or callback would.
