@@ -5,6 +5,7 @@
 // irq_work) as lockdep sees it.
 #include <atomic>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "core/dma-fence-array.h"
@@ -17,6 +18,7 @@ namespace {
 
 using ::fence_test::FenceTest;
 using ::fence_test::MockFence;
+using ::fence_test::SignalAndPut;
 using ::lockdep::ReportKind;
 using ::lockdep_test::Kinds;
 using ::testing::ElementsAre;
@@ -27,20 +29,8 @@ class DmaFenceArray : public FenceTest {};
 // An array over `members`, with a reference to each taken for it.
 struct dma_fence_array* NewArray(std::vector<struct dma_fence*> members,
                                  bool signal_on_any = false) {
-  auto** fences = static_cast<struct dma_fence**>(
-      kmalloc(members.size() * sizeof(struct dma_fence*), GFP_KERNEL));
-  for (size_t i = 0; i < members.size(); ++i) {
-    fences[i] = dma_fence_get(members[i]);
-  }
-  return dma_fence_array_create(static_cast<int>(members.size()), fences,
-                                dma_fence_context_alloc(1), 1, signal_on_any);
-}
-
-void PutAll(std::vector<struct dma_fence*> fences) {
-  for (auto* f : fences) {
-    dma_fence_signal(f);
-    dma_fence_put(f);
-  }
+  for (auto* f : members) dma_fence_get(f);
+  return fence_test::MockArray(std::move(members), signal_on_any);
 }
 
 TEST_F(DmaFenceArray, SignalsOnceEveryMemberHas) {
@@ -57,7 +47,7 @@ TEST_F(DmaFenceArray, SignalsOnceEveryMemberHas) {
   signaller.join();
   EXPECT_EQ(dma_fence_get_status(&array->base), 1);
   dma_fence_put(&array->base);
-  PutAll({f1, f2});
+  SignalAndPut({f1, f2});
   EXPECT_THAT(Kinds(), IsEmpty());
 }
 
@@ -71,7 +61,7 @@ TEST_F(DmaFenceArray, SignalOnAnySignalsWithTheFirstMember) {
   EXPECT_EQ(dma_fence_get_status(&array->base), 1);
   EXPECT_FALSE(dma_fence_is_signaled(f1));
   dma_fence_put(&array->base);
-  PutAll({f1, f2});
+  SignalAndPut({f1, f2});
 }
 
 TEST_F(DmaFenceArray, TheFirstMemberErrorIsTheArrays) {
@@ -88,7 +78,7 @@ TEST_F(DmaFenceArray, TheFirstMemberErrorIsTheArrays) {
   EXPECT_EQ(dma_fence_wait(&array->base, false), 0);
   EXPECT_EQ(dma_fence_get_status(&array->base), -EIO);
   dma_fence_put(&array->base);
-  PutAll({f1, f2});
+  SignalAndPut({f1, f2});
 }
 
 TEST_F(DmaFenceArray, MembersAlreadySignalledSignalItAtOnce) {
@@ -105,7 +95,7 @@ TEST_F(DmaFenceArray, MembersAlreadySignalledSignalItAtOnce) {
   EXPECT_TRUE(dma_fence_is_signaled(&other->base));
   dma_fence_put(&array->base);
   dma_fence_put(&other->base);
-  PutAll({f1, f2});
+  SignalAndPut({f1, f2});
   EXPECT_THAT(Kinds(), IsEmpty());
 }
 
@@ -120,7 +110,7 @@ TEST_F(DmaFenceArray, EveryPendingCallbackKeepsTheArrayAlive) {
   dma_fence_signal(f2);
   irq_work_run();
   // Released with its members' references: the fixture counts them.
-  PutAll({f1, f2});
+  SignalAndPut({f1, f2});
 }
 
 TEST_F(DmaFenceArray, HelpersSeeMembersAndContexts) {
@@ -142,7 +132,7 @@ TEST_F(DmaFenceArray, HelpersSeeMembersAndContexts) {
   EXPECT_EQ(dma_fence_array_next(f1, 1), nullptr);
   EXPECT_EQ(dma_fence_array_first(nullptr), nullptr);
   dma_fence_put(&array->base);
-  PutAll({f1, f2});
+  SignalAndPut({f1, f2});
 }
 
 TEST_F(DmaFenceArray, DeadlinesReachEveryMember) {
@@ -193,7 +183,7 @@ TEST_F(DmaFenceArray, CallbacksRunInHardIrqUnderTheArrayLock) {
   spin_unlock(&driver_lock);
   EXPECT_THAT(Kinds(), ElementsAre(ReportKind::kInconsistentLockState));
   dma_fence_put(&array->base);
-  PutAll({f1});
+  SignalAndPut({f1});
 }
 
 }  // namespace

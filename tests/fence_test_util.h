@@ -6,7 +6,10 @@
 #define LOCKDEP_TESTS_FENCE_TEST_UTIL_H_
 
 #include <atomic>
+#include <vector>
 
+#include "core/dma-fence-array.h"
+#include "core/dma-fence-unwrap.h"
 #include "core/dma-fence.h"
 #include "core/irq_work.h"
 #include "instrument/kernel.h"
@@ -49,6 +52,34 @@ inline struct dma_fence* MockFence(u64 context, u64 seqno) {
 // A fence on a timeline of its own, as st-dma-fence-unwrap.c's.
 inline struct dma_fence* MockFence() {
   return MockFence(dma_fence_context_alloc(1), 1);
+}
+
+// An array over `members` on a timeline of its own, taking over the
+// caller's reference to each (st-dma-fence-unwrap.c's mock_array()).
+inline struct dma_fence_array* MockArray(std::vector<struct dma_fence*> members,
+                                         bool signal_on_any = false) {
+  auto** fences = static_cast<struct dma_fence**>(
+      kmalloc(members.size() * sizeof(struct dma_fence*), GFP_KERNEL));
+  for (size_t i = 0; i < members.size(); ++i) fences[i] = members[i];
+  return dma_fence_array_create(static_cast<int>(members.size()), fences,
+                                dma_fence_context_alloc(1), 1, signal_on_any);
+}
+
+// The plain fences dma_fence_unwrap_for_each() gives for `head`, in order.
+inline std::vector<struct dma_fence*> Unwrapped(struct dma_fence* head) {
+  std::vector<struct dma_fence*> seen;
+  struct dma_fence* fence;
+  struct dma_fence_unwrap iter;
+  dma_fence_unwrap_for_each(fence, &iter, head) seen.push_back(fence);
+  return seen;
+}
+
+// Signals each fence (if still pending) and drops the caller's reference.
+inline void SignalAndPut(std::vector<struct dma_fence*> fences) {
+  for (auto* f : fences) {
+    dma_fence_signal(f);
+    dma_fence_put(f);
+  }
 }
 
 // Every test ends with the irq_work queue idle, no mock fence alive and no

@@ -272,12 +272,18 @@ TEST_F(StDmaFence, WaitAnyWithoutWaitingSaysWhichIsSignalled) {
   // A signalled fence answers a real wait at once, with the time left.
   EXPECT_EQ(dma_fence_wait_any_timeout(f, 3, false, 500, &idx), 500);
   EXPECT_EQ(idx, 2u);
-  EXPECT_EQ(dma_fence_wait_any_timeout(f, 0, false, 0, &idx), -EINVAL);
-  EXPECT_EQ(dma_fence_wait_any_timeout(f, 3, false, -1, nullptr), -EINVAL);
-  for (auto* fence : f) {
-    dma_fence_signal(fence);
-    dma_fence_put(fence);
-  }
+  fence_test::SignalAndPut({f[0], f[1], f[2]});
+}
+
+// Misuse, as Linux: WARN_ON and -EINVAL.
+TEST_F(StDmaFence, WaitAnyRejectsNoFencesAndNegativeTimeouts) {
+  struct dma_fence* f = MockFence();
+  u32 idx = 99;
+  EXPECT_EQ(dma_fence_wait_any_timeout(&f, 0, false, 0, &idx), -EINVAL);
+  EXPECT_EQ(dma_fence_wait_any_timeout(nullptr, 1, false, 0, &idx), -EINVAL);
+  EXPECT_EQ(dma_fence_wait_any_timeout(&f, 1, false, -1, nullptr), -EINVAL);
+  EXPECT_EQ(idx, 99u);
+  fence_test::SignalAndPut({f});
 }
 
 TEST_F(StDmaFence, WaitAnyWakesForTheFenceAnotherThreadSignals) {

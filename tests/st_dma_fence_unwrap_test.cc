@@ -2,6 +2,7 @@
 // iterating the plain fences inside arrays, chains and chains of arrays,
 // and merging them (duplicates, seqnos of one timeline, order, signalled
 // fences filtered).
+#include <utility>
 #include <vector>
 
 #include "core/dma-fence-array.h"
@@ -15,6 +16,8 @@ namespace {
 
 using ::fence_test::FenceTest;
 using ::fence_test::MockFence;
+using ::fence_test::SignalAndPut;
+using ::fence_test::Unwrapped;
 using ::lockdep_test::Kinds;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
@@ -24,13 +27,7 @@ class StDmaFenceUnwrap : public FenceTest {};
 
 // An array over the fences given, taking over the caller's references.
 struct dma_fence* mock_array(std::vector<struct dma_fence*> members) {
-  auto** fences = static_cast<struct dma_fence**>(
-      kmalloc(members.size() * sizeof(struct dma_fence*), GFP_KERNEL));
-  for (size_t i = 0; i < members.size(); ++i) fences[i] = members[i];
-  struct dma_fence_array* array =
-      dma_fence_array_create(static_cast<int>(members.size()), fences,
-                             dma_fence_context_alloc(1), 1, false);
-  return &array->base;
+  return &fence_test::MockArray(std::move(members))->base;
 }
 
 // A node after `prev` adding `fence`, taking over both references.
@@ -40,29 +37,13 @@ struct dma_fence* mock_chain(struct dma_fence* prev, struct dma_fence* fence) {
   return &f->base;
 }
 
-std::vector<struct dma_fence*> Unwrapped(struct dma_fence* head) {
-  std::vector<struct dma_fence*> seen;
-  struct dma_fence* fence;
-  struct dma_fence_unwrap iter;
-  dma_fence_unwrap_for_each(fence, &iter, head) seen.push_back(fence);
-  return seen;
-}
-
-// Signals and drops the test's references.
-void Release(std::vector<struct dma_fence*> fences) {
-  for (auto* f : fences) {
-    dma_fence_signal(f);
-    dma_fence_put(f);
-  }
-}
-
 TEST_F(StDmaFenceUnwrap, Sanitycheck) {
   struct dma_fence* f = MockFence();
   dma_fence_enable_sw_signaling(f);
   struct dma_fence* array = mock_array({dma_fence_get(f)});
   struct dma_fence* chain = mock_chain(nullptr, array);
   dma_fence_put(chain);
-  Release({f});
+  SignalAndPut({f});
   EXPECT_THAT(Kinds(), IsEmpty());
 }
 
@@ -72,7 +53,7 @@ TEST_F(StDmaFenceUnwrap, UnwrapArray) {
   struct dma_fence* array = mock_array({dma_fence_get(f1), dma_fence_get(f2)});
   EXPECT_THAT(Unwrapped(array), ElementsAre(f1, f2));
   dma_fence_put(array);
-  Release({f1, f2});
+  SignalAndPut({f1, f2});
 }
 
 TEST_F(StDmaFenceUnwrap, UnwrapChain) {
@@ -81,7 +62,7 @@ TEST_F(StDmaFenceUnwrap, UnwrapChain) {
   struct dma_fence* chain = mock_chain(dma_fence_get(f1), dma_fence_get(f2));
   EXPECT_THAT(Unwrapped(chain), ElementsAre(f2, f1));
   dma_fence_put(chain);
-  Release({f1, f2});
+  SignalAndPut({f1, f2});
 }
 
 TEST_F(StDmaFenceUnwrap, UnwrapChainArray) {
@@ -91,7 +72,7 @@ TEST_F(StDmaFenceUnwrap, UnwrapChainArray) {
   struct dma_fence* chain = mock_chain(nullptr, array);
   EXPECT_THAT(Unwrapped(chain), ElementsAre(f1, f2));
   dma_fence_put(chain);
-  Release({f1, f2});
+  SignalAndPut({f1, f2});
 }
 
 TEST_F(StDmaFenceUnwrap, UnwrapMerge) {
@@ -101,7 +82,7 @@ TEST_F(StDmaFenceUnwrap, UnwrapMerge) {
   ASSERT_NE(f3, nullptr);
   EXPECT_THAT(Unwrapped(f3), UnorderedElementsAre(f1, f2));
   dma_fence_put(f3);
-  Release({f1, f2});
+  SignalAndPut({f1, f2});
   EXPECT_THAT(Kinds(), IsEmpty());
 }
 
@@ -111,7 +92,7 @@ TEST_F(StDmaFenceUnwrap, UnwrapMergeDuplicate) {
   EXPECT_EQ(f2, f1) << "one pending fence is returned as it is";
   EXPECT_THAT(Unwrapped(f2), ElementsAre(f1));
   dma_fence_put(f2);
-  Release({f1});
+  SignalAndPut({f1});
 }
 
 TEST_F(StDmaFenceUnwrap, UnwrapMergeSeqno) {
@@ -124,7 +105,7 @@ TEST_F(StDmaFenceUnwrap, UnwrapMergeSeqno) {
   // Timelines in order; of ctx1 only the later f2.
   EXPECT_THAT(Unwrapped(f4), ElementsAre(f3, f2));
   dma_fence_put(f4);
-  Release({f1, f2, f3});
+  SignalAndPut({f1, f2, f3});
 }
 
 TEST_F(StDmaFenceUnwrap, UnwrapMergeOrder) {
@@ -139,7 +120,7 @@ TEST_F(StDmaFenceUnwrap, UnwrapMergeOrder) {
   dma_fence_put(a2);
   dma_fence_put(a1);
   dma_fence_put(c2);
-  Release({f1, f2});
+  SignalAndPut({f1, f2});
 }
 
 TEST_F(StDmaFenceUnwrap, UnwrapMergeComplex) {
@@ -153,7 +134,7 @@ TEST_F(StDmaFenceUnwrap, UnwrapMergeComplex) {
   EXPECT_THAT(Unwrapped(f5), UnorderedElementsAre(f1, f2));
   dma_fence_put(stub);
   for (auto* f : {f5, f4, f3}) dma_fence_put(f);
-  Release({f1, f2});
+  SignalAndPut({f1, f2});
 }
 
 TEST_F(StDmaFenceUnwrap, UnwrapMergeComplexSeqno) {
@@ -168,7 +149,7 @@ TEST_F(StDmaFenceUnwrap, UnwrapMergeComplexSeqno) {
   struct dma_fence* f7 = dma_fence_unwrap_merge(f5, f6);
   EXPECT_THAT(Unwrapped(f7), ElementsAre(f1, f4));
   for (auto* f : {f7, f6, f5}) dma_fence_put(f);
-  Release({f1, f2, f3, f4});
+  SignalAndPut({f1, f2, f3, f4});
 }
 
 // Beyond Linux's cases: nothing pending gives a private signalled stub with
@@ -185,7 +166,7 @@ TEST_F(StDmaFenceUnwrap, MergingOnlySignalledFencesGivesAStubAtTheLastTime) {
   EXPECT_NE(merged, dma_fence_get_stub());
   dma_fence_put(dma_fence_get_stub());
   dma_fence_put(merged);
-  Release({f1, f2});
+  SignalAndPut({f1, f2});
 }
 
 }  // namespace

@@ -6,9 +6,9 @@
 
 #include <atomic>
 #include <cstring>
+#include <string>
 #include <thread>
 
-#include "core/dma-fence-unwrap.h"
 #include "core/dma-fence.h"
 #include "core/sw_sync.h"
 #include "core/sync_file.h"
@@ -18,6 +18,7 @@
 namespace {
 
 using ::fence_test::FenceTest;
+using ::fence_test::Unwrapped;
 using ::lockdep_test::Kinds;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
@@ -159,14 +160,6 @@ TEST_F(SyncFile, TheNameIsTheMergesOrTheFences) {
   sync_file_put(file);
   dma_fence_put(&pt->base);
   sw_sync_release(tl);
-}
-
-std::vector<struct dma_fence*> Unwrapped(struct dma_fence* head) {
-  std::vector<struct dma_fence*> seen;
-  struct dma_fence* fence;
-  struct dma_fence_unwrap iter;
-  dma_fence_unwrap_for_each(fence, &iter, head) seen.push_back(fence);
-  return seen;
 }
 
 TEST_F(SyncFile, MergeKeepsTheLatestPendingPointOfEachTimeline) {
