@@ -63,11 +63,12 @@ inline struct dma_fence_array* to_dma_fence_array(struct dma_fence* fence) {
 // memory. Initialise it with dma_fence_array_init().
 struct dma_fence_array* dma_fence_array_alloc(int num_fences);
 
-// Initialises `array` over `fences[0..num_fences)` on timeline `context` at
-// `seqno`. Takes ownership of `fences` (kmalloc()ed) and of the reference
-// to each member; all are dropped when the array is released. Warns on no
-// fences and on a member that is itself an array or a chain (flatten them
-// first: containers in containers recurse without bound in Linux).
+// Initialises `array` (from dma_fence_array_alloc(num_fences): the
+// callbacks live behind it) over `fences[0..num_fences)` on timeline
+// `context` at `seqno`. Takes ownership of `fences` (kmalloc()ed) and of the
+// reference to each member; all are dropped when the array is released.
+// Warns on no fences and on a member that is itself an array or a chain
+// (flatten them first: containers in containers recurse without bound).
 void dma_fence_array_init(struct dma_fence_array* array, int num_fences,
                           struct dma_fence** fences, u64 context,
                           unsigned seqno, bool signal_on_any);

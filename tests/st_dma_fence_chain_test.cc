@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/dma-fence-chain.h"
+#include "core/dma-fence-unwrap.h"
 #include "core/dma-fence.h"
 #include "instrument/kernel.h"
 #include "tests/fence_test_util.h"
@@ -275,6 +276,38 @@ TEST_F(StDmaFenceChain, TheNodeSignalsFromIrqWorkOutsideTheFenceLock) {
   EXPECT_TRUE(held_seen.load()) << "callbacks run under the node's lock";
   dma_fence_put(chain);
   dma_fence_put(f);
+  EXPECT_THAT(Kinds(), IsEmpty());
+}
+
+// A node holding another chain's node: enabling the outer node adds its
+// callback to the inner one under the outer node's lock, so two node locks
+// (one class) nest. Linux's lockdep reports that as recursive locking, and
+// so does this one; the node still signals. Flattening first
+// (dma_fence_unwrap_merge()) leaves no node inside a node, and no report.
+TEST_F(StDmaFenceChain, ANodeOfANodeNestsNodeLocksAsInLinux) {
+  struct dma_fence* f = MockFence();
+  struct dma_fence* inner = mock_chain(nullptr, f, 1);
+  struct dma_fence* outer = mock_chain(nullptr, inner, 1);
+  dma_fence_enable_sw_signaling(outer);
+  EXPECT_THAT(Kinds(), testing::ElementsAre(
+                           lockdep::ReportKind::kRecursiveLocking));
+  std::thread signaller([f] { dma_fence_signal(f); });
+  EXPECT_EQ(dma_fence_wait(outer, false), 0);
+  signaller.join();
+  for (auto* x : {outer, inner, f}) dma_fence_put(x);
+}
+
+TEST_F(StDmaFenceChain, AFlattenedNodeOfANodeIsClean) {
+  struct dma_fence* f = MockFence();
+  struct dma_fence* inner = mock_chain(nullptr, f, 1);
+  struct dma_fence* flat = dma_fence_unwrap_merge(inner);
+  struct dma_fence* outer = mock_chain(nullptr, flat, 1);
+  EXPECT_EQ(flat, f);
+  dma_fence_enable_sw_signaling(outer);
+  std::thread signaller([f] { dma_fence_signal(f); });
+  EXPECT_EQ(dma_fence_wait(outer, false), 0);
+  signaller.join();
+  for (auto* x : {outer, flat, inner, f}) dma_fence_put(x);
   EXPECT_THAT(Kinds(), IsEmpty());
 }
 

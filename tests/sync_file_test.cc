@@ -74,13 +74,9 @@ TEST_F(SwSync, CallbacksRunInSeqnoOrderUnderTheTimelineLock) {
     ASSERT_EQ(dma_fence_add_callback(&pts[i]->base, &cbs[i].cb, log_seqno),
               0);
   }
-  // From another thread, in hard-irq context as a driver's interrupt would.
-  std::thread irq([tl] {
-    irq_enter();
-    sync_timeline_signal(tl, 10);
-    irq_exit();
-  });
-  irq.join();
+  // From another thread, as the SW_SYNC_IOC_INC caller would.
+  std::thread inc([tl] { sync_timeline_signal(tl, 10); });
+  inc.join();
   EXPECT_EQ(n, 3);
   EXPECT_THAT(log, ElementsAre(2, 5, 9));
   for (auto* pt : pts) dma_fence_put(&pt->base);
