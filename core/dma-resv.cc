@@ -392,12 +392,9 @@ void dma_resv_describe(struct dma_resv* obj, FILE* s) {
   struct dma_resv_iter cursor;
   struct dma_fence* fence;
   dma_resv_for_each_fence(&cursor, obj, DMA_RESV_USAGE_READ, fence) {
-    std::fprintf(s, "\t%s fence: %s %s seq %llu %ssignalled\n",
-                 usage[dma_resv_iter_usage(&cursor)],
-                 fence->ops->get_driver_name(fence),
-                 fence->ops->get_timeline_name(fence),
-                 static_cast<unsigned long long>(fence->seqno),
-                 dma_fence_is_signaled(fence) ? "" : "un");
+    // Linux's layout: the usage, then the fence's own line, unspaced.
+    std::fprintf(s, "\t%s fence:", usage[dma_resv_iter_usage(&cursor)]);
+    dma_fence_describe(fence, s);
   }
 }
 

@@ -184,8 +184,8 @@ int dma_resv_copy_fences(struct dma_resv* dst, struct dma_resv* src);
 void dma_resv_replace_fences(struct dma_resv* obj, u64 context,
                              struct dma_fence* replacement,
                              enum dma_resv_usage usage);
-// Writes one line per fence up to DMA_RESV_USAGE_READ ("\t<usage> fence:
-// <driver> <timeline> seq <n> [un]signalled") to `s`. Lock held.
+// Writes one line per fence up to DMA_RESV_USAGE_READ to `s`: "\t<usage>
+// fence:" and dma_fence_describe()'s line, as Linux does. Lock held.
 void dma_resv_describe(struct dma_resv* obj, FILE* s);
 
 #endif  // LOCKDEP_CORE_DMA_RESV_H_

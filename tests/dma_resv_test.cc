@@ -422,7 +422,7 @@ TEST_F(DmaResv, DescribeListsTheFencesUpToRead) {
   std::fclose(f);
   dma_resv_unlock(&obj_);
   EXPECT_EQ(std::string(text, size),
-            "\twrite fence: test timeline seq 7 unsignalled\n");
+            "\twrite fence:test timeline seq 7 unsignalled\n");
   std::free(text);
   EXPECT_THAT(Kinds(), IsEmpty());
   dma_test::SignalAndPut({write, bookkeep});
