@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/bug.h"
+#include "core/dma-fence-array.h"
 #include "instrument/kernel.h"
 
 DEFINE_WD_CLASS(reservation_ww_class);
@@ -337,6 +338,34 @@ int dma_resv_get_fences(struct dma_resv* obj, enum dma_resv_usage usage,
     (*fences)[(*num_fences)++] = dma_fence_get(fence);
   }
   dma_resv_iter_end(&cursor);
+  return 0;
+}
+
+int dma_resv_get_singleton(struct dma_resv* obj, enum dma_resv_usage usage,
+                           struct dma_fence** fence) {
+  struct dma_fence** fences;
+  unsigned int count;
+  const int r = dma_resv_get_fences(obj, usage, &count, &fences);
+  if (r) return r;
+  if (count == 0) {
+    kfree(fences);
+    *fence = nullptr;
+    return 0;
+  }
+  if (count == 1) {
+    *fence = fences[0];
+    kfree(fences);
+    return 0;
+  }
+  // The array takes over `fences` and the references in it.
+  struct dma_fence_array* array = dma_fence_array_create(
+      static_cast<int>(count), fences, dma_fence_context_alloc(1), 1, false);
+  if (!array) {
+    while (count--) dma_fence_put(fences[count]);
+    kfree(fences);
+    return -ENOMEM;
+  }
+  *fence = &array->base;
   return 0;
 }
 

@@ -184,6 +184,13 @@ int dma_resv_copy_fences(struct dma_resv* dst, struct dma_resv* src);
 void dma_resv_replace_fences(struct dma_resv* obj, u64 context,
                              struct dma_fence* replacement,
                              enum dma_resv_usage usage);
+// One fence for the unsignalled fences up to `usage`, with a reference, in
+// *fence: NULL when there is none, the fence itself when there is one, else
+// a dma_fence_array of them on a fresh context (as drivers hand a buffer's
+// implicit fences to a sync_file). Lock not needed. 0 or -ENOMEM. May sleep
+// (GFP_KERNEL).
+int dma_resv_get_singleton(struct dma_resv* obj, enum dma_resv_usage usage,
+                           struct dma_fence** fence);
 // Writes one line per fence up to DMA_RESV_USAGE_READ to `s`: "\t<usage>
 // fence:" and dma_fence_describe()'s line, as Linux does. Lock held.
 void dma_resv_describe(struct dma_resv* obj, FILE* s);

@@ -13,7 +13,9 @@
 #include <thread>
 #include <vector>
 
+#include "core/dma-fence-array.h"
 #include "core/dma-resv.h"
+#include "core/irq_work.h"
 #include "instrument/kernel.h"
 #include "tests/dma_test_util.h"
 #include "tests/test_support.h"
@@ -354,6 +356,46 @@ TEST_F(DmaResv, GetFencesCopiesTheUnsignalledOnes) {
   EXPECT_EQ(fences, nullptr);
   EXPECT_THAT(Kinds(), IsEmpty());
   dma_test::SignalAndPut({done, pending});
+}
+
+// Linux's dma_resv_get_singleton(): nothing, the one fence, or an array of
+// the pending ones that signals when they all have.
+TEST_F(DmaResv, GetSingletonGivesNoneOneOrAnArray) {
+  struct dma_fence* write = NewFence();
+  struct dma_fence* read = NewFence();
+  struct dma_fence* done = NewFence();
+  struct dma_fence* singleton = nullptr;
+  ASSERT_EQ(dma_resv_get_singleton(&obj_, DMA_RESV_USAGE_READ, &singleton), 0);
+  EXPECT_EQ(singleton, nullptr) << "no fences: no fence";
+  dma_resv_lock(&obj_, nullptr);
+  ASSERT_EQ(dma_resv_reserve_fences(&obj_, 3), 0);
+  dma_resv_add_fence(&obj_, write, DMA_RESV_USAGE_WRITE);
+  dma_resv_add_fence(&obj_, read, DMA_RESV_USAGE_READ);
+  dma_resv_add_fence(&obj_, done, DMA_RESV_USAGE_READ);
+  dma_resv_unlock(&obj_);
+  dma_fence_signal(done);
+
+  ASSERT_EQ(dma_resv_get_singleton(&obj_, DMA_RESV_USAGE_WRITE, &singleton), 0);
+  EXPECT_EQ(singleton, write) << "one pending fence is given as it is";
+  EXPECT_EQ(kref_read(&write->refcount), 3u);  // ours, obj_'s, singleton's
+  dma_fence_put(singleton);
+
+  ASSERT_EQ(dma_resv_get_singleton(&obj_, DMA_RESV_USAGE_READ, &singleton), 0);
+  struct dma_fence_array* array = to_dma_fence_array(singleton);
+  ASSERT_NE(array, nullptr) << "two pending fences: an array of them";
+  ASSERT_EQ(array->num_fences, 2u) << "the signalled one is left out";
+  EXPECT_THAT(std::vector<struct dma_fence*>(array->fences,
+                                             array->fences + 2),
+              testing::UnorderedElementsAre(write, read));
+  EXPECT_NE(singleton->context, write->context);
+  dma_fence_signal(write);
+  EXPECT_FALSE(dma_fence_is_signaled(singleton));
+  dma_fence_signal(read);
+  EXPECT_EQ(dma_fence_wait(singleton, false), 0);
+  dma_fence_put(singleton);
+  irq_work_run();
+  EXPECT_THAT(Kinds(), IsEmpty());
+  dma_test::SignalAndPut({write, read, done});
 }
 
 TEST_F(DmaResv, CopyFencesReplacesTheDestinationsFences) {
