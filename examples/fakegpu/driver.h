@@ -41,6 +41,9 @@ struct fakegpu_hw_fence {
   struct list_head node;  // on ring->hw_pending, ring lock held
   struct fakegpu_device* gdev;
   struct fakegpu_ring* ring;
+  // Alive while this fence is on ring->hw_pending: the job's finished fence
+  // is released only after this fence's callback ran.
+  struct fakegpu_job* job;
 };
 
 // A job, as drm_sched_job with its drm_sched_fence: `finished` is what the

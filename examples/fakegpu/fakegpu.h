@@ -20,8 +20,8 @@ enum class Variant {
   // run_job allocates the hardware fence with GFP_KERNEL inside
   // dma_fence_begin_signalling(): reclaim may wait for the very fence.
   kAllocInRunJob,
-  // The completion path (the hardware fence's callback, in the interrupt)
-  // takes a buffer's reservation lock.
+  // The completion path (the interrupt handler, ring lock held) takes a
+  // buffer's reservation lock.
   kResvLockInIrq,
   // run_job takes the ring lock with spin_lock(), irqs on, while the
   // interrupt handler takes it too.

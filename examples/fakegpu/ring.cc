@@ -35,6 +35,14 @@ void fakegpu_irq_handler(struct fakegpu_ring* ring) {
   struct fakegpu_hw_fence *hw, *tmp;
   list_for_each_entry_safe(hw, tmp, &ring->hw_pending, node) {
     if (hw->base.seqno > completed) break;
+    if (ring->gdev->variant == Variant::kResvLockInIrq) {
+      // The bug: the handler updates the job's buffer under its
+      // reservation lock, a sleeping lock that is held elsewhere around
+      // allocations and fence waits, which this interrupt must end.
+      struct dma_resv* resv = &hw->job->bos[0]->resv;
+      dma_resv_lock(resv, nullptr);
+      dma_resv_unlock(resv);
+    }
     list_del(&hw->node);
     dma_fence_signal_locked(&hw->base);
     list_add_tail(&hw->node, &done);
@@ -82,13 +90,6 @@ struct dma_fence* fakegpu_ring_emit(struct fakegpu_ring* ring,
 void fakegpu_job_done(struct dma_fence* hw, struct dma_fence_cb* cb) {
   struct fakegpu_job* job = container_of(cb, struct fakegpu_job, hw_cb);
   struct fakegpu_device* gdev = job->ring->gdev;
-  if (gdev->variant == Variant::kResvLockInIrq) {
-    // The bug: the completion path updates a buffer under its reservation
-    // lock. That lock is held around allocations and fence waits, and this
-    // is the interrupt that signals the fences they wait for.
-    dma_resv_lock(&job->bos[0]->resv, nullptr);
-    dma_resv_unlock(&job->bos[0]->resv);
-  }
   if (hw->error) {
     dma_fence_set_error(&job->finished, hw->error);
     gdev->job_errors.fetch_add(1, std::memory_order_relaxed);

@@ -52,6 +52,7 @@ struct dma_fence* fakegpu_run_job(struct fakegpu_job* job) {
     kfree(hw);
     hw = fakegpu_hw_fence_alloc(job->ring->gdev, GFP_KERNEL);
   }
+  hw->job = job;
   return fakegpu_ring_emit(job->ring, hw);
 }
 
