@@ -11,11 +11,11 @@ namespace {
 
 // Runs a variant; 1 when a job was lost, signalled twice or leaked, or the
 // clean run never backed off (ww_inject must make it).
-template <fakegpu::Variant kVariant>
+template <fakegpu::Variant kVariant, int kJobs = 100>
 int RunGpuVariant() {
   fakegpu::Options options;
   options.variant = kVariant;
-  options.jobs_per_submitter = 100;
+  options.jobs_per_submitter = kJobs;
   const fakegpu::Stats s = fakegpu::RunGpu(options);
   char line[240];
   std::snprintf(line, sizeof(line),
@@ -73,6 +73,14 @@ std::vector<Scenario> GpuScenarios() {
        "BUGs on the first submit, whether or not a slot happened to be free.",
        {ReportKind::kKernelBug}, "", "",
        RunGpuVariant<Variant::kNoReservedSlot>},
+      {"gpu_evict_under_lru_lock",
+       "GPU driver: eviction waits for fences holding the LRU lock",
+       "The shrinker holds the LRU lock while it waits for buffers' fences;\n"
+       "run_job takes that lock to bump its buffers. The fence may wait for\n"
+       "the lock its waiter holds: reported on the first eviction. (The\n"
+       "waits time out, so the real deadlock ends; few jobs, as each waits.)",
+       {ReportKind::kCircularDependency}, "lru_lock", "",
+       RunGpuVariant<Variant::kEvictUnderLruLock, 8>},
   };
 }
 

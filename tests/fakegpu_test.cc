@@ -48,6 +48,7 @@ TEST_F(FakeGpuTest, CleanDriverRunsWithoutReports) {
   EXPECT_GT(s.deadlock_backoffs, 0)
       << "ww_inject (tests/BUILD) must force -EDEADLK back-offs";
   EXPECT_GT(s.interrupts, 0);
+  EXPECT_GT(s.evictions, 0) << "the shrinker must have run";
 }
 
 // A single job is enough: the first run of run_job closes
@@ -86,9 +87,27 @@ TEST_F(FakeGpuTest, FenceWithoutAReservedSlotIsAKernelBug) {
   ExpectEveryJobOnce(s, 2);
 }
 
+// The first submit's shrinker run waits for that job's fence under the LRU
+// lock, and its run_job takes the LRU lock inside the signalling section:
+// LRU lock -> dma_fence_map -> LRU lock. The wait is bounded, so the real
+// deadlock ends too.
+TEST_F(FakeGpuTest, EvictionWaitingUnderTheLruLockIsACycle) {
+  const fakegpu::Stats s = Run(fakegpu::Variant::kEvictUnderLruLock, 1);
+  EXPECT_THAT(Kinds(), Contains(ReportKind::kCircularDependency));
+  bool through_lru = false;
+  for (const lockdep::Report& r : lockdep::CollectedReports()) {
+    through_lru |= r.kind == ReportKind::kCircularDependency &&
+                   r.text.find("lru_lock") != std::string::npos &&
+                   r.text.find("dma_fence_map") != std::string::npos;
+  }
+  EXPECT_TRUE(through_lru);
+  ExpectEveryJobOnce(s, 2);
+}
+
 TEST(FakeGpuVariants, NamesRoundTrip) {
   for (const char* name : {"clean", "alloc_in_run_job", "resv_lock_in_irq",
-                           "ring_lock_irqs_on", "no_reserved_slot"}) {
+                           "ring_lock_irqs_on", "no_reserved_slot",
+                           "evict_under_lru_lock"}) {
     fakegpu::Variant v;
     ASSERT_TRUE(fakegpu::ParseVariant(name, &v)) << name;
     EXPECT_STREQ(fakegpu::VariantName(v), name);

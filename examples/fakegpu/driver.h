@@ -103,6 +103,11 @@ struct fakegpu_device {
   struct fakegpu_ring* rings;
   int num_bos;
   struct fakegpu_bo* bos;
+  // The memory manager's LRU of buffers: run_job bumps its job's buffers,
+  // the shrinker picks from it. A mutex, taken in the fence signalling
+  // path, so never held around a fence wait.
+  struct mutex lru_lock;
+  long lru_bumps;  // lru_lock held
   // Counters for Stats.
   std::atomic<long> jobs{0};
   std::atomic<long> finished_signalled{0};
@@ -113,6 +118,7 @@ struct fakegpu_device {
   std::atomic<long> dependencies{0};
   std::atomic<long> deadlock_backoffs{0};
   std::atomic<long> interrupts{0};
+  std::atomic<long> evictions{0};
 };
 
 // submit.cc: the submit ioctl. Locks bos[0..n) (write[i]: written, else
@@ -125,6 +131,9 @@ int fakegpu_submit_ioctl(struct fakegpu_device* gdev, int ring,
 void fakegpu_sched_main(struct fakegpu_ring* ring);
 void fakegpu_job_init_finished(struct fakegpu_job* job);
 void fakegpu_sched_wake_if_ready(struct fakegpu_job* job);
+
+// evict.cc: the shrinker, as direct reclaim runs it (fs_reclaim held).
+void fakegpu_shrink(struct fakegpu_device* gdev);
 
 // ring.cc: run_job's hardware part, the hardware thread, the interrupt.
 struct fakegpu_hw_fence* fakegpu_hw_fence_alloc(struct fakegpu_device* gdev,

@@ -28,6 +28,9 @@ enum class Variant {
   kRingLockIrqsOn,
   // The submit ioctl adds the job's fence without dma_resv_reserve_fences().
   kNoReservedSlot,
+  // Eviction waits for a buffer's fences holding the LRU lock, which
+  // run_job takes.
+  kEvictUnderLruLock,
 };
 
 struct Options {
@@ -37,6 +40,9 @@ struct Options {
   int jobs_per_submitter = 100;
   int buffers = 8;               // shared by every submitter
   int max_buffers_per_job = 3;
+  // Each submitter runs the shrinker (direct reclaim) after every this many
+  // of its submits, the first included.
+  int evict_every = 32;
 };
 
 // What a run did. A clean run has jobs == finished_signalled ==
@@ -52,6 +58,7 @@ struct Stats {
   long dependencies = 0;        // implicit-sync fences a job waited for
   long deadlock_backoffs = 0;   // -EDEADLK from dma_resv_lock, backed off
   long interrupts = 0;
+  long evictions = 0;           // buffers the shrinker waited idle
   int buffers_idle = 0;         // buffers whose fences all signalled at the end
   double seconds = 0;
 };

@@ -28,6 +28,8 @@ constexpr VariantInfo kVariants[] = {
      lockdep::ReportKind::kInconsistentLockState},
     {Variant::kNoReservedSlot, "no_reserved_slot", true,
      lockdep::ReportKind::kKernelBug},
+    {Variant::kEvictUnderLruLock, "evict_under_lru_lock", true,
+     lockdep::ReportKind::kCircularDependency},
 };
 
 // A small deterministic generator per submitter (the workload is the same
@@ -60,6 +62,9 @@ void submitter(struct fakegpu_device* gdev, const Options& options, int id) {
     }
     const int ring = static_cast<int>(rng.next(static_cast<u32>(gdev->num_rings)));
     fakegpu_submit_ioctl(gdev, ring, bos, write, n);
+    if (options.evict_every > 0 && j % options.evict_every == 0) {
+      fakegpu_shrink(gdev);
+    }
   }
 }
 
@@ -73,6 +78,8 @@ Stats RunGpu(const Options& options) {
   gdev->rings = new fakegpu_ring[static_cast<size_t>(options.rings)];
   gdev->num_bos = options.buffers;
   gdev->bos = new fakegpu_bo[static_cast<size_t>(options.buffers)];
+  mutex_init(&gdev->lru_lock);
+  gdev->lru_bumps = 0;
   for (int i = 0; i < gdev->num_bos; ++i) {
     dma_resv_init(&gdev->bos[i].resv);
     gdev->bos[i].id = i;
@@ -139,6 +146,8 @@ Stats RunGpu(const Options& options) {
   s.dependencies = gdev->dependencies.load();
   s.deadlock_backoffs = gdev->deadlock_backoffs.load();
   s.interrupts = gdev->interrupts.load();
+  s.evictions = gdev->evictions.load();
+  mutex_destroy(&gdev->lru_lock);
   delete[] gdev->bos;
   delete[] gdev->rings;
   delete gdev;

@@ -53,6 +53,10 @@ struct dma_fence* fakegpu_run_job(struct fakegpu_job* job) {
     hw = fakegpu_hw_fence_alloc(job->ring->gdev, GFP_KERNEL);
   }
   hw->job = job;
+  // The job's buffers were just used: the shrinker should pick others.
+  mutex_lock(&job->ring->gdev->lru_lock);
+  job->ring->gdev->lru_bumps += job->num_bos;
+  mutex_unlock(&job->ring->gdev->lru_lock);
   return fakegpu_ring_emit(job->ring, hw);
 }
 
