@@ -49,6 +49,8 @@ TEST_F(FakeGpuTest, CleanDriverRunsWithoutReports) {
       << "ww_inject (tests/BUILD) must force -EDEADLK back-offs";
   EXPECT_GT(s.interrupts, 0);
   EXPECT_GT(s.evictions, 0) << "the shrinker must have run";
+  EXPECT_GT(s.tdr_ticks, 0) << "the timeout worker must have run";
+  EXPECT_EQ(s.timeouts, 0) << "no job hangs in the clean driver";
 }
 
 // A single job is enough: the first run of run_job closes
@@ -104,10 +106,27 @@ TEST_F(FakeGpuTest, EvictionWaitingUnderTheLruLockIsACycle) {
   ExpectEveryJobOnce(s, 2);
 }
 
+// The first submit's wait ioctl holds the reset lock around the fence
+// wait; the timeout worker, which ticks at least once per run, takes it
+// inside its signalling section: reset lock -> dma_fence_map -> reset lock.
+TEST_F(FakeGpuTest, WaitingUnderTheResetLockIsACycle) {
+  const fakegpu::Stats s = Run(fakegpu::Variant::kWaitUnderResetLock, 1);
+  EXPECT_THAT(Kinds(), Contains(ReportKind::kCircularDependency));
+  bool through_reset = false;
+  for (const lockdep::Report& r : lockdep::CollectedReports()) {
+    through_reset |= r.kind == ReportKind::kCircularDependency &&
+                     r.text.find("reset_lock") != std::string::npos &&
+                     r.text.find("dma_fence_map") != std::string::npos;
+  }
+  EXPECT_TRUE(through_reset);
+  EXPECT_GT(s.tdr_ticks, 0);
+  ExpectEveryJobOnce(s, 2);
+}
+
 TEST(FakeGpuVariants, NamesRoundTrip) {
   for (const char* name : {"clean", "alloc_in_run_job", "resv_lock_in_irq",
                            "ring_lock_irqs_on", "no_reserved_slot",
-                           "evict_under_lru_lock"}) {
+                           "evict_under_lru_lock", "wait_under_reset_lock"}) {
     fakegpu::Variant v;
     ASSERT_TRUE(fakegpu::ParseVariant(name, &v)) << name;
     EXPECT_STREQ(fakegpu::VariantName(v), name);

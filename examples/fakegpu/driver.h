@@ -44,6 +44,7 @@ struct fakegpu_hw_fence {
   // Alive while this fence is on ring->hw_pending: the job's finished fence
   // is released only after this fence's callback ran.
   struct fakegpu_job* job;
+  u64 emitted_ns;  // when run_job handed it to the ring (monotonic)
 };
 
 // A job, as drm_sched_job with its drm_sched_fence: `finished` is what the
@@ -108,6 +109,12 @@ struct fakegpu_device {
   // path, so never held around a fence wait.
   struct mutex lru_lock;
   long lru_bumps;  // lru_lock held
+  // Held by the timeout worker while it recovers the rings, inside its
+  // signalling section: never held around a fence wait.
+  struct mutex reset_lock;
+  std::thread tdr_thread;
+  std::atomic<bool> tdr_stop;
+  struct fakegpu_waitq tdr_wq;
   // Counters for Stats.
   std::atomic<long> jobs{0};
   std::atomic<long> finished_signalled{0};
@@ -119,13 +126,22 @@ struct fakegpu_device {
   std::atomic<long> deadlock_backoffs{0};
   std::atomic<long> interrupts{0};
   std::atomic<long> evictions{0};
+  std::atomic<long> tdr_ticks{0};
+  std::atomic<long> timeouts{0};
 };
 
 // submit.cc: the submit ioctl. Locks bos[0..n) (write[i]: written, else
 // read), makes the job wait for their fences, queues it on `ring`, adds its
 // finished fence to each. 0 or -ENOMEM.
 int fakegpu_submit_ioctl(struct fakegpu_device* gdev, int ring,
-                         struct fakegpu_bo** bos, const bool* write, int n);
+                         struct fakegpu_bo** bos, const bool* write, int n,
+                         struct dma_fence** out_fence);
+
+// tdr.cc: the timeout worker and the wait ioctl.
+void fakegpu_tdr_main(struct fakegpu_device* gdev);
+u64 fakegpu_now_ns();
+// Waits for `fence` (the submit's out fence). 0 or -ETIME.
+int fakegpu_wait_ioctl(struct fakegpu_device* gdev, struct dma_fence* fence);
 
 // sched.cc: the scheduler thread of a ring; the finished fences' ops.
 void fakegpu_sched_main(struct fakegpu_ring* ring);

@@ -31,6 +31,9 @@ enum class Variant {
   // Eviction waits for a buffer's fences holding the LRU lock, which
   // run_job takes.
   kEvictUnderLruLock,
+  // The wait ioctl waits for a job's fence holding the reset lock, which
+  // the timeout (TDR) worker takes to recover the rings.
+  kWaitUnderResetLock,
 };
 
 struct Options {
@@ -43,6 +46,9 @@ struct Options {
   // Each submitter runs the shrinker (direct reclaim) after every this many
   // of its submits, the first included.
   int evict_every = 32;
+  // Each submitter waits for its job with the wait ioctl after every this
+  // many of its submits, the first included.
+  int wait_every = 16;
 };
 
 // What a run did. A clean run has jobs == finished_signalled ==
@@ -59,6 +65,8 @@ struct Stats {
   long deadlock_backoffs = 0;   // -EDEADLK from dma_resv_lock, backed off
   long interrupts = 0;
   long evictions = 0;           // buffers the shrinker waited idle
+  long tdr_ticks = 0;           // runs of the timeout worker
+  long timeouts = 0;            // hardware fences it found hung
   int buffers_idle = 0;         // buffers whose fences all signalled at the end
   double seconds = 0;
 };

@@ -78,10 +78,12 @@ int main(int argc, char** argv) {
       "jobs %ld: finished fences signalled %ld, again %ld, with error %ld\n"
       "released: jobs %ld, hardware fences %ld; buffers idle %d/%d\n"
       "implicit-sync dependencies %ld, -EDEADLK back-offs %ld, interrupts "
-      "%ld\n%.0f jobs/s\n",
+      "%ld\nbuffers evicted %ld, timeout worker runs %ld, hung jobs %ld\n"
+      "%.0f jobs/s\n",
       s.jobs, s.finished_signalled, s.duplicate_signals, s.job_errors,
       s.jobs_released, s.hw_fences_released, s.buffers_idle, options.buffers,
-      s.dependencies, s.deadlock_backoffs, s.interrupts,
+      s.dependencies, s.deadlock_backoffs, s.interrupts, s.evictions,
+      s.tdr_ticks, s.timeouts,
       s.seconds > 0 ? static_cast<double>(s.jobs) / s.seconds : 0.0);
 
   bool expected_seen = false;

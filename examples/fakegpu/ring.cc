@@ -75,6 +75,7 @@ struct dma_fence* fakegpu_ring_emit(struct fakegpu_ring* ring,
   }
   dma_fence_init(&hw->base, &hw_fence_ops, &ring->lock, ring->hw_context,
                  ++ring->hw_seqno);
+  hw->emitted_ns = fakegpu_now_ns();
   dma_fence_get(&hw->base);  // the ring's, until the interrupt signals it
   list_add_tail(&hw->node, &ring->hw_pending);
   ring->hw_emitted.store(hw->base.seqno, std::memory_order_release);

@@ -30,6 +30,8 @@ constexpr VariantInfo kVariants[] = {
      lockdep::ReportKind::kKernelBug},
     {Variant::kEvictUnderLruLock, "evict_under_lru_lock", true,
      lockdep::ReportKind::kCircularDependency},
+    {Variant::kWaitUnderResetLock, "wait_under_reset_lock", true,
+     lockdep::ReportKind::kCircularDependency},
 };
 
 // A small deterministic generator per submitter (the workload is the same
@@ -61,7 +63,15 @@ void submitter(struct fakegpu_device* gdev, const Options& options, int id) {
       bos[chosen++] = bo;
     }
     const int ring = static_cast<int>(rng.next(static_cast<u32>(gdev->num_rings)));
-    fakegpu_submit_ioctl(gdev, ring, bos, write, n);
+    const bool wait =
+        options.wait_every > 0 && j % options.wait_every == 0;
+    struct dma_fence* fence = nullptr;
+    if (fakegpu_submit_ioctl(gdev, ring, bos, write, n,
+                             wait ? &fence : nullptr) == 0 &&
+        fence) {
+      fakegpu_wait_ioctl(gdev, fence);
+      dma_fence_put(fence);
+    }
     if (options.evict_every > 0 && j % options.evict_every == 0) {
       fakegpu_shrink(gdev);
     }
@@ -80,6 +90,8 @@ Stats RunGpu(const Options& options) {
   gdev->bos = new fakegpu_bo[static_cast<size_t>(options.buffers)];
   mutex_init(&gdev->lru_lock);
   gdev->lru_bumps = 0;
+  mutex_init(&gdev->reset_lock);
+  gdev->tdr_stop.store(false);
   for (int i = 0; i < gdev->num_bos; ++i) {
     dma_resv_init(&gdev->bos[i].resv);
     gdev->bos[i].id = i;
@@ -109,6 +121,8 @@ Stats RunGpu(const Options& options) {
     ring->sched_thread = std::thread(fakegpu_sched_main, ring);
   }
 
+  gdev->tdr_thread = std::thread(fakegpu_tdr_main, gdev);
+
   std::vector<std::thread> submitters;
   for (int s = 0; s < options.submitters; ++s) {
     submitters.emplace_back(submitter, gdev, std::cref(options), s);
@@ -129,6 +143,9 @@ Stats RunGpu(const Options& options) {
     fakegpu_wake_up(&ring->hw_wq);
   }
   for (int r = 0; r < gdev->num_rings; ++r) gdev->rings[r].hw_thread.join();
+  gdev->tdr_stop.store(true);
+  fakegpu_wake_up(&gdev->tdr_wq);
+  gdev->tdr_thread.join();
 
   Stats s;
   for (int i = 0; i < gdev->num_bos; ++i) {
@@ -147,7 +164,10 @@ Stats RunGpu(const Options& options) {
   s.deadlock_backoffs = gdev->deadlock_backoffs.load();
   s.interrupts = gdev->interrupts.load();
   s.evictions = gdev->evictions.load();
+  s.tdr_ticks = gdev->tdr_ticks.load();
+  s.timeouts = gdev->timeouts.load();
   mutex_destroy(&gdev->lru_lock);
+  mutex_destroy(&gdev->reset_lock);
   delete[] gdev->bos;
   delete[] gdev->rings;
   delete gdev;

@@ -74,7 +74,8 @@ void dep_signalled(struct dma_fence*, struct dma_fence_cb* cb) {
 }  // namespace
 
 int fakegpu_submit_ioctl(struct fakegpu_device* gdev, int ring_index,
-                         struct fakegpu_bo** bos, const bool* write, int n) {
+                         struct fakegpu_bo** bos, const bool* write, int n,
+                         struct dma_fence** out_fence) {
   struct fakegpu_ring* ring = &gdev->rings[ring_index];
   // Allocations that can wait for reclaim come before any fence of this
   // job exists, and the hardware fence is allocated here, not in run_job.
@@ -127,6 +128,8 @@ int fakegpu_submit_ioctl(struct fakegpu_device* gdev, int ring_index,
     dma_resv_add_fence(&bos[i]->resv, &job->finished,
                        write[i] ? DMA_RESV_USAGE_WRITE : DMA_RESV_USAGE_READ);
   }
+  // The out fence is taken while the job cannot run yet, so cannot be freed.
+  if (out_fence) *out_fence = dma_fence_get(&job->finished);
   unlock_all(bos, n);
   ww_acquire_fini(&ctx);
   gdev->jobs.fetch_add(1, std::memory_order_relaxed);
