@@ -25,7 +25,9 @@ void fakegpu_tdr_tick(struct fakegpu_device* gdev) {
     spin_lock_irqsave(&ring->lock, flags);
     struct fakegpu_hw_fence *hw, *tmp;
     list_for_each_entry_safe(hw, tmp, &ring->hw_pending, node) {
-      if (now - hw->emitted_ns < kJobDeadlineNs) break;  // in order
+      // Emitted after `now` was read is not late either (no unsigned
+      // wrap-around); the list is in emission order.
+      if (now < hw->emitted_ns + kJobDeadlineNs) break;
       list_del(&hw->node);
       dma_fence_set_error(&hw->base, -ETIME);
       dma_fence_signal_locked(&hw->base);
