@@ -1,6 +1,7 @@
 #include "core/dma-buf.h"
 
 #include "core/bug.h"
+#include "core/delayed-fput.h"
 #include "instrument/kernel.h"
 
 namespace {
@@ -27,8 +28,8 @@ void assert_exporter_convention(struct dma_buf* dmabuf) {
   }
 }
 
-void dma_buf_release(struct kref* kref) {
-  struct dma_buf* dmabuf = container_of(kref, struct dma_buf, refcount);
+void __dma_buf_release(void* arg) {
+  auto* dmabuf = static_cast<struct dma_buf*>(arg);
   WARN_ON(dmabuf->vmapping_counter);
   WARN_ON(!list_empty(&dmabuf->attachments));
   // Off the list first, so the debug listing never sees a buffer whose
@@ -46,6 +47,20 @@ void dma_buf_release(struct kref* kref) {
   kfree(dmabuf);
 }
 
+// The last reference went: as Linux's final fput(), the release runs with
+// no lock of the caller held. A caller holding none (user space returning
+// from its call, in Linux terms) releases at once; any other defers to the
+// release thread, so the caller's locks never come to depend on the
+// release's (the buffer list lock, the exporter's own).
+void dma_buf_release(struct kref* kref) {
+  struct dma_buf* dmabuf = container_of(kref, struct dma_buf, refcount);
+  if (lockdep_depth() == 0) {
+    __dma_buf_release(dmabuf);
+  } else {
+    delayed_fput(__dma_buf_release, dmabuf);
+  }
+}
+
 }  // namespace
 
 struct dma_buf* dma_buf_export(const struct dma_buf_export_info* exp_info) {
@@ -57,6 +72,7 @@ struct dma_buf* dma_buf_export(const struct dma_buf_export_info* exp_info) {
   if (WARN_ON(ops->cache_sgt_mapping && ops->dynamic_mapping)) {
     return ERR_PTR(-EINVAL);
   }
+  if (WARN_ON(!ops->pin != !ops->unpin)) return ERR_PTR(-EINVAL);
   size_t alloc_size = sizeof(struct dma_buf);
   if (!exp_info->resv) alloc_size += sizeof(struct dma_resv);
   auto* dmabuf = static_cast<struct dma_buf*>(kzalloc(alloc_size, GFP_KERNEL));
@@ -87,9 +103,11 @@ void dma_buf_put(struct dma_buf* dmabuf) {
   kref_put(&dmabuf->refcount, dma_buf_release);
 }
 
-struct dma_buf_attachment* dma_buf_dynamic_attach(struct dma_buf* dmabuf,
-                                                  struct device* dev,
-                                                  bool dynamic_mapping) {
+namespace {
+
+struct dma_buf_attachment* attach_importer(
+    struct dma_buf* dmabuf, struct device* dev, bool dynamic_mapping,
+    const struct dma_buf_attach_ops* importer_ops, void* importer_priv) {
   if (WARN_ON(!dmabuf || !dev)) return ERR_PTR(-EINVAL);
   auto* attach = static_cast<struct dma_buf_attachment*>(
       kzalloc(sizeof(struct dma_buf_attachment), GFP_KERNEL));
@@ -97,6 +115,8 @@ struct dma_buf_attachment* dma_buf_dynamic_attach(struct dma_buf* dmabuf,
   attach->dev = dev;
   attach->dmabuf = dmabuf;
   attach->dynamic_mapping = dynamic_mapping;
+  attach->importer_ops = importer_ops;
+  attach->importer_priv = importer_priv;
 
   mutex_lock(&dmabuf->lock);
   if (dmabuf->ops->attach) {
@@ -117,9 +137,16 @@ struct dma_buf_attachment* dma_buf_dynamic_attach(struct dma_buf* dmabuf,
   // where the importer is not deep in its own locks, and hand that out.
   if (dma_buf_attachment_is_dynamic(attach) != dma_buf_is_dynamic(dmabuf)) {
     if (dma_buf_is_dynamic(dmabuf)) dma_resv_lock(dmabuf->resv, nullptr);
-    assert_exporter_convention(dmabuf);
-    struct sg_table* sgt = dmabuf->ops->map_dma_buf(attach, DMA_BIDIRECTIONAL);
-    if (!sgt) sgt = ERR_PTR(-ENOMEM);
+    // A static importer caches the mapping and cannot follow a move: keep
+    // the buffer in place until detach.
+    const bool pin = !dma_buf_attachment_is_dynamic(attach) && dmabuf->ops->pin;
+    struct sg_table* sgt = ERR_PTR(pin ? dmabuf->ops->pin(attach) : 0);
+    if (!IS_ERR(sgt)) {
+      assert_exporter_convention(dmabuf);
+      sgt = dmabuf->ops->map_dma_buf(attach, DMA_BIDIRECTIONAL);
+      if (!sgt) sgt = ERR_PTR(-ENOMEM);
+      if (IS_ERR(sgt) && pin) dmabuf->ops->unpin(attach);
+    }
     if (dma_buf_is_dynamic(dmabuf)) dma_resv_unlock(dmabuf->resv);
     if (IS_ERR(sgt)) {
       dma_buf_detach(dmabuf, attach);
@@ -129,6 +156,24 @@ struct dma_buf_attachment* dma_buf_dynamic_attach(struct dma_buf* dmabuf,
     attach->dir = DMA_BIDIRECTIONAL;
   }
   return attach;
+}
+
+}  // namespace
+
+struct dma_buf_attachment* dma_buf_dynamic_attach(struct dma_buf* dmabuf,
+                                                  struct device* dev,
+                                                  bool dynamic_mapping) {
+  return attach_importer(dmabuf, dev, dynamic_mapping, nullptr, nullptr);
+}
+
+struct dma_buf_attachment* dma_buf_dynamic_attach(
+    struct dma_buf* dmabuf, struct device* dev,
+    const struct dma_buf_attach_ops* importer_ops, void* importer_priv) {
+  if (WARN_ON(importer_ops && !importer_ops->move_notify)) {
+    return ERR_PTR(-EINVAL);
+  }
+  return attach_importer(dmabuf, dev, importer_ops != nullptr, importer_ops,
+                         importer_priv);
 }
 
 struct dma_buf_attachment* dma_buf_attach(struct dma_buf* dmabuf,
@@ -142,6 +187,11 @@ void dma_buf_detach(struct dma_buf* dmabuf, struct dma_buf_attachment* attach) {
     if (dma_buf_is_dynamic(dmabuf)) dma_resv_lock(dmabuf->resv, nullptr);
     assert_exporter_convention(dmabuf);
     dmabuf->ops->unmap_dma_buf(attach, attach->sgt, attach->dir);
+    // Pinned at attach for a static importer of a dynamic exporter.
+    if (dma_buf_is_dynamic(dmabuf) && !dma_buf_attachment_is_dynamic(attach) &&
+        dmabuf->ops->unpin) {
+      dmabuf->ops->unpin(attach);
+    }
     if (dma_buf_is_dynamic(dmabuf)) dma_resv_unlock(dmabuf->resv);
   }
   mutex_lock(&dmabuf->lock);
@@ -192,13 +242,31 @@ void dma_buf_move_notify(struct dma_buf* dmabuf) {
   dma_resv_assert_held(dmabuf->resv);
   struct dma_buf_attachment* attach;
   list_for_each_entry(attach, &dmabuf->attachments, node) {
-    if (attach->move_notify) attach->move_notify(attach);
+    if (attach->importer_ops) attach->importer_ops->move_notify(attach);
   }
+}
+
+int dma_buf_pin(struct dma_buf_attachment* attach) {
+  struct dma_buf* dmabuf = attach->dmabuf;
+  WARN_ON(!dma_buf_attachment_is_dynamic(attach));
+  dma_resv_assert_held(dmabuf->resv);
+  return dmabuf->ops->pin ? dmabuf->ops->pin(attach) : 0;
+}
+
+void dma_buf_unpin(struct dma_buf_attachment* attach) {
+  struct dma_buf* dmabuf = attach->dmabuf;
+  WARN_ON(!dma_buf_attachment_is_dynamic(attach));
+  dma_resv_assert_held(dmabuf->resv);
+  if (dmabuf->ops->unpin) dmabuf->ops->unpin(attach);
 }
 
 int dma_buf_begin_cpu_access(struct dma_buf* dmabuf,
                              enum dma_data_direction direction) {
   if (WARN_ON(!dmabuf)) return -EINVAL;
+  // Exporters take the reservation lock here (to wait, or to move the
+  // buffer into CPU-visible memory): callers must not hold it, whether or
+  // not this exporter happens to take it.
+  might_lock(&dmabuf->resv->lock.base);
   int ret = 0;
   if (dmabuf->ops->begin_cpu_access) {
     ret = dmabuf->ops->begin_cpu_access(dmabuf, direction);
@@ -218,6 +286,7 @@ int dma_buf_begin_cpu_access(struct dma_buf* dmabuf,
 int dma_buf_end_cpu_access(struct dma_buf* dmabuf,
                            enum dma_data_direction direction) {
   if (WARN_ON(!dmabuf)) return -EINVAL;
+  might_lock(&dmabuf->resv->lock.base);
   if (dmabuf->ops->end_cpu_access) {
     return dmabuf->ops->end_cpu_access(dmabuf, direction);
   }

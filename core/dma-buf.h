@@ -13,7 +13,11 @@
 //  - When importer and exporter disagree, neither convention can serve both,
 //    so the mapping is made at attach time (under the reservation lock if the
 //    exporter is dynamic), cached, handed out by every map and released at
-//    detach: the exporter's map and unmap then run once each.
+//    detach: the exporter's map and unmap then run once each. A static
+//    importer cannot follow moves, so a dynamic exporter's buffer is pinned
+//    for it (ops->pin) from attach to detach, as in Linux.
+//  - Dynamic importers give move_notify (struct dma_buf_attach_ops), as
+//    Linux requires; dma_buf_pin()/dma_buf_unpin() let them stop moves.
 //  - Every map/unmap checks the convention with lockdep: a dynamic
 //    attachment asserts the lock is held; before calling the exporter, a
 //    dynamic exporter asserts it is held and a static exporter asserts it is
@@ -29,6 +33,7 @@
 #include <cstddef>
 #include <cstdio>
 
+#include "core/delayed-fput.h"
 #include "core/device.h"
 #include "core/dma-direction.h"
 #include "core/dma-resv.h"
@@ -54,6 +59,11 @@ struct dma_buf_ops {
   // Optional: a device detaches. dmabuf->lock held.
   void (*detach)(struct dma_buf* dmabuf,
                  struct dma_buf_attachment* attach) = {};
+  // Optional, both or neither: keep the buffer where it is (no move, so no
+  // move_notify) until unpin; for importers that cannot follow moves.
+  // dmabuf->resv held. pin returns 0 or -errno.
+  int (*pin)(struct dma_buf_attachment* attach) = {};
+  void (*unpin)(struct dma_buf_attachment* attach) = {};
   // Required: the buffer mapped for attach->dev, or an ERR_PTR (NULL counts
   // as -ENOMEM).
   struct sg_table* (*map_dma_buf)(struct dma_buf_attachment* attach,
@@ -91,6 +101,15 @@ struct dma_buf {
   struct kref refcount;
 };
 
+// What a dynamic importer provides (Linux's struct dma_buf_attach_ops).
+struct dma_buf_attach_ops {
+  // The importer can reach the exporter's memory over the bus.
+  bool allow_peer2peer = {};
+  // Required: the exporter moves the buffer; called with dmabuf->resv held.
+  // The importer must drop its mappings and map again before next use.
+  void (*move_notify)(struct dma_buf_attachment* attach) = {};
+};
+
 // One device attached to one buffer.
 struct dma_buf_attachment {
   struct dma_buf* dmabuf;
@@ -102,9 +121,10 @@ struct dma_buf_attachment {
   enum dma_data_direction dir;
   // The importer maps and unmaps with dmabuf->resv held.
   bool dynamic_mapping;
-  // Optional, set by a dynamic importer: called by dma_buf_move_notify()
-  // (resv held) when the exporter moves the buffer.
-  void (*move_notify)(struct dma_buf_attachment* attach);
+  // A dynamic importer's callbacks (dma_buf_dynamic_attach() with ops), or
+  // NULL; importer_priv is the importer's.
+  const struct dma_buf_attach_ops* importer_ops;
+  void* importer_priv;
   void* priv;  // the exporter's
 };
 
@@ -128,7 +148,10 @@ struct dma_buf* dma_buf_export(const struct dma_buf_export_info* exp_info);
 // Takes another reference.
 void get_dma_buf(struct dma_buf* dmabuf);
 // Drops one; the last calls ops->release and frees the buffer (every
-// attachment must be detached by then).
+// attachment must be detached by then). As Linux's final fput(), the release
+// never runs under the caller's locks: at once when the caller holds none,
+// else on the release thread (core/delayed-fput.h; flush_delayed_fput()
+// waits for it). So dma_buf_put() adds no lock dependency.
 void dma_buf_put(struct dma_buf* dmabuf);
 
 // Attaches `dev` as a static importer: dma_buf_dynamic_attach(.., false).
@@ -142,6 +165,12 @@ struct dma_buf_attachment* dma_buf_attach(struct dma_buf* dmabuf,
 struct dma_buf_attachment* dma_buf_dynamic_attach(struct dma_buf* dmabuf,
                                                   struct device* dev,
                                                   bool dynamic_mapping);
+// Linux's form: attaches `dev` as a dynamic importer when `importer_ops` is
+// given (it must have move_notify: ERR_PTR(-EINVAL) and a WARN_ON report
+// otherwise), as a static one when NULL. Otherwise as above.
+struct dma_buf_attachment* dma_buf_dynamic_attach(
+    struct dma_buf* dmabuf, struct device* dev,
+    const struct dma_buf_attach_ops* importer_ops, void* importer_priv);
 // Undoes dma_buf_attach(), releasing a cached mapping. Without resv held.
 void dma_buf_detach(struct dma_buf* dmabuf, struct dma_buf_attachment* attach);
 
@@ -155,12 +184,20 @@ struct sg_table* dma_buf_map_attachment(struct dma_buf_attachment* attach,
 void dma_buf_unmap_attachment(struct dma_buf_attachment* attach,
                               struct sg_table* sg_table,
                               enum dma_data_direction direction);
-// The exporter moved the buffer: every attachment's move_notify runs. Resv
-// held.
+// The exporter moved the buffer: every dynamic importer's move_notify runs.
+// Resv held.
 void dma_buf_move_notify(struct dma_buf* dmabuf);
+// A dynamic importer keeps the buffer in place (ops->pin) until
+// dma_buf_unpin(). Resv held. 0 or the exporter's -errno; a static
+// importer never calls it (WARN_ON): its buffer is pinned for it, from
+// attach to detach, when the exporter is dynamic.
+int dma_buf_pin(struct dma_buf_attachment* attach);
+void dma_buf_unpin(struct dma_buf_attachment* attach);
 
 // CPU access: begin waits for the fences the access must wait for (writers,
 // and readers too for a write) after ops->begin_cpu_access. 0 or -errno.
+// Both may take dmabuf->resv (might_lock, as Linux): calling either with it
+// held is reported even when this exporter does not take it.
 int dma_buf_begin_cpu_access(struct dma_buf* dmabuf,
                              enum dma_data_direction direction);
 int dma_buf_end_cpu_access(struct dma_buf* dmabuf,

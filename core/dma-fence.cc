@@ -1,5 +1,6 @@
 #include "core/dma-fence.h"
 
+#include <algorithm>
 #include <atomic>
 
 #include "core/bug.h"
@@ -24,6 +25,26 @@ bool test_and_set_bit(int nr, std::atomic<unsigned long>* flags) {
 
 void set_bit(int nr, std::atomic<unsigned long>* flags) {
   flags->fetch_or(1ul << nr, std::memory_order_release);
+}
+
+// The locks of the fences whose callbacks this thread is running, oldest
+// first: a fence signalled from such a callback nests its lock inside them.
+constexpr int kMaxSignalNesting = 8;  // lockdep's subclasses
+thread_local spinlock_t* running_signallers[kMaxSignalNesting];
+thread_local int running_signaller_count = 0;
+
+// How deep the fence lock nests in the fence locks this thread holds for
+// running callbacks: one level per held lock of its class, 0 when the very
+// lock is among them (a real self-deadlock, left for lockdep to report).
+unsigned int signal_nesting_subclass(spinlock_t* lock) {
+  unsigned int subclass = 0;
+  const int n = std::min(running_signaller_count, kMaxSignalNesting);
+  for (int i = 0; i < n; ++i) {
+    spinlock_t* held = running_signallers[i];
+    if (held == lock) return 0;
+    if (held->dep_map.key == lock->dep_map.key) ++subclass;
+  }
+  return std::min(subclass, static_cast<unsigned int>(kMaxSignalNesting - 1));
 }
 
 // Linux's in_atomic(): a signalling section there cannot sleep, and the
@@ -107,6 +128,15 @@ void dma_fence_inplace_lock_init(struct dma_fence* fence,
   dma_fence_init(fence, ops, nullptr, context, seqno);
 }
 
+__attribute__((noinline)) unsigned long __dma_fence_lock_irqsave(
+    struct dma_fence* fence) {
+  spinlock_t* lock = dma_fence_spinlock(fence);
+  unsigned long flags;
+  local_irq_save(flags);
+  spin_lock_nested(lock, signal_nesting_subclass(lock));
+  return flags;
+}
+
 u64 dma_fence_context_alloc(unsigned num) {
   WARN_ON(!num);
   return dma_fence_context_counter.fetch_add(num, std::memory_order_relaxed);
@@ -173,10 +203,15 @@ int dma_fence_signal_timestamp_locked(struct dma_fence* fence,
   fence->timestamp = timestamp;
   set_bit(DMA_FENCE_FLAG_TIMESTAMP_BIT, &fence->flags);
   struct dma_fence_cb *cur, *tmp;
+  if (running_signaller_count < kMaxSignalNesting) {
+    running_signallers[running_signaller_count] = dma_fence_spinlock(fence);
+  }
+  ++running_signaller_count;
   list_for_each_entry_safe(cur, tmp, &cb_list, node) {
     INIT_LIST_HEAD(&cur->node);
     cur->func(fence, cur);
   }
+  --running_signaller_count;
   return 0;
 }
 
@@ -264,7 +299,9 @@ bool dma_fence_remove_callback(struct dma_fence* fence,
                                struct dma_fence_cb* cb) {
   unsigned long flags;
   dma_fence_lock_irqsave(fence, flags);
-  const bool pending = !list_empty(&cb->node);
+  // A zeroed callback that was never added (node.next == NULL) is not
+  // pending either: Linux's header promises false for it.
+  const bool pending = cb->node.next != nullptr && !list_empty(&cb->node);
   if (pending) list_del_init(&cb->node);
   dma_fence_unlock_irqrestore(fence, flags);
   return pending;

@@ -20,6 +20,7 @@
 #define LOCKDEP_CORE_DMA_FENCE_H_
 
 #include <atomic>
+#include <cstdio>
 
 #include "core/kref.h"
 #include "core/list.h"
@@ -87,6 +88,9 @@ struct dma_fence_ops {
   // Optional: frees the fence on the last dma_fence_put(); without it the
   // fence is kfree()d.
   void (*release)(struct dma_fence* fence) = {};
+  // Optional: a waiter needs the fence signalled by `deadline` (ktime_get()
+  // time); a hint the driver may use to boost its clock. Any context.
+  void (*set_deadline)(struct dma_fence* fence, ktime_t deadline) = {};
 };
 
 // ---------------------------------------------------------------------------
@@ -99,7 +103,9 @@ struct dma_fence_ops {
 void dma_fence_init(struct dma_fence* fence, const struct dma_fence_ops* ops,
                     spinlock_t* lock, u64 context, u64 seqno);
 // Initialises *fence to use its embedded lock, so it may outlive the object
-// that created it. All in-place fence locks are one lock class.
+// that created it. All in-place fence locks are one lock class, as in
+// Linux's in-place lock series; dma_fence_lock_irqsave() nests them when one
+// is signalled from another's callback.
 void dma_fence_inplace_lock_init(struct dma_fence* fence,
                                  const struct dma_fence_ops* ops, u64 context,
                                  u64 seqno);
@@ -122,8 +128,19 @@ void dma_fence_free(struct dma_fence* fence);
 inline spinlock_t* dma_fence_spinlock(struct dma_fence* fence) {
   return fence->lock;
 }
-#define dma_fence_lock_irqsave(fence, flags) \
-  spin_lock_irqsave(dma_fence_spinlock(fence), flags)
+// Locks the fence lock with irqs saved. Inside a fence callback (this thread
+// is signalling another fence whose lock is of the same class: two in-place
+// locks, or two fences borrowing locks of one class) the lock is taken one
+// nesting level deeper (spin_lock_nested), so a hardware fence's callback
+// signalling a scheduler fence is legal; taking the very lock already held
+// stays "possible recursive locking". Cost: a scan of this thread's
+// (at most 8) running signallers.
+#define dma_fence_lock_irqsave(fence, flags)     \
+  do {                                           \
+    LOCKDEP_KERNEL_TYPECHECK_FLAGS(flags);       \
+    (flags) = __dma_fence_lock_irqsave(fence);   \
+  } while (0)
+unsigned long __dma_fence_lock_irqsave(struct dma_fence* fence);
 #define dma_fence_unlock_irqrestore(fence, flags) \
   spin_unlock_irqrestore(dma_fence_spinlock(fence), flags)
 // Reports "lockdep_assert_held failed" unless this thread holds the lock.
@@ -162,7 +179,8 @@ void dma_fence_set_error(struct dma_fence* fence, int error);
 int dma_fence_add_callback(struct dma_fence* fence, struct dma_fence_cb* cb,
                            dma_fence_func_t func);
 // Unregisters `cb`: true when it was still pending (it will not run), false
-// when it already ran or was never added.
+// when it already ran, was refused, or was never added (a zeroed `cb` is
+// fine). Takes the fence lock.
 bool dma_fence_remove_callback(struct dma_fence* fence,
                                struct dma_fence_cb* cb);
 // Calls ops->enable_signaling once, as a waiter or callback would.
@@ -198,5 +216,41 @@ signed long dma_fence_default_wait(struct dma_fence* fence, bool intr,
 bool dma_fence_is_later(struct dma_fence* f1, struct dma_fence* f2);
 // True when f1 is f2 or later on their (common) timeline.
 bool dma_fence_is_later_or_same(struct dma_fence* f1, struct dma_fence* f2);
+
+// ---------------------------------------------------------------------------
+// Stubs, deadlines, waiting for any, description (core/dma-fence-stub.cc,
+// core/dma-fence-wait-any.cc, core/dma-fence-describe.cc).
+
+// A reference to the one process-wide fence that is always signalled
+// (context 0, seqno 0), for "nothing to wait for". Never released.
+struct dma_fence* dma_fence_get_stub();
+// A new signalled fence of its own (its own context), signalled at
+// `timestamp`; NULL without memory. For merges of signalled fences.
+struct dma_fence* dma_fence_allocate_private_stub(ktime_t timestamp);
+// When the fence signalled. The fence must be signalled (else warns and
+// returns now); spins the few instructions until the signaller stored it.
+ktime_t dma_fence_timestamp(struct dma_fence* fence);
+
+// Tells the driver a waiter needs the fence by `deadline`: calls
+// ops->set_deadline unless the fence is signalled. Any context.
+void dma_fence_set_deadline(struct dma_fence* fence, ktime_t deadline);
+
+// Waits up to `timeout` jiffies until any of `fences[0..count)` signals and
+// stores its index in *idx (when idx is not NULL): the jiffies left (at
+// least 1) once one has signalled, 0 on timeout (with timeout 0: 1 when one
+// is signalled, else 0), -EINVAL for no fences or a negative timeout,
+// -ENOMEM. Like dma_fence_wait_timeout() it may sleep and tells lockdep it
+// waits for a fence (Linux's does not annotate: a wait for any fence under a
+// lock the signaller needs deadlocks the same way). Allocates `count`
+// callbacks; one shared completion wakes the waiter.
+signed long dma_fence_wait_any_timeout(struct dma_fence** fences, u32 count,
+                                       bool intr, signed long timeout,
+                                       u32* idx);
+
+// Prints one line about the fence to `seq`, as Linux's
+// "<driver> <timeline> seq <seqno> [un]signalled". A FILE* (not a string):
+// the debug listings it feeds, dma_buf_debug_show() among them, write to a
+// FILE*, and open_memstream() gives a test the text. Polls ops->signaled.
+void dma_fence_describe(struct dma_fence* fence, FILE* seq);
 
 #endif  // LOCKDEP_CORE_DMA_FENCE_H_

@@ -11,9 +11,14 @@
 //
 // Linux reads the fence list under RCU; user space has none, so readers
 // without the lock copy the list (taking a reference on each fence) under a
-// small spinlock that writers also take while changing it.
+// small spinlock that writers also take while changing it. Like an RCU
+// read-side section it is safe from any context: it is taken with irqs
+// saved and disabled, so dma_resv_test_signaled() may run in a fence
+// callback in (simulated) hard-irq context.
 #ifndef LOCKDEP_CORE_DMA_RESV_H_
 #define LOCKDEP_CORE_DMA_RESV_H_
+
+#include <cstdio>
 
 #include "core/dma-fence.h"
 #include "core/types.h"
@@ -41,18 +46,28 @@ struct dma_resv_list;
 
 struct dma_resv {
   struct ww_mutex lock;
-  // Guards `fences` against readers that do not hold `lock`.
+  // Guards `fences` against readers that do not hold `lock`; irq-safe.
   spinlock_t fences_lock;
   struct dma_resv_list* fences;
+  // Times `fences` was replaced (under fences_lock): an unlocked walk
+  // restarts when it moved, even if a new table reused the old address.
+  u64 seq;
 };
 
-// Walks the fences of one object, up to a usage, with the lock held.
+// Walks the fences of one object, up to a usage: with the lock held
+// (dma_resv_for_each_fence), or without it (dma_resv_for_each_fence_unlocked).
 struct dma_resv_iter {
   struct dma_resv* obj;
   enum dma_resv_usage usage;
   struct dma_fence* fence;          // the current fence
   enum dma_resv_usage fence_usage;  // its usage
   unsigned int index;               // next slot to look at
+  // Unlocked walks: the table walked and its size when the walk (re)started;
+  // the walk starts over when the object's table is no longer this one.
+  struct dma_resv_list* fences;
+  unsigned int num_fences;
+  u64 seq;            // dma_resv::seq when the walk (re)started
+  bool is_restarted;  // the current fence is the first since a (re)start
 };
 
 // Initialises an unlocked object without fences.
@@ -85,14 +100,23 @@ struct ww_acquire_ctx* dma_resv_locking_ctx(struct dma_resv* obj);
 // 1 when this thread holds the lock.
 #define dma_resv_held(obj) lockdep_is_held(&(obj)->lock.base)
 
-// Makes room for `num_fences` more fences; lock held. 0 or -ENOMEM. May
-// sleep (GFP_KERNEL allocation).
+// Makes room for `num_fences` more fences in this locked section; lock
+// held. 0 or -ENOMEM. May sleep (GFP_KERNEL allocation). The reservation
+// ends at dma_resv_unlock(), as in Linux with CONFIG_DEBUG_MUTEXES: reserve
+// after every lock, before the dma_resv_add_fence() calls.
 int dma_resv_reserve_fences(struct dma_resv* obj, unsigned int num_fences);
-// Adds `fence` (taking a reference) with `usage`; lock held and room
-// reserved. A fence of the same context with the same or an earlier usage,
-// and any signalled fence, is replaced rather than kept beside it.
+// Adds `fence` (taking a reference) with `usage`; lock held. It replaces
+// (drops the reference of) any signalled fence, and an old fence of the
+// same context whose usage is the same or later (old usage >= `usage`)
+// when `fence` is later or the same (dma_fence_is_later_or_same()): only
+// then does waiting for `fence` also wait for the old one. Otherwise it
+// takes a reserved slot; with none left it is not added and reported as
+// "BUG: kernel BUG at ..." (Linux's BUG_ON). Cost: a pass over the fences.
 void dma_resv_add_fence(struct dma_resv* obj, struct dma_fence* fence,
                         enum dma_resv_usage usage);
+// Ends this locked section's reservation (dma_resv_unlock() calls it): the
+// slots reserved and not used are no longer reserved. Lock held.
+void dma_resv_reset_max_fences(struct dma_resv* obj);
 
 // True when every fence up to `usage` is signalled. Lock not needed.
 bool dma_resv_test_signaled(struct dma_resv* obj, enum dma_resv_usage usage);
@@ -117,5 +141,58 @@ inline enum dma_resv_usage dma_resv_iter_usage(struct dma_resv_iter* cursor) {
   for (dma_resv_iter_begin(cursor, obj, usage),            \
        fence = dma_resv_iter_first(cursor);                \
        fence; fence = dma_resv_iter_next(cursor))
+
+// Iteration without the lock, as Linux's RCU walk: only fences not yet
+// signalled, each with a reference the cursor holds until the next step or
+// dma_resv_iter_end(). When the object's table is replaced meanwhile
+// (dma_resv_reserve_fences() grew it, dma_resv_copy_fences()), the walk
+// starts over and dma_resv_iter_is_restarted() is true for its first fence:
+// callers accumulating results throw away what they had.
+//   dma_resv_iter_begin(&cursor, obj, DMA_RESV_USAGE_READ);
+//   dma_resv_for_each_fence_unlocked(&cursor, fence) {
+//     if (dma_resv_iter_is_restarted(&cursor)) forget_what_was_collected();
+//     ...
+//   }
+//   dma_resv_iter_end(&cursor);
+// Cost per step: fences_lock (irqsave) and a fence reference. Any context.
+struct dma_fence* dma_resv_iter_first_unlocked(struct dma_resv_iter* cursor);
+struct dma_fence* dma_resv_iter_next_unlocked(struct dma_resv_iter* cursor);
+// Drops the reference the cursor holds (unlocked walks).
+inline void dma_resv_iter_end(struct dma_resv_iter* cursor) {
+  dma_fence_put(cursor->fence);
+  cursor->fence = nullptr;
+}
+inline bool dma_resv_iter_is_restarted(struct dma_resv_iter* cursor) {
+  return cursor->is_restarted;
+}
+#define dma_resv_for_each_fence_unlocked(cursor, fence)   \
+  for (fence = dma_resv_iter_first_unlocked(cursor); fence; \
+       fence = dma_resv_iter_next_unlocked(cursor))
+
+// The unsignalled fences up to `usage`, each with a reference, in a
+// kmalloc()ed array (*fences, *num_fences; both start empty, the caller
+// puts every fence and kfree()s the array). Lock not needed. 0 or -ENOMEM.
+// May sleep (GFP_KERNEL).
+int dma_resv_get_fences(struct dma_resv* obj, enum dma_resv_usage usage,
+                        unsigned int* num_fences, struct dma_fence*** fences);
+// Replaces dst's fences with src's unsignalled ones (same usages). dst
+// locked, src need not be. 0 or -ENOMEM. May sleep.
+int dma_resv_copy_fences(struct dma_resv* dst, struct dma_resv* src);
+// Every fence of `context` becomes `replacement` with `usage` (e.g. a
+// preemption fence replaced by the job's end). Lock held; no reservation
+// needed (slots are reused).
+void dma_resv_replace_fences(struct dma_resv* obj, u64 context,
+                             struct dma_fence* replacement,
+                             enum dma_resv_usage usage);
+// One fence for the unsignalled fences up to `usage`, with a reference, in
+// *fence: NULL when there is none, the fence itself when there is one, else
+// a dma_fence_array of them on a fresh context (as drivers hand a buffer's
+// implicit fences to a sync_file). Lock not needed. 0 or -ENOMEM. May sleep
+// (GFP_KERNEL).
+int dma_resv_get_singleton(struct dma_resv* obj, enum dma_resv_usage usage,
+                           struct dma_fence** fence);
+// Writes one line per fence up to DMA_RESV_USAGE_READ to `s`: "\t<usage>
+// fence:" and dma_fence_describe()'s line, as Linux does. Lock held.
+void dma_resv_describe(struct dma_resv* obj, FILE* s);
 
 #endif  // LOCKDEP_CORE_DMA_RESV_H_

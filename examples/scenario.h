@@ -31,6 +31,7 @@ struct Scenario {
 std::vector<Scenario> BasicScenarios();   // examples/basics.cc
 std::vector<Scenario> DmaBufScenarios();  // examples/dma_buf/
 std::vector<Scenario> DriverScenarios();  // examples/ipw_driver/
+std::vector<Scenario> GpuScenarios();     // examples/fakegpu/
 
 // Prints and flushes at once, so that the text interleaves correctly with the
 // reports the runtime writes to stderr.

@@ -45,7 +45,7 @@ using lockdep::ReportKind;
 std::vector<Scenario> AllScenarios() {
   std::vector<Scenario> all;
   for (auto part : {examples::BasicScenarios(), examples::DmaBufScenarios(),
-                    examples::DriverScenarios()}) {
+                    examples::DriverScenarios(), examples::GpuScenarios()}) {
     all.insert(all.end(), part.begin(), part.end());
   }
   return all;

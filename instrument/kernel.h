@@ -18,6 +18,9 @@
 //   delays                msleep() (sleeps), mdelay(), udelay() (spin)
 //   memory                kmalloc(), kzalloc(), kfree() (checks and quarantines
 //                         the locks it frees), ERR_PTR(), IS_ERR(), ... (slab.h)
+//   reclaim               GFP_KERNEL takes the fs_reclaim map: might_alloc(),
+//                         fs_reclaim_acquire/release(gfp),
+//                         memalloc_noreclaim_save/restore() (reclaim.h)
 //
 // Every lock must be initialised (*_init or DEFINE_*) before use. The *_init
 // macros give each call site its own static lock_class_key, so all locks
@@ -31,9 +34,11 @@
 #include "instrument/kernel/annotations.h"
 #include "instrument/kernel/completion.h"
 #include "instrument/kernel/delay.h"
+#include "instrument/kernel/gfp.h"
 #include "instrument/kernel/irq.h"
 #include "instrument/kernel/irq_signal.h"
 #include "instrument/kernel/mutex.h"
+#include "instrument/kernel/reclaim.h"
 #include "instrument/kernel/rwlock.h"
 #include "instrument/kernel/rwsem.h"
 #include "instrument/kernel/semaphore.h"

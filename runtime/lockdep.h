@@ -85,6 +85,10 @@ inline int lock_is_held(const lockdep_map* map) {
   return lock_is_held_type(map, -1);
 }
 
+// The number of locks this thread holds, as Linux's lockdep_depth(current)
+// (locks taken while lockdep_off() are not counted). Cost: a TLS load.
+int lockdep_depth();
+
 // Assertion hooks behind lockdep_assert_*(). Each reports (once per class) when
 // the condition fails; `expr` is the asserted expression as written.
 // read: -1 any, 0 write, 1 read. once: the _once variant (same check).
@@ -207,6 +211,24 @@ void lockdep_assert_irqs_hook(int want_enabled, unsigned long ip);
 void lockdep_report_misuse(lockdep::ReportKind kind, const char* phrase,
                            const char* detail, const lockdep_map* lock,
                            unsigned long ip);
+
+// A subsystem's own sanity check failed (the kernel's WARN_ON/BUG_ON, e.g.
+// core/bug.h): reports, once per call site, "WARNING: CPU: N PID: N at
+// file:line function" (bug=0) or "BUG: kernel BUG at file:line!" (bug=1),
+// with the condition, the held locks and the stack. Unlike the kernel's
+// BUG_ON it does not stop the thread: the caller must refuse the operation.
+// As every report, it fails the test and changes the exit status.
+void lockdep_report_warn(int bug, const char* file, int line,
+                         const char* function, const char* condition,
+                         unsigned long ip);
+
+// Boot-time annotations (Linux's dma_resv_lockdep() initcall): `prime` runs
+// now, on the calling thread, and again at the end of every
+// ResetForTesting(), so the dependencies it records are in every graph a
+// test starts from. It must take and release locks only, in the order it
+// wants recorded, and hold nothing when it returns. At most 8 functions;
+// registering one twice runs it once. Thread-safe.
+void lockdep_register_priming(void (*prime)());
 
 // Lock statistics (LOCKDEP_OPTIONS=lock_stat=1, Linux's CONFIG_LOCK_STAT).
 // After lock_acquire(), a primitive whose acquire must wait for another

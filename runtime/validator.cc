@@ -855,6 +855,8 @@ int lock_is_held_type(const lockdep_map* map, int read) {
   return HeldState(map, read) != 0;
 }
 
+int lockdep_depth() { return static_cast<int>(CurrentThread().depth); }
+
 void lockdep_assert_held_hook(const lockdep_map* map, int read, const char* expr,
                               unsigned long ip) {
   if (HeldState(map, read) != 0) return;
@@ -984,6 +986,7 @@ void ResetForTesting() {
   ts.depth = 0;
   ts.chain_key = kEmptyChainKey;
   g_validation_enabled.store(true);
+  RunRegisteredPrimings();
 }
 
 bool ValidationEnabled() {

@@ -78,6 +78,9 @@ extern std::atomic<bool> g_validation_enabled;
 // Graph lock held.
 void ForgetClass(GraphState& g, ClassId id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(GraphState::mu);
 
+// Runs every lockdep_register_priming() function (after a reset).
+void RunRegisteredPrimings();
+
 // Runs the "lock held at thread exit" check for an ending thread.
 void OnThreadExit(ThreadState& ts);
 

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <thread>
 
@@ -27,6 +28,7 @@ using ::dma_test::NewFence;
 using ::lockdep::ReportKind;
 using ::lockdep_test::Kinds;
 using ::lockdep_test::LockdepTest;
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -81,7 +83,15 @@ TEST_F(DmaBuf, ExportRefusesBadInfoWithErrPtr) {
   EXPECT_FALSE(dma_buf_is_dynamic(caching));
   dma_buf_put(caching);
   dma_buf_put(dynamic);
-  EXPECT_THAT(Kinds(), IsEmpty());
+  // Each refusal is the exporter's bug, reported as Linux's WARN_ON (once
+  // per call site: the first and the last refusal share one check).
+  EXPECT_THAT(Kinds(),
+              ElementsAre(ReportKind::kWarnOn, ReportKind::kWarnOn));
+  for (const lockdep::Report& r : lockdep::CollectedReports()) {
+    EXPECT_THAT(r.title, ::testing::StartsWith("WARNING: CPU: "));
+    EXPECT_THAT(r.title, ::testing::HasSubstr("core/dma-buf.cc:"));
+    EXPECT_THAT(r.title, ::testing::EndsWith(" dma_buf_export"));
+  }
 }
 
 TEST_F(DmaBuf, TheLastPutReleasesOnce) {
@@ -340,16 +350,63 @@ TEST_F(DmaBuf, CpuAccessWaitsForTheFencesItMust) {
   EXPECT_THAT(Kinds(), IsEmpty());
 }
 
+TEST_F(DmaBuf, BeginCpuAccessWithTheReservationLockHeldIsReported) {
+  struct dma_buf* buf = Export(&kStaticExporter);
+  dma_resv_lock(buf->resv, nullptr);
+  EXPECT_EQ(dma_buf_begin_cpu_access(buf, DMA_FROM_DEVICE), 0);
+  dma_resv_unlock(buf->resv);
+  EXPECT_THAT(Kinds(), ElementsAre(ReportKind::kRecursiveLocking));
+  EXPECT_EQ(dma_buf_end_cpu_access(buf, DMA_FROM_DEVICE), 0);
+  dma_buf_put(buf);
+}
+
+TEST_F(DmaBuf, EndCpuAccessWithTheReservationLockHeldIsReported) {
+  struct dma_buf* buf = Export(&kStaticExporter);
+  EXPECT_EQ(dma_buf_begin_cpu_access(buf, DMA_FROM_DEVICE), 0);
+  EXPECT_THAT(Kinds(), IsEmpty());
+  dma_resv_lock(buf->resv, nullptr);
+  EXPECT_EQ(dma_buf_end_cpu_access(buf, DMA_FROM_DEVICE), 0);
+  dma_resv_unlock(buf->resv);
+  EXPECT_THAT(Kinds(), ElementsAre(ReportKind::kRecursiveLocking));
+  dma_buf_put(buf);
+}
+
+TEST_F(DmaBuf, TheLastPutUnderAnotherBuffersLockReleasesOutsideIt) {
+  struct dma_buf* a = Export(&kStaticExporter);
+  struct dma_buf* b = Export(&kStaticExporter);
+  dma_test::ResetExporterCalls();
+  dma_resv_lock(a->resv, nullptr);
+  dma_buf_put(b);  // the last reference
+  dma_resv_unlock(a->resv);
+  flush_delayed_fput();
+  EXPECT_EQ(dma_test::exporter_calls.release.load(), 1);
+  // The listing takes the buffer list lock, then each reservation lock: no
+  // cycle with a release that never ran under a's lock.
+  char* text = nullptr;
+  size_t size = 0;
+  FILE* f = open_memstream(&text, &size);
+  EXPECT_EQ(dma_buf_debug_show(f), 0);
+  std::fclose(f);
+  std::free(text);
+  EXPECT_THAT(Kinds(), IsEmpty());
+  dma_buf_put(a);
+  EXPECT_EQ(dma_test::exporter_calls.release.load(), 2);  // no lock: at once
+}
+
 int moves = 0;
 void count_move(struct dma_buf_attachment*) { moves++; }
+const struct dma_buf_attach_ops kMovingImporter = {.move_notify = count_move};
 
-TEST_F(DmaBuf, MoveNotifyReachesEveryImporterUnderTheLock) {
+TEST_F(DmaBuf, MoveNotifyReachesEveryDynamicImporterUnderTheLock) {
   moves = 0;
   struct dma_buf* buf = Export(&kDynamicExporter);
-  struct dma_buf_attachment* a = dma_buf_dynamic_attach(buf, &gpu_, true);
-  struct dma_buf_attachment* b = dma_buf_dynamic_attach(buf, &display_, true);
-  a->move_notify = count_move;
-  b->move_notify = count_move;
+  struct dma_buf_attachment* a =
+      dma_buf_dynamic_attach(buf, &gpu_, &kMovingImporter, nullptr);
+  struct dma_buf_attachment* b =
+      dma_buf_dynamic_attach(buf, &display_, &kMovingImporter, nullptr);
+  ASSERT_FALSE(IS_ERR_OR_NULL(a));
+  ASSERT_FALSE(IS_ERR_OR_NULL(b));
+  EXPECT_TRUE(dma_buf_attachment_is_dynamic(a));
   dma_resv_lock(buf->resv, nullptr);
   dma_buf_move_notify(buf);
   dma_resv_unlock(buf->resv);
@@ -360,6 +417,76 @@ TEST_F(DmaBuf, MoveNotifyReachesEveryImporterUnderTheLock) {
   dma_buf_detach(buf, a);
   dma_buf_detach(buf, b);
   dma_buf_put(buf);
+}
+
+TEST_F(DmaBuf, ADynamicImporterWithoutMoveNotifyIsRefused) {
+  struct dma_buf* buf = Export(&kDynamicExporter);
+  static const struct dma_buf_attach_ops no_move = {.allow_peer2peer = true};
+  EXPECT_EQ(PTR_ERR(dma_buf_dynamic_attach(buf, &gpu_, &no_move, nullptr)),
+            -EINVAL);
+  EXPECT_THAT(Kinds(), ElementsAre(ReportKind::kWarnOn));
+  // NULL ops: a static importer, Linux's dma_buf_attach().
+  struct dma_buf_attachment* at =
+      dma_buf_dynamic_attach(buf, &gpu_, nullptr, nullptr);
+  ASSERT_FALSE(IS_ERR_OR_NULL(at));
+  EXPECT_FALSE(dma_buf_attachment_is_dynamic(at));
+  dma_buf_detach(buf, at);
+  dma_buf_put(buf);
+}
+
+TEST_F(DmaBuf, AStaticImporterOfADynamicExporterPinsFromAttachToDetach) {
+  dma_test::ResetExporterCalls();
+  struct dma_buf* buf = Export(&dma_test::kPinningExporter);
+  struct dma_buf_attachment* at = dma_buf_attach(buf, &display_);
+  ASSERT_FALSE(IS_ERR_OR_NULL(at));
+  EXPECT_EQ(dma_test::exporter_calls.pin.load(), 1);
+  EXPECT_EQ(dma_test::exporter_calls.unpin.load(), 0);
+  struct sg_table* sgt = dma_buf_map_attachment(at, DMA_TO_DEVICE);
+  ASSERT_FALSE(IS_ERR_OR_NULL(sgt));
+  dma_buf_unmap_attachment(at, sgt, DMA_TO_DEVICE);
+  EXPECT_EQ(dma_test::exporter_calls.pin.load(), 1);
+  dma_buf_detach(buf, at);
+  EXPECT_EQ(dma_test::exporter_calls.unpin.load(), 1);
+  // A dynamic importer follows moves instead: nothing pinned for it.
+  struct dma_buf_attachment* dyn =
+      dma_buf_dynamic_attach(buf, &gpu_, &kMovingImporter, nullptr);
+  EXPECT_EQ(dma_test::exporter_calls.pin.load(), 1);
+  dma_buf_detach(buf, dyn);
+  dma_buf_put(buf);
+  EXPECT_THAT(Kinds(), IsEmpty());  // pin/unpin asserted the resv was held
+}
+
+TEST_F(DmaBuf, DynamicImportersPinUnderTheReservationLock) {
+  dma_test::ResetExporterCalls();
+  struct dma_buf* buf = Export(&dma_test::kPinningExporter);
+  struct dma_buf_attachment* at =
+      dma_buf_dynamic_attach(buf, &gpu_, &kMovingImporter, nullptr);
+  dma_resv_lock(buf->resv, nullptr);
+  EXPECT_EQ(dma_buf_pin(at), 0);
+  dma_buf_unpin(at);
+  dma_resv_unlock(buf->resv);
+  EXPECT_EQ(dma_test::exporter_calls.pin.load(), 1);
+  EXPECT_EQ(dma_test::exporter_calls.unpin.load(), 1);
+  EXPECT_THAT(Kinds(), IsEmpty());
+  EXPECT_EQ(dma_buf_pin(at), 0);  // without the lock
+  EXPECT_THAT(Kinds(), Contains(ReportKind::kAssertHeldFailed));
+  dma_resv_lock(buf->resv, nullptr);
+  dma_buf_unpin(at);
+  dma_resv_unlock(buf->resv);
+  dma_buf_detach(buf, at);
+  dma_buf_put(buf);
+}
+
+TEST_F(DmaBuf, ExportRefusesPinWithoutUnpin) {
+  static const struct dma_buf_ops half = {
+      .dynamic_mapping = true,
+      .pin = dma_test::TestPin,
+      .map_dma_buf = dma_test::TestMap,
+      .unmap_dma_buf = dma_test::TestUnmap,
+      .release = dma_test::TestRelease,
+  };
+  EXPECT_EQ(PTR_ERR(Export(&half)), -EINVAL);
+  EXPECT_THAT(Kinds(), ElementsAre(ReportKind::kWarnOn));
 }
 
 }  // namespace

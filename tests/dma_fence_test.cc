@@ -165,6 +165,16 @@ TEST_F(DmaFence, ARemovedCallbackDoesNotRun) {
   dma_fence_put(fence);
 }
 
+TEST_F(DmaFence, RemovingAZeroedNeverAddedCallbackReturnsFalse) {
+  struct dma_fence* fence = NewFence();
+  struct dma_fence_cb cb = {};
+  EXPECT_FALSE(dma_fence_remove_callback(fence, &cb));
+  dma_fence_signal(fence);
+  EXPECT_FALSE(dma_fence_remove_callback(fence, &cb));
+  dma_fence_put(fence);
+  EXPECT_THAT(Kinds(), IsEmpty());
+}
+
 TEST_F(DmaFence, SignalLockedNeedsTheLock) {
   struct dma_fence* fence = NewFence();
   unsigned long flags;
@@ -260,6 +270,7 @@ TEST_F(DmaFence, ReleasingAFenceWithPendingCallbacksSignalsItWithDeadlk) {
   dma_fence_put(fence);
   EXPECT_EQ(cb.calls, 1);
   EXPECT_EQ(cb.status_seen, -EDEADLK);
+  EXPECT_THAT(Kinds(), ElementsAre(ReportKind::kWarnOn));  // Linux WARNs too
 }
 
 // ===========================================================================
@@ -272,13 +283,16 @@ TEST_F(DmaFence, WaitTimeoutReturnsTimeLeftOrZero) {
   EXPECT_EQ(dma_fence_wait_timeout(fence, true, 20), 0);
   EXPECT_GE(std::chrono::steady_clock::now() - start,
             std::chrono::milliseconds(19));
+  EXPECT_THAT(Kinds(), IsEmpty());
+  // A negative timeout is the caller's bug: Linux's WARN_ON, a report here.
   EXPECT_EQ(dma_fence_wait_timeout(fence, false, -1), -EINVAL);
+  EXPECT_THAT(Kinds(), ElementsAre(ReportKind::kWarnOn));
   dma_fence_signal(fence);
   EXPECT_EQ(dma_fence_wait_timeout(fence, false, 0), 1);
   EXPECT_EQ(dma_fence_wait_timeout(fence, false, 5000), 5000);
   EXPECT_EQ(dma_fence_wait(fence, true), 0);
   dma_fence_put(fence);
-  EXPECT_THAT(Kinds(), IsEmpty());
+  EXPECT_THAT(Kinds(), ElementsAre(ReportKind::kWarnOn));
 }
 
 TEST_F(DmaFence, OneSignalWakesEveryWaiter) {
@@ -374,11 +388,13 @@ TEST_F(DmaFence, WaitingWithoutTheLockIsFine) {
 }
 
 TEST_F(DmaFence, SignallingSectionsNestAndMayWait) {
+  // Allocated outside the section: a GFP_KERNEL allocation inside one is a
+  // cycle through fs_reclaim (dma_resv_lockdep_test).
+  struct dma_fence* fence = NewFence();
   const bool outer = dma_fence_begin_signalling();
   EXPECT_FALSE(outer);
   const bool inner = dma_fence_begin_signalling();
   EXPECT_TRUE(inner);  // already in a section
-  struct dma_fence* fence = NewFence();
   dma_fence_signal(fence);
   dma_fence_wait(fence, false);  // a section may wait on fences
   dma_fence_end_signalling(inner);
@@ -395,6 +411,57 @@ TEST_F(DmaFence, InInterruptContextTheSectionIsNotAnnotated) {
   EXPECT_FALSE(cookie);
   dma_fence_end_signalling(cookie);
   EXPECT_THAT(Kinds(), IsEmpty());
+}
+
+// ===========================================================================
+// One fence signalled from another's callback (a hardware fence signalling
+// the scheduler fence waiting on it): two locks of one class nest.
+
+struct chained_cb {
+  struct dma_fence_cb base;
+  struct dma_fence* next;
+};
+
+void signal_next_cb(struct dma_fence*, struct dma_fence_cb* cb) {
+  dma_fence_signal(container_of(cb, chained_cb, base)->next);
+}
+
+TEST_F(DmaFence, AnInPlaceFenceSignalledFromAnothersCallbackNests) {
+  struct dma_fence* hw = NewFence();
+  struct dma_fence* sched = NewFence();
+  struct dma_fence* job = NewFence();
+  chained_cb hw_cb = {.base = {}, .next = sched};
+  chained_cb sched_cb = {.base = {}, .next = job};
+  ASSERT_EQ(dma_fence_add_callback(hw, &hw_cb.base, signal_next_cb), 0);
+  ASSERT_EQ(dma_fence_add_callback(sched, &sched_cb.base, signal_next_cb), 0);
+  dma_fence_signal(hw);
+  EXPECT_TRUE(dma_fence_is_signaled(sched));
+  EXPECT_TRUE(dma_fence_is_signaled(job));
+  EXPECT_THAT(Kinds(), IsEmpty());
+  for (auto* f : {hw, sched, job}) dma_fence_put(f);
+}
+
+DEFINE_SPINLOCK(ring_lock);
+
+TEST_F(DmaFence, NestingInCallbacksKeepsTheOrderAgainstOtherClasses) {
+  // An in-place fence's callback signals a fence borrowing ring_lock...
+  struct dma_fence* sched = NewFence();
+  auto* ring_fence = static_cast<struct dma_fence*>(
+      kzalloc(sizeof(struct dma_fence), GFP_KERNEL));
+  dma_fence_init(ring_fence, &kTestFenceOps, &ring_lock,
+                 dma_fence_context_alloc(1), 1);
+  chained_cb cb = {.base = {}, .next = ring_fence};
+  ASSERT_EQ(dma_fence_add_callback(sched, &cb.base, signal_next_cb), 0);
+  dma_fence_signal(sched);
+  EXPECT_THAT(Kinds(), IsEmpty());
+  // ...and the ring signals an in-place fence under ring_lock: ABBA.
+  struct dma_fence* other = NewFence();
+  unsigned long flags;
+  spin_lock_irqsave(&ring_lock, flags);
+  dma_fence_signal(other);
+  spin_unlock_irqrestore(&ring_lock, flags);
+  EXPECT_THAT(Kinds(), ElementsAre(ReportKind::kCircularDependency));
+  for (auto* f : {sched, ring_fence, other}) dma_fence_put(f);
 }
 
 // ===========================================================================

@@ -5,6 +5,7 @@
 #define LOCKDEP_TESTS_DMA_TEST_UTIL_H_
 
 #include <atomic>
+#include <initializer_list>
 
 #include "core/dma-buf.h"
 #include "core/dma-fence.h"
@@ -38,6 +39,15 @@ inline struct dma_fence* NewFence(u64 context = 0, u64 seqno = 1) {
   return fence;
 }
 
+// Signals each fence (if not yet) and drops the caller's reference: the end
+// of most tests.
+inline void SignalAndPut(std::initializer_list<struct dma_fence*> fences) {
+  for (struct dma_fence* f : fences) {
+    dma_fence_signal(f);
+    dma_fence_put(f);
+  }
+}
+
 // What TestExporter's callbacks saw.
 struct ExporterCalls {
   std::atomic<int> map{0};
@@ -45,6 +55,8 @@ struct ExporterCalls {
   std::atomic<int> release{0};
   std::atomic<int> vmap{0};
   std::atomic<int> vunmap{0};
+  std::atomic<int> pin{0};
+  std::atomic<int> unpin{0};
 };
 inline ExporterCalls exporter_calls;
 
@@ -85,6 +97,17 @@ inline void TestVunmap(struct dma_buf*, void*) {
   exporter_calls.vunmap.fetch_add(1);
 }
 
+// pin/unpin: what a dynamic exporter is promised (the reservation lock).
+inline int TestPin(struct dma_buf_attachment* attach) {
+  dma_resv_assert_held(attach->dmabuf->resv);
+  exporter_calls.pin.fetch_add(1);
+  return 0;
+}
+inline void TestUnpin(struct dma_buf_attachment* attach) {
+  dma_resv_assert_held(attach->dmabuf->resv);
+  exporter_calls.unpin.fetch_add(1);
+}
+
 inline const struct dma_buf_ops kStaticExporter = {
     .map_dma_buf = TestMap,
     .unmap_dma_buf = TestUnmap,
@@ -95,6 +118,16 @@ inline const struct dma_buf_ops kStaticExporter = {
 
 inline const struct dma_buf_ops kDynamicExporter = {
     .dynamic_mapping = true,
+    .map_dma_buf = TestMap,
+    .unmap_dma_buf = TestUnmap,
+    .release = TestRelease,
+};
+
+// A dynamic exporter that can pin (vram that can also stay put).
+inline const struct dma_buf_ops kPinningExporter = {
+    .dynamic_mapping = true,
+    .pin = TestPin,
+    .unpin = TestUnpin,
     .map_dma_buf = TestMap,
     .unmap_dma_buf = TestUnmap,
     .release = TestRelease,
@@ -126,6 +159,8 @@ inline void ResetExporterCalls() {
   exporter_calls.release = 0;
   exporter_calls.vmap = 0;
   exporter_calls.vunmap = 0;
+  exporter_calls.pin = 0;
+  exporter_calls.unpin = 0;
 }
 
 }  // namespace dma_test

@@ -209,4 +209,60 @@ TEST(ErrPtr, ValidPointersAndNullAreNotErrors) {
   EXPECT_EQ(PTR_ERR(cast), -ENOMEM);
 }
 
+// ===========================================================================
+// Memory reclaim: GFP_KERNEL allocations take the fs_reclaim map.
+
+DEFINE_MUTEX(shrinker_lock);
+
+// What a shrinker does: reclaim runs it, and it takes shrinker_lock.
+void shrink() {
+  fs_reclaim_acquire(GFP_KERNEL);
+  mutex_lock(&shrinker_lock);
+  mutex_unlock(&shrinker_lock);
+  fs_reclaim_release(GFP_KERNEL);
+}
+
+TEST_F(Kmalloc, AllocatingUnderALockReclaimTakesIsACycle) {
+  shrink();
+  EXPECT_THAT(Kinds(), IsEmpty());
+  mutex_lock(&shrinker_lock);
+  kfree(kmalloc(8, GFP_KERNEL));
+  mutex_unlock(&shrinker_lock);
+  ASSERT_THAT(Kinds(), ElementsAre(ReportKind::kCircularDependency));
+  EXPECT_THAT(OnlyReport().classes, ::testing::Contains("fs_reclaim"));
+}
+
+TEST_F(Kmalloc, AtomicAndNoReclaimAllocationsDoNotReclaim) {
+  shrink();
+  mutex_lock(&shrinker_lock);
+  kfree(kmalloc(8, GFP_ATOMIC));
+  kfree(kzalloc(8, GFP_NOWAIT));
+  const unsigned int flags = memalloc_noreclaim_save();
+  kfree(kmalloc(8, GFP_KERNEL));
+  might_alloc(GFP_KERNEL);
+  memalloc_noreclaim_restore(flags);
+  mutex_unlock(&shrinker_lock);
+  EXPECT_THAT(Kinds(), IsEmpty());
+}
+
+TEST_F(Kmalloc, MightAllocIsTheAllocationWithoutMemory) {
+  shrink();
+  mutex_lock(&shrinker_lock);
+  might_alloc(GFP_KERNEL);
+  mutex_unlock(&shrinker_lock);
+  EXPECT_THAT(Kinds(), ElementsAre(ReportKind::kCircularDependency));
+}
+
+TEST_F(Kmalloc, NoReclaimSectionsNest) {
+  const unsigned int outer = memalloc_noreclaim_save();
+  const unsigned int inner = memalloc_noreclaim_save();
+  memalloc_noreclaim_restore(inner);
+  shrink();  // still inside the outer section: no fs_reclaim
+  mutex_lock(&shrinker_lock);
+  kfree(kmalloc(8, GFP_KERNEL));
+  mutex_unlock(&shrinker_lock);
+  memalloc_noreclaim_restore(outer);
+  EXPECT_THAT(Kinds(), IsEmpty());
+}
+
 }  // namespace

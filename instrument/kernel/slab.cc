@@ -6,6 +6,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "instrument/kernel/reclaim.h"
 #include "runtime/lockdep.h"
 
 namespace {
@@ -67,7 +68,7 @@ Header* HeaderOf(const void* ptr) {
 }
 
 void* Allocate(size_t size, gfp_t flags, unsigned long ip) {
-  if (flags & GFP_KERNEL) lockdep_might_sleep(__FILE__, __LINE__, ip);
+  lockdep::kernel_internal::MightAlloc(flags, ip);
   if (size > SIZE_MAX - sizeof(Header)) return nullptr;
   auto* h = static_cast<Header*>((flags & __GFP_ZERO)
                                      ? std::calloc(1, sizeof(Header) + size)

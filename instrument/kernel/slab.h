@@ -14,22 +14,16 @@
 
 #include <cstddef>
 
-typedef unsigned int gfp_t;
-
-// May sleep: kmalloc(GFP_KERNEL) calls might_sleep(), as Linux's might_alloc().
-#define GFP_KERNEL ((gfp_t)0x1u)
-// Never sleeps: for atomic context (spinlock held, irqs off, interrupts).
-#define GFP_ATOMIC ((gfp_t)0x2u)
-#define GFP_NOWAIT ((gfp_t)0x4u)
-// Zero the memory (kzalloc() adds it).
-#define __GFP_ZERO ((gfp_t)0x100u)
+#include "instrument/kernel/gfp.h"
+#include "instrument/kernel/reclaim.h"
 
 inline constexpr size_t kKmallocQuarantineObjects = 1024;
 inline constexpr size_t kKmallocQuarantineBytes = 8u << 20;
 
 // `size` bytes aligned for any type, or NULL when out of memory. With
-// GFP_KERNEL it may sleep, so it is reported under a spinlock or in an
-// interrupt. Cost: malloc() plus a 16-byte header.
+// GFP_KERNEL it may sleep and reclaim (might_alloc(), reclaim.h): reported
+// under a spinlock or in an interrupt, and it depends on the fs_reclaim
+// map. Cost: malloc() plus a 16-byte header; the fs_reclaim acquire.
 void* kmalloc(size_t size, gfp_t flags);
 // kmalloc() of zeroed memory.
 void* kzalloc(size_t size, gfp_t flags);
