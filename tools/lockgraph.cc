@@ -18,18 +18,18 @@ ABSL_FLAG(bool, internal_frames, false,
           "library's)");
 
 int main(int argc, char** argv) {
-  using lockdep::tools::kLockgraphUsage;
+  const std::string usage = lockdep::tools::LockgraphUsage();
   absl::StatusOr<lockdep::tools::ParsedArgs> args = lockdep::tools::ParseStrictFlags(argc, argv);
   if (!args.ok()) {
     std::fprintf(stderr, "lockgraph: %s\n", std::string(args.status().message()).c_str());
     return 2;
   }
   if (args->help) {
-    std::fputs(kLockgraphUsage, stdout);
+    std::fputs(usage.c_str(), stdout);
     return 0;
   }
   if (args->positional.empty()) {
-    std::fputs(kLockgraphUsage, stderr);
+    std::fputs(usage.c_str(), stderr);
     return 2;
   }
   lockdep::tools::VerbOptions options;

@@ -24,34 +24,6 @@ extern char** environ;
 
 namespace lockdep::tools {
 
-const char kLockgraphUsage[] =
-    "usage: lockgraph VERB [flags] FILE...\n"
-    "Reads lock graphs written by LOCKDEP_OPTIONS=dump_graph=PATH; several files\n"
-    "are read as their union.\n"
-    "\n"
-    "  text FILE...              kernel-style listing (/proc/lockdep, chains, stats)\n"
-    "  json FILE...              the graph as JSON\n"
-    "  dot FILE...               Graphviz DOT with a legend, cycles in red\n"
-    "      [--around=CLASS] [--depth=N] [--cycles-only]\n"
-    "      [--mark=CLASS,...]    classes to fill in orange (a report's)\n"
-    "  svg FILE... -o OUT.svg    the DOT rendered by Graphviz's dot (same flags)\n"
-    "  html FILE... -o OUT.html  an interactive page: search, neighbourhoods,\n"
-    "      [--around=CLASS]      cycles, stacks; one file, nothing fetched\n"
-    "      [--mark=CLASS,...]\n"
-    "  merge -o OUT FILE...      write the union as one graph file\n"
-    "  cycles FILE...            deadlock cycles of the union with the traces of\n"
-    "      [--max-cycles=N]      their dependencies; exit 1 when any\n"
-    "  diff BASE NEW             classes and dependencies NEW adds (or makes\n"
-    "                            stronger); exit 1 when any\n"
-    "  path FILE A B             the shortest dependency chain A -> ... -> B; exit 1\n"
-    "                            when there is none\n"
-    "  stat FILE...              lock_stat figures, by total wait time\n"
-    "  --internal_frames=1       cycles, diff, path: also the frames reports hide\n"
-    "\n"
-    "Classes are named as reports name them: NAME, NAME/SUBCLASS, or\n"
-    "NAME@FILE:LINE. Exit status 2 (one line on stderr): unreadable, truncated or\n"
-    "foreign files, bad flags, unknown class names.\n";
-
 namespace {
 
 void Print(std::FILE* out, absl::string_view text) {
@@ -258,52 +230,154 @@ absl::StatusOr<int> Path(const std::vector<std::string>& args, const VerbOptions
   return 0;
 }
 
+// Each verb that reads the union of its files, as a handler over it.
+using UnionHandler = absl::StatusOr<int> (*)(const graph::Graph& g,
+                                             const std::vector<std::string>& files,
+                                             const VerbOptions& o, Progress* progress,
+                                             std::FILE* out);
+
+absl::StatusOr<int> TextVerb(const graph::Graph& g, const std::vector<std::string>&,
+                             const VerbOptions&, Progress*, std::FILE* out) {
+  Print(out, GraphText(g));
+  return 0;
+}
+
+absl::StatusOr<int> StatVerb(const graph::Graph& g, const std::vector<std::string>&,
+                             const VerbOptions&, Progress*, std::FILE* out) {
+  Print(out, LockStatText(g));
+  return 0;
+}
+
+absl::StatusOr<int> JsonVerb(const graph::Graph& g, const std::vector<std::string>&,
+                             const VerbOptions&, Progress*, std::FILE* out) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  google::protobuf::util::MessageToJsonString(g, &json, options);
+  Print(out, json);
+  return 0;
+}
+
+absl::StatusOr<int> MergeVerb(const graph::Graph& g, const std::vector<std::string>&,
+                              const VerbOptions& o, Progress* progress, std::FILE*) {
+  progress->Phase(absl::StrCat("writing ", o.output));
+  if (absl::Status s = WriteGraphFile(o.output, g); !s.ok()) return s;
+  return 0;
+}
+
+absl::StatusOr<int> CyclesVerb(const graph::Graph& g, const std::vector<std::string>&,
+                               const VerbOptions& o, Progress* progress, std::FILE* out) {
+  return Cycles(g, o, progress, out);
+}
+
+absl::StatusOr<int> HtmlVerb(const graph::Graph& g, const std::vector<std::string>& files,
+                             const VerbOptions& o, Progress* progress, std::FILE*) {
+  return Html(g, files, o, progress);
+}
+
+absl::StatusOr<int> DotVerb(const graph::Graph& g, const std::vector<std::string>&,
+                            const VerbOptions& o, Progress* progress, std::FILE* out) {
+  absl::StatusOr<std::string> dot = Dot(g, o, progress);
+  if (!dot.ok()) return dot.status();
+  Print(out, *dot);
+  return 0;
+}
+
+absl::StatusOr<int> SvgVerb(const graph::Graph& g, const std::vector<std::string>&,
+                            const VerbOptions& o, Progress* progress, std::FILE*) {
+  absl::StatusOr<std::string> dot = Dot(g, o, progress);
+  if (!dot.ok()) return dot.status();
+  if (absl::Status s = RenderSvg(*dot, o.output); !s.ok()) return s;
+  return 0;
+}
+
+// The one table of verbs: name, usage lines, whether -o is required, and the
+// handler (over the union of the files, or over its own arguments). A new
+// verb is one row here plus its handler; --help is made from the rows.
+struct VerbSpec {
+  const char* name;
+  const char* usage;  // its lines in --help, indented two spaces
+  bool needs_output;
+  UnionHandler over_union;  // or:
+  absl::StatusOr<int> (*over_args)(const std::vector<std::string>& args,
+                                   const VerbOptions& o, Progress* progress, std::FILE* out);
+};
+
+constexpr VerbSpec kVerbs[] = {
+    {"text", "text FILE...              kernel-style listing (/proc/lockdep, chains, stats)\n",
+     false, TextVerb, nullptr},
+    {"json", "json FILE...              the graph as JSON\n", false, JsonVerb, nullptr},
+    {"dot",
+     "dot FILE...               Graphviz DOT with a legend, cycles in red\n"
+     "    [--around=CLASS] [--depth=N] [--cycles-only]\n"
+     "    [--mark=CLASS,...]    classes to fill in orange (a report's)\n",
+     false, DotVerb, nullptr},
+    {"svg", "svg FILE... -o OUT.svg    the DOT rendered by Graphviz's dot (same flags)\n", true,
+     SvgVerb, nullptr},
+    {"html",
+     "html FILE... -o OUT.html  an interactive page: search, neighbourhoods,\n"
+     "    [--around=CLASS]      cycles, stacks; one file, nothing fetched\n"
+     "    [--mark=CLASS,...]\n",
+     true, HtmlVerb, nullptr},
+    {"merge", "merge -o OUT FILE...      write the union as one graph file\n", true, MergeVerb,
+     nullptr},
+    {"cycles",
+     "cycles FILE...            deadlock cycles of the union with the traces of\n"
+     "    [--max-cycles=N]      their dependencies; exit 1 when any\n",
+     false, CyclesVerb, nullptr},
+    {"diff",
+     "diff BASE NEW             classes and dependencies NEW adds (or makes\n"
+     "                          stronger); exit 1 when any\n",
+     false, nullptr, Diff},
+    {"path",
+     "path FILE A B             the shortest dependency chain A -> ... -> B; exit 1\n"
+     "                          when there is none\n",
+     false, nullptr, Path},
+    {"stat", "stat FILE...              lock_stat figures, by total wait time\n", false,
+     StatVerb, nullptr},
+};
+
 }  // namespace
+
+std::string LockgraphUsage() {
+  std::string usage =
+      "usage: lockgraph VERB [flags] FILE...\n"
+      "Reads lock graphs written by LOCKDEP_OPTIONS=dump_graph=PATH; several files\n"
+      "are read as their union.\n"
+      "\n";
+  for (const VerbSpec& v : kVerbs) {
+    for (absl::string_view line : absl::StrSplit(v.usage, '\n', absl::SkipEmpty())) {
+      absl::StrAppend(&usage, "  ", line, "\n");
+    }
+  }
+  absl::StrAppend(&usage,
+                  "  --internal_frames=1       cycles, diff, path: also the frames reports hide\n"
+                  "\n"
+                  "Classes are named as reports name them: NAME, NAME/SUBCLASS, or\n"
+                  "NAME@FILE:LINE. Exit status 2 (one line on stderr): unreadable, truncated or\n"
+                  "foreign files, bad flags, unknown class names.\n");
+  return usage;
+}
 
 absl::StatusOr<int> RunVerb(absl::string_view verb, const std::vector<std::string>& args,
                             const VerbOptions& o, std::FILE* out) {
-  Progress progress;
-  if (verb == "diff") return Diff(args, o, &progress, out);
-  if (verb == "path") return Path(args, o, &progress, out);
-  const bool known = verb == "text" || verb == "json" || verb == "dot" || verb == "svg" ||
-                     verb == "merge" || verb == "cycles" || verb == "stat" || verb == "html";
-  if (!known) {
+  const VerbSpec* spec = nullptr;
+  for (const VerbSpec& v : kVerbs) {
+    if (verb == v.name) spec = &v;
+  }
+  if (spec == nullptr) {
     return absl::InvalidArgumentError(
         absl::StrCat("unknown verb '", verb, "' (lockgraph --help lists them)"));
   }
-  if ((verb == "merge" || verb == "svg" || verb == "html") && o.output.empty()) {
+  if (spec->needs_output && o.output.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(verb, " needs -o OUT"));
   }
+  Progress progress;
+  if (spec->over_args != nullptr) return spec->over_args(args, o, &progress, out);
   absl::StatusOr<graph::Graph> g = Load(args, &progress);
   if (!g.ok()) return g.status();
-  if (verb == "text") {
-    Print(out, GraphText(*g));
-  } else if (verb == "stat") {
-    Print(out, LockStatText(*g));
-  } else if (verb == "json") {
-    std::string json;
-    google::protobuf::util::JsonPrintOptions options;
-    options.add_whitespace = true;
-    options.preserve_proto_field_names = true;
-    google::protobuf::util::MessageToJsonString(*g, &json, options);
-    Print(out, json);
-  } else if (verb == "merge") {
-    progress.Phase(absl::StrCat("writing ", o.output));
-    if (absl::Status s = WriteGraphFile(o.output, *g); !s.ok()) return s;
-  } else if (verb == "cycles") {
-    return Cycles(*g, o, &progress, out);
-  } else if (verb == "html") {
-    return Html(*g, args, o, &progress);
-  } else {
-    absl::StatusOr<std::string> dot = Dot(*g, o, &progress);
-    if (!dot.ok()) return dot.status();
-    if (verb == "dot") {
-      Print(out, *dot);
-    } else if (absl::Status s = RenderSvg(*dot, o.output); !s.ok()) {
-      return s;
-    }
-  }
-  return 0;
+  return spec->over_union(*g, args, o, &progress, out);
 }
 
 }  // namespace lockdep::tools

@@ -29,7 +29,7 @@ absl::StatusOr<int> RunVerb(absl::string_view verb, const std::vector<std::strin
                             const VerbOptions& options, std::FILE* out);
 
 // The usage text of `lockgraph --help`.
-extern const char kLockgraphUsage[];
+std::string LockgraphUsage();
 
 }  // namespace lockdep::tools
 
