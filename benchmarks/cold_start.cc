@@ -88,6 +88,16 @@ int main(int argc, char** argv) {
   for (int i = 0; i < n; ++i) locks[i].Init(i);
   double us = 0;
   long ops = 0;
+  // Locks 0-1, 2-3, ... taken in pairs: each pair a new dependency the
+  // first time.
+  auto pairs = [&] {
+    for (int i = 0; i + 1 < n; i += 2) {
+      locks[i].lock();
+      locks[i + 1].lock();
+      locks[i + 1].unlock();
+      locks[i].unlock();
+    }
+  };
   if (!std::strcmp(mode, "first_use")) {
     const double t0 = NowUs();
     for (int i = 0; i < n; ++i) {
@@ -102,22 +112,12 @@ int main(int argc, char** argv) {
       locks[i].unlock();
     }
     const double t0 = NowUs();
-    for (int i = 0; i + 1 < n; i += 2) {
-      locks[i].lock();
-      locks[i + 1].lock();
-      locks[i + 1].unlock();
-      locks[i].unlock();
-    }
+    pairs();
     us = NowUs() - t0;
     ops = n / 2;
   } else if (!std::strcmp(mode, "first_pass")) {
     const double t0 = NowUs();
-    for (int i = 0; i + 1 < n; i += 2) {
-      locks[i].lock();
-      locks[i + 1].lock();
-      locks[i + 1].unlock();
-      locks[i].unlock();
-    }
+    pairs();
     us = NowUs() - t0;
     ops = n / 2;
   } else if (!std::strcmp(mode, "nested4") || !std::strcmp(mode, "pairs")) {
@@ -127,12 +127,7 @@ int main(int argc, char** argv) {
         for (int i = 0; i < 4; ++i) locks[i].lock();
         for (int i = 3; i >= 0; --i) locks[i].unlock();
       } else {
-        for (int i = 0; i + 1 < n; i += 2) {
-          locks[i].lock();
-          locks[i + 1].lock();
-          locks[i + 1].unlock();
-          locks[i].unlock();
-        }
+        pairs();
       }
     };
     pass();  // learnt; the timed passes hit the cache
@@ -160,12 +155,7 @@ int main(int argc, char** argv) {
     us = NowUs() - t0;
     ops = 200000L * 2;  // per thread: wall time over one thread's lock pairs
   } else if (!std::strcmp(mode, "rss")) {
-    for (int i = 0; i + 1 < n; i += 2) {
-      locks[i].lock();
-      locks[i + 1].lock();
-      locks[i + 1].unlock();
-      locks[i].unlock();
-    }
+    pairs();
     std::printf("%s %d %ld\n", mode, n, RssKiB());
     return 0;
   } else {

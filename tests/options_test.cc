@@ -28,6 +28,7 @@
 
 #include "runtime/graph_file.h"
 #include "runtime/options.h"
+#include "tests/run_program.h"
 #include "tests/text_lines.h"
 
 extern char** environ;
@@ -44,71 +45,12 @@ constexpr char kAfterFirstReport[] = "options_probe: after the first report";
 constexpr char kCircular[] = "possible circular locking dependency detected";
 constexpr char kBadUnlock[] = "bad unlock balance detected";
 
-struct ProbeResult {
-  bool exited = false;  // normal exit (then exit_code), else killed (signal)
-  int exit_code = -1;
-  int signal = 0;
-  std::string err;  // everything the probe wrote to stderr
-};
+using ProbeResult = lockdep::testing::ProbeRun;
 
 // Runs the probe with `args`, LOCKDEP_OPTIONS set to `options` (unset when
 // nullptr), stdout discarded, stderr captured, no core dump.
 ProbeResult RunProbe(const char* options, std::vector<std::string> args) {
-  std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) {
-    if (std::strncmp(*e, "LOCKDEP_OPTIONS=", 16) != 0) env.push_back(*e);
-  }
-  if (options != nullptr) env.push_back(std::string("LOCKDEP_OPTIONS=") + options);
-  args.insert(args.begin(), kProbe);
-  std::vector<char*> argv, envp;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  for (std::string& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-
-  ProbeResult result;
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) {
-    ADD_FAILURE() << "pipe2: " << std::strerror(errno);
-    return result;
-  }
-  const pid_t pid = fork();
-  if (pid < 0) {
-    ADD_FAILURE() << "fork: " << std::strerror(errno);
-    close(fds[0]);
-    close(fds[1]);
-    return result;
-  }
-  if (pid == 0) {  // child: async-signal-safe calls only
-    const rlimit no_core = {0, 0};
-    setrlimit(RLIMIT_CORE, &no_core);
-    const int devnull = open("/dev/null", O_WRONLY);
-    if (devnull >= 0) dup2(devnull, 1);
-    dup2(fds[1], 2);
-    execve(kProbe, argv.data(), envp.data());
-    _exit(127);
-  }
-  close(fds[1]);
-  char buf[4096];
-  for (;;) {
-    const ssize_t n = read(fds[0], buf, sizeof(buf));
-    if (n > 0) {
-      result.err.append(buf, static_cast<size_t>(n));
-    } else if (n == 0 || errno != EINTR) {
-      break;
-    }
-  }
-  close(fds[0]);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (WIFEXITED(status)) {
-    result.exited = true;
-    result.exit_code = WEXITSTATUS(status);
-  } else if (WIFSIGNALED(status)) {
-    result.signal = WTERMSIG(status);
-  }
-  return result;
+  return lockdep::testing::RunProgram(kProbe, std::move(args), options);
 }
 
 using lockdep::testing::Lines;

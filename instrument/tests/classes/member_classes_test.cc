@@ -7,7 +7,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "instrument/tests/classes/run_program.h"
+#include "tests/run_program.h"
 
 namespace {
 
@@ -22,8 +22,7 @@ constexpr char kRecursive[] = "possible recursive locking detected";
 class MemberClasses : public ::testing::TestWithParam<const char*> {
  protected:
   ProbeRun Probe(const char* scenario) {
-    return RunProgram(std::string("instrument/tests/classes/") + GetParam(),
-                      scenario);
+    return RunProgram(std::string("instrument/tests/classes/") + GetParam(), {scenario});
   }
 };
 

@@ -5,7 +5,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "instrument/tests/classes/run_program.h"
+#include "tests/run_program.h"
 
 namespace {
 
@@ -15,7 +15,7 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 TEST(PluginCycles, AnotherLibraryAtTheSameAddressHasItsOwnClassesAndFrames) {
-  const ProbeRun r = RunProgram("instrument/tests/classes/plugin_probe", nullptr);
+  const ProbeRun r = RunProgram("instrument/tests/classes/plugin_probe", {});
   if (r.err.find("B was loaded elsewhere") != std::string::npos) {
     GTEST_SKIP() << "the loader did not reuse A's addresses for B";
   }
