@@ -25,7 +25,8 @@ run_one() {
   case $name in
     graph_file)
       srcs=(tools/fuzz/graph_file_fuzzer.cc runtime/graph_file.cc runtime/graph_text.cc
-            runtime/crc32c.cc tools/graph_merge.cc tools/graph_search.cc tools/graph_dot.cc
+            runtime/crc32c.cc runtime/frame_filter.cc tools/graph_merge.cc tools/graph_search.cc
+            tools/graph_dot.cc
             tools/progress.cc "$gen/lockgraph.pb.cc")
       corpus=tools/fuzz/corpus
       libs=(protobuf absl_status absl_statusor absl_str_format absl_strings absl_time
