@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_join.h"
 #include <string>
-#include "runtime/graph_file.h"
+#include "runtime/export/graph_file.h"
 #include "tools/graph_search.h"
 #include "tools/verbs.h"
 
@@ -47,7 +47,7 @@ bool ReadJsonString(const std::string& text, size_t* at, std::string* out) {
 }  // namespace
 
 // Read by hand, not through protobuf's JSON: the lines are the runtime's own
-// (runtime/report_output.cc), and protobuf's inline Map code built with
+// (runtime/reports/report_output.cc), and protobuf's inline Map code built with
 // -fsanitize=thread does not agree with the uninstrumented library that
 // filled the map (the tour crashed in Map::find under --config=tsan).
 std::vector<std::string> ReportedClasses(const std::string& reports_json) {

@@ -11,9 +11,9 @@
 #include <string>
 
 #include "instrument/kernel.h"
-#include "runtime/graph_dump.h"
-#include "runtime/graph_file.h"
-#include "runtime/graph_text.h"
+#include "runtime/export/graph_dump.h"
+#include "runtime/export/graph_file.h"
+#include "runtime/export/graph_text.h"
 #include "tests/test_support.h"
 
 namespace {

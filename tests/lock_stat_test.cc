@@ -7,8 +7,8 @@
 
 #include "instrument/cxx.h"
 #include "instrument/kernel.h"
-#include "runtime/graph_dump.h"
-#include "runtime/graph_text.h"
+#include "runtime/export/graph_dump.h"
+#include "runtime/export/graph_text.h"
 #include "tests/test_support.h"
 
 namespace {

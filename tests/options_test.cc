@@ -26,8 +26,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "runtime/graph_file.h"
-#include "runtime/options.h"
+#include "runtime/export/graph_file.h"
+#include "runtime/base/options.h"
 #include "tests/run_program.h"
 #include "tests/text_lines.h"
 

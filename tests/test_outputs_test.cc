@@ -11,7 +11,7 @@
 
 #include <gtest/gtest.h>
 
-#include "runtime/graph_file.h"
+#include "runtime/export/graph_file.h"
 
 extern char** environ;
 

@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "runtime/graph_file.h"
+#include "runtime/export/graph_file.h"
 #include "tools/synthetic_graph.h"
 
 int main(int argc, char** argv) {

@@ -20,7 +20,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "runtime/lockgraph.pb.h"
+#include "runtime/export/lockgraph.pb.h"
 
 namespace lockdep::tools {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/lockgraph.pb.h"
+#include "runtime/export/lockgraph.pb.h"
 #include "tools/graph_search.h"
 
 namespace lockdep::tools {

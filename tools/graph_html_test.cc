@@ -11,7 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
-#include "runtime/graph_file.h"
+#include "runtime/export/graph_file.h"
 #include "tools/progress.h"
 #include "tools/synthetic_graph.h"
 #include "tools/verbs.h"

@@ -8,7 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "runtime/graph_file.h"
+#include "runtime/export/graph_file.h"
 #include "tools/lockgraph_test_support.h"
 
 namespace {

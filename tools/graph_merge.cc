@@ -5,8 +5,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
-#include "runtime/graph_file.h"
-#include "runtime/graph_text.h"
+#include "runtime/export/graph_file.h"
+#include "runtime/export/graph_text.h"
 
 namespace lockdep::tools {
 

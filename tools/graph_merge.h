@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "runtime/lockgraph.pb.h"
+#include "runtime/export/lockgraph.pb.h"
 #include "tools/progress.h"
 
 namespace lockdep::tools {

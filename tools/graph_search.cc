@@ -4,7 +4,7 @@
 #include <deque>
 
 #include "absl/strings/str_cat.h"
-#include "runtime/graph_text.h"
+#include "runtime/export/graph_text.h"
 
 namespace lockdep::tools {
 namespace {

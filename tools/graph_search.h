@@ -12,7 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "runtime/lockgraph.pb.h"
+#include "runtime/export/lockgraph.pb.h"
 #include "tools/progress.h"
 
 namespace lockdep::tools {

@@ -4,7 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "runtime/graph_text.h"
+#include "runtime/export/graph_text.h"
 
 namespace lockdep::tools {
 namespace {

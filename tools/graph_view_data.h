@@ -30,7 +30,7 @@ std::string JsonQuote(absl::string_view s);
 // Dependency kinds in words, e.g. "write then write (EN)"; kinds joined by
 // "; ". Linux's N (non-recursive) taker counts as "write".
 std::string DependencyKindWords(uint32_t kinds);
-// Usage bit `bit` (runtime/usage.h) in words, e.g. "taken for writing inside
+// Usage bit `bit` (runtime/graph/usage.h) in words, e.g. "taken for writing inside
 // a hard-irq handler".
 std::string UsageBitWords(uint32_t bit);
 

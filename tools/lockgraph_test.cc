@@ -8,8 +8,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "runtime/graph_file.h"
-#include "runtime/graph_text.h"
+#include "runtime/export/graph_file.h"
+#include "runtime/export/graph_text.h"
 #include "tools/graph_dot.h"
 #include "tools/graph_search.h"
 #include "tools/lockgraph_test_support.h"

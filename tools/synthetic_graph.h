@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-#include "runtime/lockgraph.pb.h"
+#include "runtime/export/lockgraph.pb.h"
 
 namespace lockdep::tools {
 

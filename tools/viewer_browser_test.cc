@@ -16,7 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
-#include "runtime/graph_file.h"
+#include "runtime/export/graph_file.h"
 #include "tools/synthetic_graph.h"
 #include "tools/verbs.h"
 #include "tools/viewer_test_graphs.h"

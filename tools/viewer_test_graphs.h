@@ -6,7 +6,7 @@
 #include <string>
 
 #include "google/protobuf/struct.pb.h"
-#include "runtime/lockgraph.pb.h"
+#include "runtime/export/lockgraph.pb.h"
 
 namespace lockdep::tools {
 

@@ -6,8 +6,8 @@
 #include <atomic>
 #include <vector>
 
-#include "runtime/source_frames.h"
-#include "runtime/stack_trace.h"
+#include "runtime/stacks/source_frames.h"
+#include "runtime/stacks/stack_trace.h"
 
 namespace lockdep::internal {
 namespace {

@@ -11,12 +11,12 @@
 #include <vector>
 
 #include "instrument/cxx/call_site.h"
-#include "runtime/code_address.h"
-#include "runtime/internal_mutex.h"
-#include "runtime/key_origin.h"
+#include "runtime/stacks/code_address.h"
+#include "runtime/base/internal_mutex.h"
+#include "runtime/graph/key_origin.h"
 #include "runtime/lockdep.h"
-#include "runtime/source_frames.h"
-#include "runtime/stack_trace.h"
+#include "runtime/stacks/source_frames.h"
+#include "runtime/stacks/stack_trace.h"
 
 namespace lockdep::internal {
 namespace {
@@ -78,7 +78,7 @@ std::string_view Basename(std::string_view path) {
 
 // The entry for a site, made on first use; `origin` says where its locks
 // come from (for reports) and `identity` which class it is in any run (for
-// graph files, runtime/key_origin.h), both recorded when the entry is made. The key is
+// graph files, runtime/graph/key_origin.h), both recorded when the entry is made. The key is
 // registered outside registry.mu (registering takes the graph lock); of two
 // threads making one site's entry at once, the first to insert wins.
 template <typename Origin>

@@ -11,8 +11,8 @@
 #include "instrument/preload/lock_classes.h"
 #include "instrument/preload/reentry.h"
 #include "runtime/lockdep.h"
-#include "runtime/stack_room.h"
-#include "runtime/stack_trace.h"
+#include "runtime/stacks/stack_room.h"
+#include "runtime/stacks/stack_trace.h"
 
 namespace lockdep::preload {
 namespace {

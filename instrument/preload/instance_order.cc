@@ -10,8 +10,8 @@
 #include "instrument/preload/lock_classes.h"
 #include "instrument/preload/reentry.h"
 #include "runtime/lockdep.h"
-#include "runtime/options.h"
-#include "runtime/stack_trace.h"
+#include "runtime/base/options.h"
+#include "runtime/stacks/stack_trace.h"
 
 namespace lockdep::preload {
 namespace {

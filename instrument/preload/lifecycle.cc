@@ -11,7 +11,7 @@
 #include "instrument/preload/lock_entry.h"
 #include "instrument/preload/lock_table.h"
 #include "instrument/preload/real.h"
-#include "runtime/stack_trace.h"
+#include "runtime/stacks/stack_trace.h"
 
 namespace lockdep::preload {
 
@@ -106,6 +106,6 @@ void ForgetSelfTid() { tls_tid = 0; }
 
 }  // namespace lockdep::preload
 
-// Tells the validator (runtime/fork_safety.cc) that this library registers
+// Tells the validator (runtime/process/fork_safety.cc) that this library registers
 // the fork handlers, with the validator's inside its own.
 extern "C" const char lockdep_preload_library = 1;

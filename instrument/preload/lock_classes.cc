@@ -14,9 +14,9 @@
 #include "instrument/preload/internal_lock.h"
 #include "instrument/preload/reentry.h"
 #include "runtime/lockdep.h"
-#include "runtime/source_frames.h"
-#include "runtime/stack_trace.h"
-#include "runtime/static_storage.h"
+#include "runtime/stacks/source_frames.h"
+#include "runtime/stacks/stack_trace.h"
+#include "runtime/base/static_storage.h"
 
 namespace lockdep::preload {
 namespace {

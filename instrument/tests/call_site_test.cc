@@ -10,7 +10,7 @@
 #include "instrument/cxx.h"
 #include "instrument/tests/std_guard_double.h"
 #include "runtime/lockdep.h"
-#include "runtime/source_frames.h"
+#include "runtime/stacks/source_frames.h"
 
 namespace {
 

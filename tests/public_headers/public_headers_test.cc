@@ -11,7 +11,7 @@
 #include "instrument/cxx.h"
 #include "instrument/gtest.h"
 #include "instrument/kernel.h"
-#include "runtime/graph_dump.h"
+#include "runtime/export/graph_dump.h"
 #include "runtime/lockdep.h"
 #include "runtime/lockdep_map.h"
 #include "runtime/report.h"

@@ -9,8 +9,8 @@
 #include <cstdio>
 
 #include "absl/strings/string_view.h"
-#include "runtime/graph_file.h"
-#include "runtime/graph_text.h"
+#include "runtime/export/graph_file.h"
+#include "runtime/export/graph_text.h"
 #include "tools/graph_dot.h"
 #include "tools/graph_merge.h"
 #include "tools/graph_search.h"

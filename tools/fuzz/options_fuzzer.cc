@@ -10,8 +10,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "runtime/limits.h"
-#include "runtime/options.h"
+#include "runtime/base/limits.h"
+#include "runtime/base/options.h"
 
 namespace {
 

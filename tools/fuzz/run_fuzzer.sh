@@ -17,36 +17,36 @@ fuzzers=("$@")
 out=${FUZZ_OUT:-$(mktemp -d /tmp/lockdep-fuzz.XXXXXX)}
 
 # The generated protobuf code comes from Bazel (the system protoc).
-./bazelw build //runtime:lockgraph_pb >&2
-gen=bazel-bin/runtime
+./bazelw build //runtime/export:lockgraph_pb >&2
+gen=bazel-bin/runtime/export
 
 run_one() {
   local name=$1 corpus libs srcs
   case $name in
     graph_file)
-      srcs=(tools/fuzz/graph_file_fuzzer.cc runtime/graph_file.cc runtime/graph_text.cc
-            runtime/crc32c.cc runtime/frame_filter.cc tools/graph_merge.cc tools/graph_search.cc
+      srcs=(tools/fuzz/graph_file_fuzzer.cc runtime/export/graph_file.cc runtime/export/graph_text.cc
+            runtime/export/crc32c.cc runtime/stacks/frame_filter.cc tools/graph_merge.cc tools/graph_search.cc
             tools/graph_dot.cc
             tools/progress.cc "$gen/lockgraph.pb.cc")
       corpus=tools/fuzz/corpus
       libs=(protobuf absl_status absl_statusor absl_str_format absl_strings absl_time
             absl_hash absl_raw_hash_set) ;;
     options)
-      srcs=(tools/fuzz/options_fuzzer.cc runtime/options.cc)
+      srcs=(tools/fuzz/options_fuzzer.cc runtime/base/options.cc)
       corpus=tools/fuzz/options_corpus
       libs=(absl_strings absl_str_format) ;;
     *) echo "run_fuzzer.sh: unknown fuzzer '$name' (known: graph_file, options)" >&2; return 2 ;;
   esac
   # The build takes a minute of CPU: keep the binary, keyed by what went into it.
   local key cache bin
-  key=$(cat "${srcs[@]}" runtime/*.h tools/*.h "$gen/lockgraph.pb.h" "$0" | sha256sum | cut -c1-16)
+  key=$(cat "${srcs[@]}" runtime/*.h runtime/*/*.h tools/*.h "$gen/lockgraph.pb.h" "$0" | sha256sum | cut -c1-16)
   cache=${XDG_CACHE_HOME:-$HOME/.cache}/lockdep-fuzz/$name-$key
   bin=$cache/${name}_fuzzer
   if [[ ! -x "$bin" ]]; then
     mkdir -p "$cache/obj"
     # Undefined behaviour stops the run like a crash (UBSan only warns by default).
     local flags=(-std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-                 -I. -I"$(dirname "$gen")")
+                 -I. -I"${gen%/runtime/export}")
     # One object per source, two at a time.
     printf '%s\n' "${srcs[@]}" | xargs -P 2 -I{} sh -c \
       'clang++-14 "$@" -c "{}" -o "'"$cache"'/obj/$(echo "{}" | tr / _).o"' _ "${flags[@]}"

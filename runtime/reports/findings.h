@@ -1,0 +1,132 @@
+// What the validator found, as plain data: the records detection fills in
+// (under the graph lock, from its tables) and the report renderers read
+// (lock_reports.h, report_writer.h). Nothing here points into the graph, so
+// rendering needs no lock and no knowledge of how the graph is kept, as
+// LLVM's DDReport separates its detector from TSan's report text.
+#ifndef LOCKDEP_RUNTIME_REPORTS_FINDINGS_H_
+#define LOCKDEP_RUNTIME_REPORTS_FINDINGS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lockdep {
+
+// A lock as a report line shows it (Linux's print_lock()).
+struct LockRecord {
+  const void* address = nullptr;
+  std::string class_name;   // "name", or "name/2" for subclass 2
+  std::string usage;        // the class's usage summary, "{+.+.}"
+  int read = 0;             // 0 exclusive, 1 read, 2 recursive read
+  unsigned long ip = 0;     // where it was taken
+  std::string description;  // its class's print function's text, or empty
+};
+
+// The thread a finding was made on.
+struct TaskRecord {
+  std::string name;               // "comm/tid"
+  std::vector<LockRecord> held;   // outermost first
+  std::vector<uintptr_t> stack;   // from the user's frame outwards; empty
+                                  // when traces are off
+};
+
+// One link of an existing dependency chain: the class taken, and the stack
+// that took it while holding the class of the link before.
+struct ChainLink {
+  std::string class_name;
+  std::vector<uintptr_t> stack;
+};
+
+// A new dependency prev -> next that closes a cycle: `chain` is the
+// existing path next -> ... -> prev, first link first (its first link's
+// class is the one after next).
+struct CircularFinding {
+  TaskRecord task;
+  LockRecord next, prev;
+  std::vector<ChainLink> chain;
+  std::vector<uintptr_t> new_stack;  // the acquisition happening now
+  std::string parent_class;          // the class taken just before prev
+  bool longer_than_two = false;      // the cycle has more than two classes
+};
+
+// A class taken while held. `order` is set when the class declares a lock
+// order (lockdep_set_lock_cmp_fn) and then holds what it returned.
+struct RecursiveFinding {
+  TaskRecord task;
+  LockRecord next, prev;
+  std::optional<int> order;
+  std::string key_origin;  // how the class came to be one (KeyOrigin()), or empty
+};
+
+// A lock used uninitialised or after destroy (`action`: "acquire", ...).
+struct BadMapFinding {
+  TaskRecord task;
+  const void* map = nullptr;
+  std::string class_name;  // empty when the map has no name
+  std::string action;
+  bool destroyed = false;
+  std::string freed_text;  // where it was destroyed or freed (freed_memory.h)
+};
+
+// A lock whose key is neither static nor registered.
+struct UnregisteredKeyFinding {
+  TaskRecord task;
+  const void* map = nullptr;
+  const void* key = nullptr;
+  std::string class_name;
+};
+
+// A release (`what`: "release", "downgrade") of a lock not held.
+struct BadUnlockFinding {
+  TaskRecord task;
+  std::string class_name;
+  std::string what;
+  unsigned long ip = 0;
+};
+
+// Memory freed or a lock destroyed while held: `held` when this thread holds
+// it (in [from, from+len)), else another thread does.
+struct HeldLockFreedFinding {
+  TaskRecord task;
+  std::optional<LockRecord> held;
+  const void* from = nullptr;
+  unsigned long len = 0;
+  const void* map = nullptr;
+  std::string class_name;
+};
+
+// A lock taken under a nest_lock the thread does not hold.
+struct NestNotHeldFinding {
+  TaskRecord task;
+  LockRecord next;
+  std::string nest_class;
+};
+
+// A chain key cached for a different held sequence (check_chains=1).
+struct ChainKeyCollisionFinding {
+  TaskRecord task;
+  LockRecord next;
+  uint64_t key = 0;
+};
+
+// Locks held where none may be (`why`: "is exiting", ...).
+struct LocksHeldFinding {
+  TaskRecord task;
+  std::string why;
+};
+
+// An assertion about a lock that failed (lockdep_assert_*) or a misuse a
+// primitive found (lockdep_report_misuse).
+struct AssertFinding {
+  TaskRecord task;
+  const void* map = nullptr;   // nullptr when the assertion names no lock
+  std::string class_name;
+  std::string expectation;     // "must hold ...", or the misuse's detail
+  std::string expr;            // the asserted expression, for asserts
+  unsigned long ip = 0;
+};
+
+}  // namespace lockdep
+
+#endif  // LOCKDEP_RUNTIME_REPORTS_FINDINGS_H_

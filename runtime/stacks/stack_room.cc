@@ -1,0 +1,119 @@
+#include "runtime/stacks/stack_room.h"
+
+#include <pthread.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+
+#include <atomic>
+
+namespace lockdep {
+namespace {
+
+constexpr size_t kSecondStackSize = size_t{1} << 20;
+
+// Initial-exec TLS of plain types: no allocation, no constructor, usable
+// from an allocator's interposer.
+__thread uintptr_t t_low __attribute__((tls_model("initial-exec")));
+__thread uintptr_t t_high __attribute__((tls_model("initial-exec")));
+__thread bool t_on_second_stack __attribute__((tls_model("initial-exec")));
+
+std::atomic<uint64_t> g_traces_left_out{0};
+
+void LearnBounds() {
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) != 0) {
+    t_high = 1;  // asked once; unknown
+    return;
+  }
+  void* base = nullptr;
+  size_t size = 0;
+  pthread_attr_getstack(&attr, &base, &size);
+  pthread_attr_destroy(&attr);
+  t_low = reinterpret_cast<uintptr_t>(base);
+  t_high = t_low + size;
+}
+
+// The second stack of a thread and the two contexts that switch to it,
+// kept at the stack's low end (ucontext_t is ~1 KiB: too much to put on a
+// small stack twice). Unmapped by the thread_local's destructor.
+struct SecondStack {
+  ucontext_t caller;
+  ucontext_t callee;
+};
+
+// Destroyed among the thread's C++ thread_locals, before glibc runs the
+// pthread-key destructors, which may still lock (libunwind's does): a use
+// after that maps a stack for the one call.
+struct SecondStackOwner {
+  void* map = nullptr;
+  bool gone = false;
+  ~SecondStackOwner() {
+    if (map != nullptr) munmap(map, kSecondStackSize);
+    map = nullptr;
+    gone = true;
+  }
+};
+thread_local SecondStackOwner t_second_stack;
+
+struct Call {
+  void (*fn)(void*);
+  void* arg;
+};
+__thread Call* t_call __attribute__((tls_model("initial-exec")));
+
+void Trampoline() { t_call->fn(t_call->arg); }
+
+}  // namespace
+
+size_t StackRoom() {
+  if (__builtin_expect(t_high == 0, 0)) LearnBounds();
+  const auto sp = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+  if (sp < t_low || sp >= t_high) return kUnknownStackRoom;
+  return sp - t_low;
+}
+
+bool OnThisThreadsStack(uintptr_t addr) {
+  if (__builtin_expect(t_high == 0, 0)) LearnBounds();
+  return addr >= t_low && addr < t_high;
+}
+
+void RunWithStackRoom(size_t need, void (*fn)(void*), void* arg) {
+  if (t_on_second_stack || StackRoom() >= need) {
+    fn(arg);
+    return;
+  }
+  SecondStackOwner& owner = t_second_stack;
+  if (owner.map == nullptr) {
+    void* p = mmap(nullptr, kSecondStackSize, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    if (p == MAP_FAILED) {
+      fn(arg);  // nothing better to do than try
+      return;
+    }
+    owner.map = p;
+  }
+  auto* s = static_cast<SecondStack*>(owner.map);
+  char* stack = static_cast<char*>(owner.map) + ((sizeof(SecondStack) + 63) & ~size_t{63});
+  getcontext(&s->callee);
+  s->callee.uc_stack.ss_sp = stack;
+  s->callee.uc_stack.ss_size = kSecondStackSize - size_t(stack - static_cast<char*>(owner.map));
+  s->callee.uc_link = &s->caller;
+  makecontext(&s->callee, Trampoline, 0);
+  Call call{fn, arg};
+  Call* outer = t_call;
+  t_call = &call;
+  t_on_second_stack = true;
+  swapcontext(&s->caller, &s->callee);
+  t_on_second_stack = false;
+  t_call = outer;
+  if (owner.gone) {
+    munmap(owner.map, kSecondStackSize);
+    owner.map = nullptr;
+  }
+}
+
+void CountTraceLeftOut() { g_traces_left_out.fetch_add(1, std::memory_order_relaxed); }
+
+uint64_t TracesLeftOut() { return g_traces_left_out.load(std::memory_order_relaxed); }
+
+}  // namespace lockdep
