@@ -9,10 +9,12 @@
 // read recursion), while a writer on either side does.
 #include <cstring>
 
+#include "absl/strings/str_format.h"
+
 #include "runtime/lockdep.h"
 #include "runtime/reports/report_log.h"
 #include "runtime/graph/finding_records.h"
-#include "runtime/reports/report_writer.h"
+#include "runtime/reports/irq_reports.h"
 #include "runtime/graph/usage.h"
 #include "runtime/graph/validator.h"
 
@@ -26,118 +28,54 @@ std::string ContextString(const ThreadState& ts) {
                          ts.softirqs_enabled() ? 1 : 0);
 }
 
-std::string Described(ClassId id) {
-  return absl::StrFormat("(%s)%s", ClassName(id),
-                         UsageString(Graph().classes.at(id).usage.load()));
+ClassRecord ClassRecordOf(ClassId id) {
+  return {ClassName(id), UsageString(Graph().classes.at(id).usage.load())};
 }
 
-void UsageTrace(ReportWriter& w, ClassId id, int bit)
+std::vector<uintptr_t> UsageStack(ClassId id, int bit)
     ABSL_EXCLUSIVE_LOCKS_REQUIRED(GraphState::mu) {
-  w.Trace(StoredStack(Graph().classes.at(id).usage_trace[bit]), 7);
-}
-
-// The shortest dependency chain of a report, one class and trace per step.
-void DependencyChain(ReportWriter& w, const std::vector<uint32_t>& path)
-    ABSL_EXCLUSIVE_LOCKS_REQUIRED(GraphState::mu) {
-  GraphState& g = Graph();
-  for (uint32_t e : path) {
-    const Dependency& d = g.graph.at(e);
-    w.Line(" -> %s -> %s", Described(d.from), Described(d.to));
-    w.Trace(StoredStack(d.trace), 7);
-  }
-}
-
-// How an interrupt deadlocks two CPUs when `safe` (taken in the irq) leads to
-// `unsafe` (held with the irq enabled).
-void IrqScenario(ReportWriter& w, const std::string& safe, const std::string& unsafe) {
-  w.Line(" Possible interrupt unsafe locking scenario:");
-  w.Blank();
-  w.Line("       CPU0                    CPU1");
-  w.Line("       ----                    ----");
-  w.Line("  lock(%s);", unsafe);
-  w.Line("                               local_irq_disable();");
-  w.Line("                               lock(%s);", safe);
-  w.Line("                               lock(%s);", unsafe);
-  w.Line("  <Interrupt>");
-  w.Line("    lock(%s);", safe);
-  w.Blank();
-  w.Line(" *** DEADLOCK ***");
-  w.Blank();
+  return StoredStack(Graph().classes.at(id).usage_trace[bit]);
 }
 
 // Same class used in an irq context and with that irq enabled.
-void ReportInconsistent(ThreadState& ts, const HeldLock& held, int new_bit,
-                        int old_bit, uintptr_t ra)
+void FoundInconsistent(ThreadState& ts, const HeldLock& held, int new_bit,
+                       int old_bit, uintptr_t ra)
     ABSL_EXCLUSIVE_LOCKS_REQUIRED(GraphState::mu) {
   if (!FirstReportOf(ReportKind::kInconsistentLockState, KeyId(held.class_id),
                      uint64_t(new_bit) << 8 | uint64_t(old_bit)))
     return;
-  std::string name = ClassName(held.class_id);
-  ReportWriter w(ReportKind::kInconsistentLockState,
-                 "WARNING: inconsistent lock state");
-  w.AddClass(name);
-  w.Line("inconsistent {%s} -> {%s} usage.", UsageName(old_bit), UsageName(new_bit));
-  w.Line("%s %s takes:", TaskName(), ContextString(ts));
-  w.HeldLockLine(" ", LockRecordOf(held));
-  w.Line("{%s} state was registered at:", UsageName(old_bit));
-  UsageTrace(w, held.class_id, old_bit);
-  w.Blank();
-  w.Line("other info that might help us debug this:");
-  w.Line(" Possible unsafe locking scenario:");
-  w.Blank();
-  w.Line("       CPU0");
-  w.Line("       ----");
-  w.Line("  lock(%s);", name);
-  w.Line("  <Interrupt>");
-  w.Line("    lock(%s);", name);
-  w.Blank();
-  w.Line(" *** DEADLOCK ***");
-  w.Blank();
-  w.TaskState(TaskRecordOf(ts, ra));
-  w.Emit();
+  InconsistentFinding f;
+  f.context = ContextString(ts);
+  f.lock = LockRecordOf(held);
+  f.old_usage = UsageName(old_bit);
+  f.new_usage = UsageName(new_bit);
+  f.old_usage_stack = UsageStack(held.class_id, old_bit);
+  f.task = TaskRecordOf(ts, ra);
+  ReportInconsistent(f);
 }
 
 // A class's new usage conflicts with a class connected to it in the graph.
 // forwards: `held` (now used in irq) took `other` (irq-unsafe) in the past;
 // otherwise `other` (irq-safe) took `held` (now irq-unsafe) in the past.
-void ReportInversion(ThreadState& ts, const HeldLock& held, int new_bit,
-                     ClassId other, bool forwards,
-                     const std::vector<uint32_t>& path, uintptr_t ra)
+void FoundInversion(ThreadState& ts, const HeldLock& held, int new_bit,
+                    ClassId other, bool forwards,
+                    const std::vector<uint32_t>& path, uintptr_t ra)
     ABSL_EXCLUSIVE_LOCKS_REQUIRED(GraphState::mu) {
   if (!FirstReportOf(ReportKind::kIrqInversion, KeyId(held.class_id),
                      KeyId(other) ^ uint64_t(new_bit)))
     return;
-  const char* state = UsageStateName(new_bit);
-  std::string this_name = ClassName(held.class_id);
-  std::string other_name = ClassName(other);
-  ReportWriter w(ReportKind::kIrqInversion,
-                 "WARNING: possible irq lock inversion dependency detected");
-  w.AddClass(this_name);
-  w.AddClass(other_name);
-  w.Line("%s %s just changed the state of lock:", TaskName(), ContextString(ts));
-  w.HeldLockLine(" ", LockRecordOf(held));
-  if (forwards) {
-    w.Line("but this lock took another, %s-unsafe lock in the past:", state);
-  } else {
-    w.Line("but this lock was taken by another, %s-safe lock in the past:", state);
+  IrqInversionFinding f;
+  f.context = ContextString(ts);
+  f.lock = LockRecordOf(held);
+  f.state = UsageStateName(new_bit);
+  f.forwards = forwards;
+  f.other = ClassRecordOf(other);
+  for (uint32_t e : path) {
+    const Dependency& d = Graph().graph.at(e);
+    f.path.push_back({ClassRecordOf(d.from), ClassRecordOf(d.to), StoredStack(d.trace)});
   }
-  w.Line(" %s", Described(other));
-  w.Blank();
-  w.Line("and interrupts could create inverse lock ordering between them.");
-  w.Blank();
-  w.Line("other info that might help us debug this:");
-  // The irq-safe lock is taken in the interrupt; the unsafe one is held
-  // with interrupts enabled when it arrives.
-  const std::string& safe = forwards ? this_name : other_name;
-  const std::string& unsafe = forwards ? other_name : this_name;
-  IrqScenario(w, safe, unsafe);
-  const TaskRecord task = TaskRecordOf(ts, ra);
-  w.HeldLocks(task);
-  w.Blank();
-  w.Line("the shortest dependencies between 2nd lock and 1st lock:");
-  DependencyChain(w, path);
-  w.CurrentStack(task);
-  w.Emit();
+  f.task = TaskRecordOf(ts, ra);
+  ReportIrqInversion(f);
 }
 
 // Does `usage` (of a class reached forwards with `only_xr`) make it unsafe
@@ -164,11 +102,11 @@ void CheckNewUsage(ThreadState& ts, const HeldLock& held, int bit, uintptr_t ra)
   bool read = bit & kUsageRead;
   int excl = state_base | ((bit & kUsageEnabled) ^ kUsageEnabled);
   if (usage & UsageFlag(excl)) {
-    ReportInconsistent(ts, held, bit, excl, ra);
+    FoundInconsistent(ts, held, bit, excl, ra);
     return;
   }
   if (!read && (usage & UsageFlag(excl + kUsageRead))) {
-    ReportInconsistent(ts, held, bit, excl + kUsageRead, ra);
+    FoundInconsistent(ts, held, bit, excl + kUsageRead, ra);
     return;
   }
   if (bit & kUsageEnabled) {
@@ -180,7 +118,7 @@ void CheckNewUsage(ThreadState& ts, const HeldLock& held, int bit, uintptr_t ra)
     if (!path.empty()) {
       ClassId other = g.graph.at(path.back()).from;
       std::reverse(path.begin(), path.end());
-      ReportInversion(ts, held, bit, other, false, path, ra);
+      FoundInversion(ts, held, bit, other, false, path, ra);
     }
   } else {
     // Used in the irq: nothing it leads to may be held with the irq enabled.
@@ -189,51 +127,33 @@ void CheckNewUsage(ThreadState& ts, const HeldLock& held, int bit, uintptr_t ra)
           return UnsafeForwards(g.classes.at(c).usage.load(), state_base, only_xr);
         });
     if (!path.empty()) {
-      ReportInversion(ts, held, bit, g.graph.at(path.back()).to, true, path, ra);
+      FoundInversion(ts, held, bit, g.graph.at(path.back()).to, true, path, ra);
     }
   }
 }
 
-void ReportSafeToUnsafe(ThreadState& ts, const HeldLock& prev, const HeldLock& next,
-                        int state_base, ClassId safe, ClassId unsafe,
-                        uintptr_t ra)
+void FoundSafeToUnsafe(ThreadState& ts, const HeldLock& prev, const HeldLock& next,
+                       int state_base, ClassId safe, ClassId unsafe, uintptr_t ra)
     ABSL_EXCLUSIVE_LOCKS_REQUIRED(GraphState::mu) {
-  const char* state = UsageStateName(state_base);
   if (!FirstReportOf(ReportKind::kIrqSafeToUnsafe, KeyId(safe) ^ uint64_t(state_base),
                      KeyId(unsafe)))
     return;
-  ReportWriter w(ReportKind::kIrqSafeToUnsafe,
-                 absl::StrFormat("WARNING: %s-safe -> %s-unsafe lock order detected",
-                                 state, state));
-  std::string safe_name = ClassName(safe), unsafe_name = ClassName(unsafe);
-  w.AddClass(safe_name);
-  w.AddClass(unsafe_name);
-  w.Line("%s %s is trying to acquire:", TaskName(), ContextString(ts));
-  w.HeldLockLine(" ", LockRecordOf(next));
-  w.Blank();
-  w.Line("and this task is already holding:");
-  w.HeldLockLine(" ", LockRecordOf(prev));
-  w.Line("which would create a new lock dependency:");
-  w.Line(" %s -> %s", Described(prev.class_id), Described(next.class_id));
-  w.Blank();
-  w.Line("but this new dependency connects a %s-irq-safe lock:", state);
-  w.Line(" %s", Described(safe));
-  w.Line("... which became %s-irq-safe at:", state);
-  UsageTrace(w, safe, state_base);
-  w.Blank();
-  w.Line("to a %s-irq-unsafe lock:", state);
-  w.Line(" %s", Described(unsafe));
-  w.Line("... which became %s-irq-unsafe at:", state);
+  SafeToUnsafeFinding f;
+  f.context = ContextString(ts);
+  f.next = LockRecordOf(next);
+  f.prev = LockRecordOf(prev);
+  f.prev_class = ClassRecordOf(prev.class_id);
+  f.next_class = ClassRecordOf(next.class_id);
+  f.state = UsageStateName(state_base);
+  f.safe = ClassRecordOf(safe);
+  f.unsafe = ClassRecordOf(unsafe);
+  f.safe_stack = UsageStack(safe, state_base);
   uint16_t u = Graph().classes.at(unsafe).usage.load();
-  UsageTrace(w, unsafe, (u & UsageFlag(state_base + kUsageEnabled))
-                            ? state_base + kUsageEnabled
-                            : state_base + kUsageEnabled + kUsageRead);
-  w.Blank();
-  w.Line("other info that might help us debug this:");
-  w.Blank();
-  IrqScenario(w, safe_name, unsafe_name);
-  w.TaskState(TaskRecordOf(ts, ra));
-  w.Emit();
+  f.unsafe_stack = UsageStack(unsafe, (u & UsageFlag(state_base + kUsageEnabled))
+                                          ? state_base + kUsageEnabled
+                                          : state_base + kUsageEnabled + kUsageRead);
+  f.task = TaskRecordOf(ts, ra);
+  ReportSafeToUnsafe(f);
 }
 
 }  // namespace
@@ -308,7 +228,7 @@ bool CheckIrqDependency(ThreadState& ts, const HeldLock& prev,
       if (!path.empty()) unsafe = g.graph.at(path.back()).to;
     }
     if (unsafe == kNoClass) continue;
-    ReportSafeToUnsafe(ts, prev, next, state_base, safe[s], unsafe, ra);
+    FoundSafeToUnsafe(ts, prev, next, state_base, safe[s], unsafe, ra);
     return false;
   }
   return true;

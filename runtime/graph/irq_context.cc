@@ -7,7 +7,7 @@
 #include "runtime/lockdep.h"
 #include "runtime/reports/report_log.h"
 #include "runtime/graph/finding_records.h"
-#include "runtime/reports/report_writer.h"
+#include "runtime/reports/irq_reports.h"
 #include "runtime/graph/usage.h"
 #include "runtime/graph/validator.h"
 
@@ -44,23 +44,22 @@ void ReportSleep(ThreadState& ts, const char* file, int line, uintptr_t ra) {
   if (!FirstReportOf(ReportKind::kSleepInAtomic,
                      std::hash<std::string_view>()(file) ^ uint64_t(line), reason))
     return;
-  int spinning = 0;
-  for (uint32_t i = 0; i < ts.depth; ++i) spinning += ts.held[i].map->spinning;
   InValidator guard(ts);
-  ReportWriter w(ReportKind::kSleepInAtomic,
-                 absl::StrFormat("BUG: sleeping function called from invalid context at %s:%d",
-                                 file, line));
+  SleepInAtomicFinding f;
+  f.file = file;
+  f.line = line;
   for (uint32_t i = 0; i < ts.depth; ++i) {
-    if (ts.held[i].map->spinning) w.AddClass(ClassName(ts.held[i].class_id));
+    if (ts.held[i].map->spinning) f.spinning_classes.push_back(ClassName(ts.held[i].class_id));
   }
-  w.Line("in_atomic(): %d, irqs_disabled(): %d, in_irq(): %d, in_softirq(): %d, "
-         "bh_disabled: %u, pid: %ld, name: %s",
-         spinning || ts.hardirq_depth || ts.softirq_depth || ts.bh_disable_count ? 1 : 0,
-         ts.hardirqs_off ? 1 : 0, ts.hardirq_depth ? 1 : 0, ts.softirq_depth ? 1 : 0,
-         ts.bh_disable_count, CurrentTid(), TaskName());
-  w.Line("spinning locks held: %d (a sleep here can deadlock or stall them)", spinning);
-  w.TaskState(TaskRecordOf(ts, ra));
-  w.Emit();
+  f.spinning = int(f.spinning_classes.size());
+  f.in_atomic = f.spinning || ts.hardirq_depth || ts.softirq_depth || ts.bh_disable_count;
+  f.irqs_disabled = ts.hardirqs_off;
+  f.in_irq = ts.hardirq_depth != 0;
+  f.in_softirq = ts.softirq_depth != 0;
+  f.bh_disabled = ts.bh_disable_count;
+  f.pid = CurrentTid();
+  f.task = TaskRecordOf(ts, ra);
+  ReportSleepInAtomic(f);
 }
 
 }  // namespace
@@ -150,13 +149,10 @@ void lockdep_assert_irqs_hook(int want_enabled, unsigned long ip) {
   if (!Tracking(ts) || (!ts.hardirqs_off) == (want_enabled != 0)) return;
   if (!FirstReportOf(ReportKind::kIrqAssertFailed, uint64_t(ip), 0)) return;
   InValidator guard(ts);
-  ReportWriter w(ReportKind::kIrqAssertFailed,
-                 want_enabled ? "WARNING: lockdep_assert_irqs_enabled failed"
-                              : "WARNING: lockdep_assert_irqs_disabled failed");
-  w.Line("%s expected interrupts %s here, but they are %s.", TaskName(),
-         want_enabled ? "enabled" : "disabled", ts.hardirqs_off ? "disabled" : "enabled");
-  w.Line(" at: %s", IpName(ip));
-  w.Blank();
-  w.TaskState(TaskRecordOf(ts, HOOK_RA));
-  w.Emit();
+  IrqAssertFinding f;
+  f.want_enabled = want_enabled != 0;
+  f.irqs_off = ts.hardirqs_off;
+  f.ip = ip;
+  f.task = TaskRecordOf(ts, HOOK_RA);
+  ReportIrqAssert(f);
 }

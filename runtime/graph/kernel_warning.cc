@@ -14,7 +14,7 @@
 #include "runtime/lockdep.h"
 #include "runtime/reports/report_log.h"
 #include "runtime/graph/finding_records.h"
-#include "runtime/reports/report_writer.h"
+#include "runtime/reports/irq_reports.h"
 #include "runtime/graph/validator.h"
 
 using lockdep::ReportKind;
@@ -36,16 +36,15 @@ void lockdep_report_warn(int bug, const char* file, int line,
   InValidator guard(ts);
   ts.hook_ip = ip;
   const int cpu = sched_getcpu();
-  std::string title =
-      bug ? absl::StrFormat("BUG: kernel BUG at %s:%d!", file, line)
-          : absl::StrFormat("WARNING: CPU: %d PID: %d at %s:%d %s",
-                            cpu < 0 ? 0 : cpu, static_cast<int>(gettid()), file,
-                            line, function);
-  ReportWriter w(kind, std::move(title));
-  w.Line("%s: %s(%s) failed in %s()", TaskName(),
-         bug ? "BUG_ON" : "WARN_ON", condition, function);
-  w.Line(" at: %s", IpName(ip));
-  w.Blank();
-  w.TaskState(TaskRecordOf(ts, reinterpret_cast<uintptr_t>(__builtin_return_address(0))));
-  w.Emit();
+  KernelWarningFinding f;
+  f.bug = bug != 0;
+  f.cpu = cpu < 0 ? 0 : cpu;
+  f.pid = CurrentTid();
+  f.file = file;
+  f.line = line;
+  f.function = function;
+  f.condition = condition;
+  f.ip = ip;
+  f.task = TaskRecordOf(ts, reinterpret_cast<uintptr_t>(__builtin_return_address(0)));
+  ReportKernelWarning(f);
 }

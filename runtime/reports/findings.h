@@ -127,6 +127,83 @@ struct AssertFinding {
   unsigned long ip = 0;
 };
 
+// A class as the irq reports name it: "(name){usage}".
+struct ClassRecord {
+  std::string name;
+  std::string usage;
+};
+
+// One dependency of a path, with the stack that made it.
+struct DependencyRecord {
+  ClassRecord from, to;
+  std::vector<uintptr_t> stack;
+};
+
+// A class used in an irq context and with that irq enabled.
+struct InconsistentFinding {
+  TaskRecord task;
+  std::string context;  // the irq state, "[HC1[1]:SC0[0]:HE0:SE1]"
+  LockRecord lock;
+  std::string old_usage, new_usage;  // "IN-HARDIRQ-W", "HARDIRQ-ON-W", ...
+  std::vector<uintptr_t> old_usage_stack;
+};
+
+// A class's new irq usage conflicts with a class connected to it. forwards:
+// `lock` (now used in the irq) took `other` (irq-unsafe) in the past;
+// otherwise `other` (irq-safe) took `lock` (now irq-unsafe).
+struct IrqInversionFinding {
+  TaskRecord task;
+  std::string context;
+  LockRecord lock;
+  std::string state;  // "HARDIRQ" or "SOFTIRQ"
+  bool forwards = false;
+  ClassRecord other;
+  std::vector<DependencyRecord> path;
+};
+
+// A new dependency prev -> next connecting an irq-safe class to an
+// irq-unsafe one.
+struct SafeToUnsafeFinding {
+  TaskRecord task;
+  std::string context;
+  LockRecord next, prev;
+  ClassRecord prev_class, next_class;
+  std::string state;
+  ClassRecord safe, unsafe;
+  std::vector<uintptr_t> safe_stack, unsafe_stack;  // where each became so
+};
+
+// A sleeping call in atomic context (might_sleep()).
+struct SleepInAtomicFinding {
+  TaskRecord task;
+  std::string file;
+  int line = 0;
+  bool in_atomic = false, irqs_disabled = false, in_irq = false, in_softirq = false;
+  unsigned bh_disabled = 0;
+  long pid = 0;
+  int spinning = 0;               // spinning locks held
+  std::vector<std::string> spinning_classes;
+};
+
+// lockdep_assert_irqs_enabled()/_disabled() failed.
+struct IrqAssertFinding {
+  TaskRecord task;
+  bool want_enabled = false;
+  bool irqs_off = false;
+  unsigned long ip = 0;
+};
+
+// WARN_ON()/BUG_ON() fired in core/.
+struct KernelWarningFinding {
+  TaskRecord task;
+  bool bug = false;
+  int cpu = 0;
+  long pid = 0;
+  std::string file, function, condition;
+  int line = 0;
+  unsigned long ip = 0;
+};
+
 }  // namespace lockdep
 
 #endif  // LOCKDEP_RUNTIME_REPORTS_FINDINGS_H_
