@@ -22,7 +22,7 @@ namespace {
 // (each job costs ten times more there, on a loaded 2-core machine).
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__) || \
     defined(LOCKDEP_TSAN)
-constexpr int kLoadJobsPerSubmitter = 250;
+constexpr int kLoadJobsPerSubmitter = 500;
 #else
 constexpr int kLoadJobsPerSubmitter = 1000;
 #endif
