@@ -45,6 +45,22 @@ class FakeGpuTest : public lockdep_test::LockdepTest {
     return fakegpu::RunGpu(options);
   }
 
+  // A device of one ring and `buffers` buffers, driven step by step.
+  static struct fakegpu::fakegpu_device* OneRing(int buffers,
+                                                 int hang_every = 0) {
+    fakegpu::Options options;
+    options.rings = 1;
+    options.buffers = buffers;
+    options.hang_every = hang_every;
+    return fakegpu::fakegpu_device_create(options);
+  }
+
+  static fakegpu::Stats Destroy(struct fakegpu::fakegpu_device* gdev) {
+    fakegpu::Stats s;
+    fakegpu::fakegpu_device_destroy(gdev, &s);
+    return s;
+  }
+
   // Whatever the variant, no job is lost, none signalled twice, and every
   // job, hardware fence and buffer reference is released.
   static void ExpectEveryJobOnce(const fakegpu::Stats& s, long jobs) {
@@ -179,12 +195,8 @@ TEST_F(FakeGpuTest, HungJobsFailWithEtimeAndTheRestComplete) {
 // A (seqno 1) completes, B (2) hangs the GPU with C (3) emitted behind it.
 // The reset fails B with -ETIME and resubmits C, which completes.
 TEST_F(FakeGpuTest, ARingResetFailsTheHungJobAndResubmitsTheNext) {
-  fakegpu::Options options;
-  options.rings = 1;
-  options.buffers = 6;
-  options.hang_every = 2;
-  options.job_timeout_ms = 1000000;  // no reset until the test allows it
-  struct fakegpu::fakegpu_device* gdev = fakegpu::fakegpu_device_create(options);
+  struct fakegpu::fakegpu_device* gdev = OneRing(6, /*hang_every=*/2);
+  gdev->job_timeout_ns.store(~0ull);  // no reset until the test allows it
   struct dma_fence* fences[3];
   for (int i = 0; i < 3; ++i) {
     struct fakegpu::fakegpu_bo* bo = &gdev->bos[2 + i];
@@ -203,8 +215,7 @@ TEST_F(FakeGpuTest, ARingResetFailsTheHungJobAndResubmitsTheNext) {
   EXPECT_EQ(dma_fence_get_status(fences[1]), -ETIME);
   EXPECT_EQ(dma_fence_get_status(fences[2]), 1);
   for (struct dma_fence* f : fences) dma_fence_put(f);
-  fakegpu::Stats s;
-  fakegpu::fakegpu_device_destroy(gdev, &s);
+  const fakegpu::Stats s = Destroy(gdev);
   EXPECT_EQ(s.hangs, 1);
   EXPECT_EQ(s.timeouts, 1);
   EXPECT_EQ(s.resubmitted, 1);
@@ -219,10 +230,7 @@ TEST_F(FakeGpuTest, ARingResetFailsTheHungJobAndResubmitsTheNext) {
 // writes the same buffer after it, so both are pending until the test
 // signals the sw_sync timeline.
 TEST_F(FakeGpuTest, TimelinePointsAndSyncFilesWaitForTheirJobs) {
-  fakegpu::Options options;
-  options.rings = 1;
-  options.buffers = 4;
-  struct fakegpu::fakegpu_device* gdev = fakegpu::fakegpu_device_create(options);
+  struct fakegpu::fakegpu_device* gdev = OneRing(4);
   struct fakegpu::fakegpu_bo* bo = &gdev->bos[2];
   struct sync_timeline* foreign = sync_timeline_create("foreign");
   struct sync_pt* pt = sync_pt_create(foreign, 1);
@@ -279,8 +287,7 @@ TEST_F(FakeGpuTest, TimelinePointsAndSyncFilesWaitForTheirJobs) {
     dma_fence_put(jobs[i]);
   }
   fakegpu::fakegpu_syncobj_fini(&timeline);
-  fakegpu::Stats s;
-  fakegpu::fakegpu_device_destroy(gdev, &s);
+  const fakegpu::Stats s = Destroy(gdev);
   sync_timeline_put(foreign);
   EXPECT_EQ(s.finished_signalled, 2);
   EXPECT_EQ(s.jobs_released, 2);
@@ -291,10 +298,7 @@ TEST_F(FakeGpuTest, TimelinePointsAndSyncFilesWaitForTheirJobs) {
 // moves the second GPU's, calling its move_notify, which drops its mapping;
 // it maps again on its next use.
 TEST_F(FakeGpuTest, EvictionNotifiesDynamicImportersAndSparesPinnedBuffers) {
-  fakegpu::Options options;
-  options.rings = 1;
-  options.buffers = 4;
-  struct fakegpu::fakegpu_device* gdev = fakegpu::fakegpu_device_create(options);
+  struct fakegpu::fakegpu_device* gdev = OneRing(4);
   ASSERT_NE(gdev->display, nullptr);
   ASSERT_NE(gdev->peer, nullptr);
   EXPECT_TRUE(fakegpu::fakegpu_importer_stats(gdev->display).mapped);
@@ -312,8 +316,7 @@ TEST_F(FakeGpuTest, EvictionNotifiesDynamicImportersAndSparesPinnedBuffers) {
 
   EXPECT_TRUE(fakegpu::fakegpu_importer_use(gdev->peer));
   EXPECT_EQ(fakegpu::fakegpu_importer_stats(gdev->peer).maps, 2);
-  fakegpu::Stats s;
-  fakegpu::fakegpu_device_destroy(gdev, &s);
+  const fakegpu::Stats s = Destroy(gdev);
   EXPECT_EQ(s.evictions_pinned, 1);
   EXPECT_EQ(s.peer_move_notifies, 1);
   EXPECT_EQ(s.display_maps, 1);
