@@ -13,7 +13,9 @@
 // workspace (the current directory outside `bazel run`). The clean runs' are
 // drawn as <scenario>.svg and together as tour.svg; those of the runs that
 // report as <scenario>.svg and <scenario>.html with what they found
-// highlighted (their reports, json_path, in <scenario>.reports.json).
+// highlighted (their reports, json_path, in <scenario>.reports.json); the
+// GPU driver's runs together as gpu.svg and gpu.html, each bug's cycle in
+// red.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -286,6 +288,28 @@ int main(int argc, char** argv) {
       continue;
     }
     absl::StrAppendFormat(&pictures, "  %-*s  %s\n", name_w, r.s->name, absl::StrJoin(*drawn, "  "));
+  }
+  // The GPU driver's whole lock graph, every run of it together: the core's
+  // classes, the driver's, fs_reclaim and dma_fence_map, each bug's cycle in
+  // red.
+  std::vector<std::string> gpu_graphs, gpu_reports;
+  for (const Row& r : rows) {
+    if (std::strncmp(r.s->name, "gpu_", 4) != 0 ||
+        !std::filesystem::exists(r.graph, error)) {
+      continue;
+    }
+    gpu_graphs.push_back(r.graph);
+    if (!r.reports.empty()) gpu_reports.push_back(r.reports);
+  }
+  if (!gpu_graphs.empty()) {
+    absl::StatusOr<std::vector<std::string>> drawn =
+        examples::DrawRuns(gpu_graphs, gpu_reports, out_dir + "/gpu");
+    if (drawn.ok()) {
+      absl::StrAppendFormat(&pictures, "  %-*s  %s\n", name_w, "gpu_* together",
+                            absl::StrJoin(*drawn, "  "));
+    } else {
+      Say(absl::StrFormat("tour: %s/gpu.svg: %s\n", out_dir, drawn.status().message()));
+    }
   }
   if (!pictures.empty()) {
     Say("\nWhat the reporting runs found, drawn (cycles in red, the reports' classes "

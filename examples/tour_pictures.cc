@@ -68,29 +68,47 @@ std::vector<std::string> ReportedClasses(const std::string& reports_json) {
   return names;
 }
 
-absl::StatusOr<std::vector<std::string>> DrawReportedRun(const std::string& graph,
-                                                         const std::string& reports_json) {
-  absl::StatusOr<lockdep::graph::Graph> g = lockdep::ReadGraphFile(graph);
-  if (!g.ok()) return g.status();
-  // --mark takes a comma-separated list, and fails on a class the graph
-  // lacks (a report can name a class no dependency ever reached).
+absl::StatusOr<std::vector<std::string>> DrawRuns(
+    const std::vector<std::string>& graphs, const std::vector<std::string>& reports_json,
+    const std::string& stem) {
+  std::vector<lockdep::graph::Graph> read;
+  for (const std::string& graph : graphs) {
+    absl::StatusOr<lockdep::graph::Graph> g = lockdep::ReadGraphFile(graph);
+    if (!g.ok()) return g.status();
+    read.push_back(*std::move(g));
+  }
+  // --mark takes a comma-separated list, and fails on a class the graphs
+  // lack (a report can name a class no dependency ever reached).
   std::vector<std::string> marks;
-  for (const std::string& name : ReportedClasses(reports_json)) {
-    if (name.find(',') == std::string::npos && lockdep::tools::FindClasses(*g, name).ok()) {
-      marks.push_back(name);
+  for (const std::string& reports : reports_json) {
+    for (const std::string& name : ReportedClasses(reports)) {
+      if (name.find(',') != std::string::npos ||
+          std::find(marks.begin(), marks.end(), name) != marks.end()) {
+        continue;
+      }
+      for (const lockdep::graph::Graph& g : read) {
+        if (lockdep::tools::FindClasses(g, name).ok()) {
+          marks.push_back(name);
+          break;
+        }
+      }
     }
   }
-  const std::string stem = graph.substr(0, graph.size() - 3);
   std::vector<std::string> written;
   for (const char* verb : {"svg", "html"}) {
     lockdep::tools::VerbOptions o;
     o.output = stem + "." + verb;
     o.mark = absl::StrJoin(marks, ",");
-    absl::StatusOr<int> done = lockdep::tools::RunVerb(verb, {graph}, o, stdout);
+    absl::StatusOr<int> done = lockdep::tools::RunVerb(verb, graphs, o, stdout);
     if (!done.ok()) return done.status();
     written.push_back(o.output);
   }
   return written;
+}
+
+absl::StatusOr<std::vector<std::string>> DrawReportedRun(const std::string& graph,
+                                                         const std::string& reports_json) {
+  return DrawRuns({graph}, {reports_json}, graph.substr(0, graph.size() - 3));
 }
 
 }  // namespace examples

@@ -21,6 +21,14 @@ std::vector<std::string> ReportedClasses(const std::string& reports_json);
 absl::StatusOr<std::vector<std::string>> DrawReportedRun(const std::string& graph,
                                                          const std::string& reports_json);
 
+// Draws the union of `graphs` as <stem>.svg and <stem>.html, every cycle of
+// the union in red, marking the classes that the `reports_json` files name
+// and some graph has. Returns the two paths, or why they could not be
+// written.
+absl::StatusOr<std::vector<std::string>> DrawRuns(
+    const std::vector<std::string>& graphs, const std::vector<std::string>& reports_json,
+    const std::string& stem);
+
 }  // namespace examples
 
 #endif  // LOCKDEP_EXAMPLES_TOUR_PICTURES_H_

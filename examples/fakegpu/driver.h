@@ -6,11 +6,16 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <thread>
 
+#include "core/device.h"
+#include "core/dma-buf.h"
+#include "core/dma-fence-chain.h"
 #include "core/dma-fence.h"
 #include "core/dma-resv.h"
+#include "core/sync_file.h"
 #include "core/list.h"
 #include "examples/fakegpu/fakegpu.h"
 #include "instrument/kernel.h"
@@ -19,11 +24,18 @@ namespace fakegpu {
 
 constexpr int kMaxJobBuffers = 8;
 
+struct fakegpu_importer;  // prime.cc
+
 // A buffer object: its memory is of no interest here, only its reservation
 // object (the lock drivers take to use it, and its fences).
 struct fakegpu_bo {
   struct dma_resv resv;
   int id;
+  // Exported through dma-buf (prime.cc), or NULL. Its resv is `resv`.
+  struct dma_buf* dmabuf;
+  // Importers that cannot follow a move pinned it: eviction skips it.
+  int pin_count;  // resv held
+  long evictions;  // resv held
 };
 
 // One dependency of a job: a fence it must wait for, with the callback that
@@ -44,7 +56,10 @@ struct fakegpu_hw_fence {
   // Alive while this fence is on ring->hw_pending: the job's finished fence
   // is released only after this fence's callback ran.
   struct fakegpu_job* job;
-  u64 emitted_ns;  // when run_job handed it to the ring (monotonic)
+  // When run_job handed it to the ring, or when the ring reset handed it
+  // to the hardware again (monotonic); the timeout counts from here. Ring
+  // lock held.
+  u64 emitted_ns;
 };
 
 // A job, as drm_sched_job with its drm_sched_fence: `finished` is what the
@@ -86,6 +101,10 @@ struct fakegpu_ring {
   std::atomic<u64> hw_completed; // the seqno the "GPU" wrote back
   std::atomic<u64> hw_emitted;
   struct fakegpu_waitq hw_wq;
+  // The seqnos at which the "GPU" hangs (a bad command stream), oldest
+  // first: it completes nothing from the first of them on until the timeout
+  // worker resets the ring. Under hw_wq.lock.
+  std::deque<u64> hw_hangs;
   std::thread hw_thread;
   std::atomic<bool> hw_stop;  // after every scheduler drained
   // The scheduler side: jobs in submission order (Linux's lock-free
@@ -100,6 +119,7 @@ struct fakegpu_ring {
 
 struct fakegpu_device {
   Variant variant;
+  bool validate;  // false: every device thread runs with lockdep_off()
   int num_rings;
   struct fakegpu_ring* rings;
   int num_bos;
@@ -112,6 +132,9 @@ struct fakegpu_device {
   // Held by the timeout worker while it recovers the rings, inside its
   // signalling section: never held around a fence wait.
   struct mutex reset_lock;
+  std::atomic<u64> job_timeout_ns;  // how long a job may take
+  int hang_every;  // every Nth hardware fence of a ring hangs (0: none)
+  bool tdr_ticked;  // under tdr_wq.lock: the first tick is done
   std::thread tdr_thread;
   std::atomic<bool> tdr_stop;
   struct fakegpu_waitq tdr_wq;
@@ -128,7 +151,23 @@ struct fakegpu_device {
   std::atomic<long> evictions{0};
   std::atomic<long> tdr_ticks{0};
   std::atomic<long> timeouts{0};
+  std::atomic<long> resubmitted{0};
+  std::atomic<long> etime_errors{0};
+  std::atomic<long> pinned_skips{0};
+  // The buffers other devices import (prime.cc): a display scanning out
+  // bos[0] (a static importer: the buffer is pinned for it) and a second
+  // GPU using bos[1] (dynamic: it follows moves through move_notify).
+  struct fakegpu_importer* display;
+  struct fakegpu_importer* peer;
 };
+
+// device.cc: a device with its threads running, and its end. Create
+// returns with every ring's scheduler and hardware thread and the timeout
+// worker started, the worker's first tick done (so its locking is in the
+// graph before any job). Destroy drains the rings (every job queued runs
+// and signals), stops every thread, then frees the device and fills `s`.
+struct fakegpu_device* fakegpu_device_create(const Options& options);
+void fakegpu_device_destroy(struct fakegpu_device* gdev, Stats* s);
 
 // submit.cc: the submit ioctl. Locks bos[0..n) (write[i]: written, else
 // read), makes the job wait for their fences, queues it on `ring`, adds its
@@ -149,7 +188,51 @@ void fakegpu_job_init_finished(struct fakegpu_job* job);
 void fakegpu_sched_wake_if_ready(struct fakegpu_job* job);
 
 // evict.cc: the shrinker, as direct reclaim runs it (fs_reclaim held).
+// Evicts every idle buffer it can trylock and nobody pinned, waiting for its
+// fences and telling its dynamic importers it moved.
 void fakegpu_shrink(struct fakegpu_device* gdev);
+
+// prime.cc: dma-buf export of a buffer, a static and a dynamic importer.
+// Export sets bo->dmabuf (bo->resv shared); NULL without memory.
+struct dma_buf* fakegpu_bo_export(struct fakegpu_bo* bo);
+// Attaches an importer of `bo` (static: mapped and pinned from now to
+// fakegpu_importer_destroy; dynamic: mapped now and after each move, its
+// mapping dropped by move_notify). Without bo->resv held. NULL on error.
+struct fakegpu_importer* fakegpu_importer_create(struct fakegpu_bo* bo,
+                                                 const char* name,
+                                                 bool dynamic);
+void fakegpu_importer_destroy(struct fakegpu_importer* imp);
+// The importer uses the buffer: a dynamic one maps it again if a move took
+// its mapping. Takes bo->resv. Returns false when it has no mapping.
+bool fakegpu_importer_use(struct fakegpu_importer* imp);
+struct fakegpu_importer_stats {
+  long maps;          // exporter map_dma_buf calls for this importer
+  long move_notifies;
+  bool mapped;
+};
+struct fakegpu_importer_stats fakegpu_importer_stats(
+    struct fakegpu_importer* imp);
+
+// syncobj.cc: a user-visible timeline of sync points (drm_syncobj's
+// timeline: a dma_fence_chain), and sync_file export of a fence.
+struct fakegpu_syncobj {
+  spinlock_t lock;
+  struct dma_fence* fence;  // the newest node, or NULL; lock held
+};
+void fakegpu_syncobj_init(struct fakegpu_syncobj* syncobj);
+void fakegpu_syncobj_fini(struct fakegpu_syncobj* syncobj);
+// Adds `fence` as `point` (after every earlier point) with a new reference.
+// 0 or -ENOMEM (allocates, so never under a lock reclaim may need).
+int fakegpu_syncobj_add_point(struct fakegpu_syncobj* syncobj,
+                              struct dma_fence* fence, u64 point);
+// A reference to what `point` waits for (its chain node), or NULL when the
+// point and everything before it signalled. -EINVAL as an ERR_PTR for a
+// point not added yet.
+struct dma_fence* fakegpu_syncobj_find_fence(struct fakegpu_syncobj* syncobj,
+                                             u64 point);
+// A sync_file holding `fence` (the caller keeps its reference); NULL
+// without memory.
+struct sync_file* fakegpu_fence_export_sync_file(struct dma_fence* fence);
 
 // ring.cc: run_job's hardware part, the hardware thread, the interrupt.
 struct fakegpu_hw_fence* fakegpu_hw_fence_alloc(struct fakegpu_device* gdev,
@@ -157,6 +240,10 @@ struct fakegpu_hw_fence* fakegpu_hw_fence_alloc(struct fakegpu_device* gdev,
 struct dma_fence* fakegpu_ring_emit(struct fakegpu_ring* ring,
                                     struct fakegpu_hw_fence* hw);
 void fakegpu_hw_main(struct fakegpu_ring* ring);
+// True when the hardware of `ring` is stuck at `seqno` (it hung there).
+bool fakegpu_ring_hung_at(struct fakegpu_ring* ring, u64 seqno);
+// The ring reset: the hardware skips the hung seqno and runs what follows.
+void fakegpu_ring_reset(struct fakegpu_ring* ring);
 void fakegpu_job_done(struct dma_fence* hw, struct dma_fence_cb* cb);
 
 }  // namespace fakegpu

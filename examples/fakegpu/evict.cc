@@ -2,6 +2,8 @@
 // fences signalled. It runs under fs_reclaim (an allocation's direct
 // reclaim), so it may only trylock reservation objects, and every fence it
 // waits for must be one that can signal without anything reclaim holds.
+// A buffer pinned for a static importer (the display) stays; an exported
+// buffer that moves tells its dynamic importers (dma_buf_move_notify()).
 #include "examples/fakegpu/driver.h"
 
 namespace fakegpu {
@@ -16,11 +18,19 @@ constexpr signed long kEvictWaitJiffies = 50;
 // signalled or not, as a driver that walks the list under the lock does.
 void evict_bo(struct fakegpu_device* gdev, struct fakegpu_bo* bo) {
   if (!dma_resv_trylock(&bo->resv)) return;
+  if (bo->pin_count > 0) {
+    dma_resv_unlock(&bo->resv);
+    gdev->pinned_skips.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   struct dma_resv_iter cursor;
   struct dma_fence* fence;
   dma_resv_for_each_fence(&cursor, &bo->resv, DMA_RESV_USAGE_BOOKKEEP, fence) {
     dma_fence_wait_timeout(fence, false, kEvictWaitJiffies);
   }
+  // Moved out: the importers' mappings point at the old place.
+  if (bo->dmabuf) dma_buf_move_notify(bo->dmabuf);
+  bo->evictions++;
   dma_resv_unlock(&bo->resv);
   gdev->evictions.fetch_add(1, std::memory_order_relaxed);
 }

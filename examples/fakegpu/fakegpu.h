@@ -49,11 +49,24 @@ struct Options {
   // Each submitter waits for its job with the wait ioctl after every this
   // many of its submits, the first included.
   int wait_every = 16;
+  // Every this many hardware fences of a ring, the "GPU" hangs on the job
+  // (0: never). The timeout worker fails it with -ETIME after
+  // job_timeout_ms and resets the ring; the jobs behind it run again.
+  int hang_every = 0;
+  int job_timeout_ms = 100;
+  // Each submitter publishes its jobs as points of a timeline (a
+  // dma_fence_chain) and, at each wait, checks the point and a sync_file
+  // export of the job's fence.
+  bool timelines = true;
+  // false: every thread of the run turns lockdep off (lockdep_off()), to
+  // measure what validation costs.
+  bool validate = true;
 };
 
 // What a run did. A clean run has jobs == finished_signalled ==
-// jobs_released == hw_fences_released, no duplicates, no errors, and
-// buffers_idle == buffers.
+// jobs_released == hw_fences_released, no duplicates, no errors (a run with
+// hangs: job_errors == etime_errors == timeouts == hangs), buffers_idle ==
+// buffers, and no timeline or sync_file mismatch.
 struct Stats {
   long jobs = 0;                // submitted
   long finished_signalled = 0;  // finished fences signalled (first time)
@@ -67,6 +80,18 @@ struct Stats {
   long evictions = 0;           // buffers the shrinker waited idle
   long tdr_ticks = 0;           // runs of the timeout worker
   long timeouts = 0;            // hardware fences it found hung
+  long hangs = 0;               // hardware fences that hung the GPU
+  long resubmitted = 0;         // jobs run again after a ring reset
+  long etime_errors = 0;        // finished fences signalled with -ETIME
+  long evictions_pinned = 0;    // evictions skipped: a static importer
+  long display_maps = 0;        // the display's map_dma_buf calls
+  long peer_maps = 0;           // the second GPU's (dynamic importer)
+  long peer_move_notifies = 0;
+  long peer_bo_evictions = 0;   // evictions of the buffer it imports
+  long timeline_points = 0;     // points added to the submitters' timelines
+  long timeline_checks = 0;     // points waited for and checked
+  long timeline_mismatches = 0; // a point not its job's fence, or unsignalled
+  long sync_file_mismatches = 0;
   int buffers_idle = 0;         // buffers whose fences all signalled at the end
   double seconds = 0;
 };
@@ -75,6 +100,14 @@ struct Stats {
 // every thread. Returns after each job's fence signalled and every buffer,
 // job and fence is freed.
 Stats RunGpu(const Options& options);
+
+// stats.cc: "" when the run adds up (every job's fence signalled exactly
+// once, nothing leaked, every hang and only hangs failed, timelines and
+// sync_files named their jobs, every eviction of the second GPU's buffer
+// notified it), else what did not, "; "-separated.
+std::string StatsProblems(const Options& options, const Stats& stats);
+// The run's summary on stdout.
+void PrintStats(const Options& options, const Stats& stats);
 
 bool ParseVariant(const std::string& name, Variant* out);
 const char* VariantName(Variant v);

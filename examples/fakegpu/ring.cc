@@ -3,6 +3,8 @@
 // the completed hardware fences under the ring lock, and each hardware
 // fence's callback signals its job's finished fence, still in the
 // interrupt, as drm_sched_job_done() does.
+#include <algorithm>
+
 #include "examples/fakegpu/driver.h"
 
 namespace fakegpu {
@@ -78,6 +80,13 @@ struct dma_fence* fakegpu_ring_emit(struct fakegpu_ring* ring,
   hw->emitted_ns = fakegpu_now_ns();
   dma_fence_get(&hw->base);  // the ring's, until the interrupt signals it
   list_add_tail(&hw->node, &ring->hw_pending);
+  const int hang_every = ring->gdev->hang_every;
+  if (hang_every > 0 && hw->base.seqno % static_cast<u64>(hang_every) == 0) {
+    // A command stream that hangs the GPU, known to the "hardware" before
+    // it can see the seqno.
+    std::lock_guard<std::mutex> guard(ring->hw_wq.lock);
+    ring->hw_hangs.push_back(hw->base.seqno);
+  }
   ring->hw_emitted.store(hw->base.seqno, std::memory_order_release);
   if (ring->gdev->variant == Variant::kRingLockIrqsOn) {
     spin_unlock(&ring->lock);
@@ -94,6 +103,9 @@ void fakegpu_job_done(struct dma_fence* hw, struct dma_fence_cb* cb) {
   if (hw->error) {
     dma_fence_set_error(&job->finished, hw->error);
     gdev->job_errors.fetch_add(1, std::memory_order_relaxed);
+    if (hw->error == -ETIME) {
+      gdev->etime_errors.fetch_add(1, std::memory_order_relaxed);
+    }
   }
   if (dma_fence_signal(&job->finished) == 0) {
     gdev->finished_signalled.fetch_add(1, std::memory_order_relaxed);
@@ -103,26 +115,64 @@ void fakegpu_job_done(struct dma_fence* hw, struct dma_fence_cb* cb) {
   dma_fence_put(&job->finished);  // the callback's reference
 }
 
+namespace {
+
+// How far the hardware can get: everything emitted, or up to the first hang
+// (hw_wq.lock held).
+u64 runnable_until(struct fakegpu_ring* ring) {
+  const u64 emitted = ring->hw_emitted.load();
+  if (ring->hw_hangs.empty()) return emitted;
+  return std::min(emitted, ring->hw_hangs.front() - 1);
+}
+
+}  // namespace
+
 void fakegpu_hw_main(struct fakegpu_ring* ring) {
   for (;;) {
-    u64 emitted;
+    u64 target;
     {
       std::unique_lock<std::mutex> guard(ring->hw_wq.lock);
+      // Stops only when idle: a hung ring waits for its reset first.
       ring->hw_wq.cv.wait(guard, [ring] {
-        return ring->hw_emitted.load() > ring->hw_completed.load() ||
-               ring->hw_stop.load();
+        return runnable_until(ring) > ring->hw_completed.load() ||
+               (ring->hw_stop.load() &&
+                ring->hw_completed.load() >= ring->hw_emitted.load());
       });
-      emitted = ring->hw_emitted.load();
-      if (emitted == ring->hw_completed.load()) return;  // stopped, idle
+      target = runnable_until(ring);
+      if (target <= ring->hw_completed.load()) return;  // stopped, idle
     }
-    // The GPU runs everything emitted so far and writes back the seqno.
+    // The GPU runs what it can and writes back the last seqno done.
     udelay(20);
-    ring->hw_completed.store(emitted, std::memory_order_release);
+    {
+      std::lock_guard<std::mutex> guard(ring->hw_wq.lock);
+      if (target > ring->hw_completed.load()) {
+        ring->hw_completed.store(target, std::memory_order_release);
+      }
+    }
     ring->gdev->interrupts.fetch_add(1, std::memory_order_relaxed);
     irq_enter();
     fakegpu_irq_handler(ring);
     irq_exit();
   }
+}
+
+bool fakegpu_ring_hung_at(struct fakegpu_ring* ring, u64 seqno) {
+  std::lock_guard<std::mutex> guard(ring->hw_wq.lock);
+  return !ring->hw_hangs.empty() && ring->hw_hangs.front() == seqno &&
+         ring->hw_completed.load() + 1 == seqno;
+}
+
+void fakegpu_ring_reset(struct fakegpu_ring* ring) {
+  {
+    std::lock_guard<std::mutex> guard(ring->hw_wq.lock);
+    // The hung job is skipped: the hardware's write-back passes it.
+    const u64 hung = ring->hw_hangs.front();
+    ring->hw_hangs.pop_front();
+    if (ring->hw_completed.load() < hung) {
+      ring->hw_completed.store(hung, std::memory_order_release);
+    }
+  }
+  fakegpu_wake_up(&ring->hw_wq);
 }
 
 }  // namespace fakegpu

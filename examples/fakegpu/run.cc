@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "core/sync_file.h"
 #include "examples/fakegpu/driver.h"
 
 namespace fakegpu {
@@ -44,15 +45,58 @@ struct Rng {
   }
 };
 
-void submitter(struct fakegpu_device* gdev, const Options& options, int id) {
+struct SubmitterResult {
+  long timeline_points = 0;
+  long timeline_checks = 0;
+  long timeline_mismatches = 0;
+  long sync_file_mismatches = 0;
+};
+
+// What user space checks at a wait: the timeline's `point` is job `fence`
+// (the node for exactly that point, holding that fence, unless everything
+// up to it already signalled), waiting for the point leaves the job's fence
+// signalled, and a sync_file exported before the wait polls ready after it
+// and holds the same fence.
+void check_point(struct fakegpu_syncobj* timeline, u64 point,
+                 struct dma_fence* fence, SubmitterResult* r) {
+  struct sync_file* file = fakegpu_fence_export_sync_file(fence);
+  if (file) sync_file_poll(file);  // arms its callback, ready or not
+  struct dma_fence* wait = fakegpu_syncobj_find_fence(timeline, point);
+  ++r->timeline_checks;
+  if (IS_ERR(wait)) {
+    ++r->timeline_mismatches;
+    wait = nullptr;
+  } else if (wait && (wait->seqno != point ||
+                      dma_fence_chain_contained(wait) != fence)) {
+    ++r->timeline_mismatches;
+  }
+  if (wait) {
+    dma_fence_wait(wait, false);
+    dma_fence_put(wait);
+  }
+  if (!dma_fence_is_signaled(fence)) ++r->timeline_mismatches;
+  if (file) {
+    struct dma_fence* held = sync_file_get_fence(file);
+    if (held != fence || sync_file_poll(file) != EPOLLIN) {
+      ++r->sync_file_mismatches;
+    }
+    dma_fence_put(held);
+    sync_file_put(file);
+  }
+}
+
+void submitter(struct fakegpu_device* gdev, const Options& options, int id,
+               SubmitterResult* result) {
   Rng rng{0x9e3779b97f4a7c15ull * static_cast<u64>(id + 1)};
   const int max = std::min(std::min(options.max_buffers_per_job, kMaxJobBuffers),
                            gdev->num_bos);
+  struct fakegpu_syncobj timeline;
+  fakegpu_syncobj_init(&timeline);
   for (int j = 0; j < options.jobs_per_submitter; ++j) {
     struct fakegpu_bo* bos[kMaxJobBuffers];
     bool write[kMaxJobBuffers];
     const int n = 1 + static_cast<int>(rng.next(static_cast<u32>(max)));
-    // n distinct buffers: a random start, a random stride through a window.
+    // n distinct buffers, each read or written at random.
     int chosen = 0;
     while (chosen < n) {
       struct fakegpu_bo* bo = &gdev->bos[rng.next(static_cast<u32>(gdev->num_bos))];
@@ -66,111 +110,55 @@ void submitter(struct fakegpu_device* gdev, const Options& options, int id) {
     const bool wait =
         options.wait_every > 0 && j % options.wait_every == 0;
     struct dma_fence* fence = nullptr;
+    const bool want_fence = wait || options.timelines;
     if (fakegpu_submit_ioctl(gdev, ring, bos, write, n,
-                             wait ? &fence : nullptr) == 0 &&
+                             want_fence ? &fence : nullptr) == 0 &&
         fence) {
-      fakegpu_wait_ioctl(gdev, fence);
+      const u64 point = static_cast<u64>(j) + 1;
+      if (options.timelines &&
+          fakegpu_syncobj_add_point(&timeline, fence, point) == 0) {
+        ++result->timeline_points;
+      }
+      // Every other wait goes through the timeline point and a sync_file,
+      // checking that both name this job.
+      if (wait && options.timelines && (j / options.wait_every) % 2 == 1) {
+        check_point(&timeline, point, fence, result);
+      } else if (wait) {
+        fakegpu_wait_ioctl(gdev, fence);
+      }
       dma_fence_put(fence);
     }
     if (options.evict_every > 0 && j % options.evict_every == 0) {
       fakegpu_shrink(gdev);
+      // The second GPU renders: maps its buffer again if eviction moved it.
+      if (gdev->peer) fakegpu_importer_use(gdev->peer);
     }
   }
+  fakegpu_syncobj_fini(&timeline);
 }
 
 }  // namespace
 
 Stats RunGpu(const Options& options) {
   const auto start = std::chrono::steady_clock::now();
-  auto* gdev = new fakegpu_device;
-  gdev->variant = options.variant;
-  gdev->num_rings = options.rings;
-  gdev->rings = new fakegpu_ring[static_cast<size_t>(options.rings)];
-  gdev->num_bos = options.buffers;
-  gdev->bos = new fakegpu_bo[static_cast<size_t>(options.buffers)];
-  mutex_init(&gdev->lru_lock);
-  gdev->lru_bumps = 0;
-  mutex_init(&gdev->reset_lock);
-  gdev->tdr_stop.store(false);
-  for (int i = 0; i < gdev->num_bos; ++i) {
-    dma_resv_init(&gdev->bos[i].resv);
-    gdev->bos[i].id = i;
-  }
-  for (int r = 0; r < gdev->num_rings; ++r) {
-    struct fakegpu_ring* ring = &gdev->rings[r];
-    ring->gdev = gdev;
-    ring->index = r;
-    std::snprintf(ring->hw_name, sizeof(ring->hw_name), "ring%d", r);
-    std::snprintf(ring->sched_name, sizeof(ring->sched_name), "ring%d.finished",
-                  r);
-    spin_lock_init(&ring->lock);
-    INIT_LIST_HEAD(&ring->hw_pending);
-    ring->hw_context = dma_fence_context_alloc(1);
-    ring->hw_seqno = 0;
-    ring->hw_completed.store(0);
-    ring->hw_emitted.store(0);
-    ring->hw_stop.store(false);
-    INIT_LIST_HEAD(&ring->run_queue);
-    ring->sched_context = dma_fence_context_alloc(1);
-    ring->sched_seqno = 0;
-    ring->stop.store(false);
-  }
-  for (int r = 0; r < gdev->num_rings; ++r) {
-    struct fakegpu_ring* ring = &gdev->rings[r];
-    ring->hw_thread = std::thread(fakegpu_hw_main, ring);
-    ring->sched_thread = std::thread(fakegpu_sched_main, ring);
-  }
-
-  gdev->tdr_thread = std::thread(fakegpu_tdr_main, gdev);
-
+  struct fakegpu_device* gdev = fakegpu_device_create(options);
   std::vector<std::thread> submitters;
+  std::vector<SubmitterResult> results(static_cast<size_t>(options.submitters));
   for (int s = 0; s < options.submitters; ++s) {
-    submitters.emplace_back(submitter, gdev, std::cref(options), s);
+    submitters.emplace_back([gdev, &options, s, &results] {
+      if (!options.validate) lockdep_off();
+      submitter(gdev, options, s, &results[static_cast<size_t>(s)]);
+    });
   }
   for (auto& t : submitters) t.join();
-
-  // Drain: every scheduler runs what is queued (that needs every ring's
-  // hardware), then the hardware stops once idle.
-  for (int r = 0; r < gdev->num_rings; ++r) {
-    struct fakegpu_ring* ring = &gdev->rings[r];
-    ring->stop.store(true);
-    fakegpu_wake_up(&ring->sched_wq);
-  }
-  for (int r = 0; r < gdev->num_rings; ++r) gdev->rings[r].sched_thread.join();
-  for (int r = 0; r < gdev->num_rings; ++r) {
-    struct fakegpu_ring* ring = &gdev->rings[r];
-    ring->hw_stop.store(true);
-    fakegpu_wake_up(&ring->hw_wq);
-  }
-  for (int r = 0; r < gdev->num_rings; ++r) gdev->rings[r].hw_thread.join();
-  gdev->tdr_stop.store(true);
-  fakegpu_wake_up(&gdev->tdr_wq);
-  gdev->tdr_thread.join();
-
   Stats s;
-  for (int i = 0; i < gdev->num_bos; ++i) {
-    if (dma_resv_test_signaled(&gdev->bos[i].resv, DMA_RESV_USAGE_BOOKKEEP)) {
-      ++s.buffers_idle;
-    }
-    dma_resv_fini(&gdev->bos[i].resv);  // the buffers' fence references
+  fakegpu_device_destroy(gdev, &s);
+  for (const SubmitterResult& r : results) {
+    s.timeline_points += r.timeline_points;
+    s.timeline_checks += r.timeline_checks;
+    s.timeline_mismatches += r.timeline_mismatches;
+    s.sync_file_mismatches += r.sync_file_mismatches;
   }
-  s.jobs = gdev->jobs.load();
-  s.finished_signalled = gdev->finished_signalled.load();
-  s.duplicate_signals = gdev->duplicate_signals.load();
-  s.job_errors = gdev->job_errors.load();
-  s.jobs_released = gdev->jobs_released.load();
-  s.hw_fences_released = gdev->hw_fences_released.load();
-  s.dependencies = gdev->dependencies.load();
-  s.deadlock_backoffs = gdev->deadlock_backoffs.load();
-  s.interrupts = gdev->interrupts.load();
-  s.evictions = gdev->evictions.load();
-  s.tdr_ticks = gdev->tdr_ticks.load();
-  s.timeouts = gdev->timeouts.load();
-  mutex_destroy(&gdev->lru_lock);
-  mutex_destroy(&gdev->reset_lock);
-  delete[] gdev->bos;
-  delete[] gdev->rings;
-  delete gdev;
   s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                             start)
                   .count();
