@@ -1,5 +1,8 @@
 #include "runtime/graph/chain_cache.h"
 
+#include <unordered_set>
+
+#include "absl/strings/str_format.h"
 #include "runtime/base/zeroed_pages.h"
 
 namespace lockdep {
@@ -58,6 +61,23 @@ void ChainCache::Clear() {
   level_ = 0;
   table_.store(&levels_[0], std::memory_order_release);
   size_ = 0;
+}
+
+std::string ChainCache::CheckInvariants() const {
+  const Table* t = table_.load(std::memory_order_acquire);
+  if (t != &levels_[level_]) return "the published table is not the current level";
+  std::unordered_set<uint64_t> keys;
+  for (size_t i = 0; i <= t->mask; ++i) {
+    const uint64_t key = t->slots[i].load(std::memory_order_relaxed);
+    if (key == 0) continue;
+    if (!keys.insert(key).second) return absl::StrFormat("key %x stored twice", key);
+    if (!Contains(key)) return absl::StrFormat("key %x at slot %d is not found", key, i);
+  }
+  if (keys.size() != size_) {
+    return absl::StrFormat("%d keys stored, size() says %d", keys.size(), size_);
+  }
+  if (size_ * 2 > t->mask + 1 && level_ + 1 < kLevels) return "more than half full";
+  return "";
 }
 
 }  // namespace lockdep

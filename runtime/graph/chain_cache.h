@@ -17,6 +17,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "runtime/base/limits.h"
 
@@ -74,6 +75,11 @@ class ChainCache {
   bool Insert(uint64_t key);
   bool full() const { return size_ >= kMaxChains; }
   size_t size() const { return size_; }
+  // For tests: checks that every key is found by Contains(), that no key is
+  // stored twice, that the count agrees and the table is at most half full;
+  // returns "" or the first one broken. Expensive: scans the table. Caller
+  // serialises with inserts.
+  std::string CheckInvariants() const;
   // Forgets every chain. Concurrent readers may still see old keys for a
   // moment, which only skips a re-validation of a chain that was valid.
   void Clear();

@@ -22,6 +22,7 @@ TEST(ChainCache, EveryKeyStaysFoundAcrossGrowthUpToTheLimit) {
     // Probe a few earlier keys after each power of two (the growths).
     if ((i & (i + 1)) == 0) {
       for (uint64_t j = 0; j <= i; j += 1 + i / 64) ASSERT_TRUE(cache.Contains(KeyOf(j))) << j;
+      ASSERT_EQ(cache.CheckInvariants(), "") << "after " << i + 1 << " keys";
     }
   }
   EXPECT_TRUE(cache.full());
@@ -34,6 +35,7 @@ TEST(ChainCache, EveryKeyStaysFoundAcrossGrowthUpToTheLimit) {
   for (uint64_t i = 0; i < 10000; ++i) ASSERT_TRUE(cache.Insert(KeyOf(i)));
   for (uint64_t i = 0; i < 10000; ++i) ASSERT_TRUE(cache.Contains(KeyOf(i)));
   EXPECT_FALSE(cache.Contains(KeyOf(10000)));
+  EXPECT_EQ(cache.CheckInvariants(), "");
 }
 
 TEST(ChainCache, ReadersNeverLoseAKeyWhileItGrows) {

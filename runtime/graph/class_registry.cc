@@ -1,6 +1,9 @@
 #include "runtime/graph/class_registry.h"
 
 #include <cstring>
+#include <vector>
+
+#include "absl/strings/str_format.h"
 
 #include "runtime/base/zeroed_pages.h"
 
@@ -105,6 +108,46 @@ void ClassRegistry::Clear() {
   free_count_ = 0;
   high_water_ = 0;
   size_ = 0;
+}
+
+std::string ClassRegistry::CheckInvariants() const {
+  if (high_water_ > kMaxClasses) return "high water beyond kMaxClasses";
+  if (free_count_ > high_water_) return "more free ids than ids handed out";
+  std::vector<bool> is_free(high_water_ + 1, false);
+  for (size_t i = 0; i < free_count_; ++i) {
+    const ClassId id = free_list_[i];
+    if (id == kNoClass || id > high_water_) return absl::StrFormat("free id %d out of range", id);
+    if (is_free[id]) return absl::StrFormat("id %d free twice", id);
+    is_free[id] = true;
+    if (classes_[id].key.load(std::memory_order_relaxed) != 0) {
+      return absl::StrFormat("free id %d still has a key", id);
+    }
+  }
+  size_t live = 0;
+  std::vector<int> slots_of(high_water_ + 1, 0);
+  for (size_t i = 0; i < kSlots; ++i) {
+    const ClassKey k = slot_key_[i].load(std::memory_order_relaxed);
+    if (k == 0 || k == kTombstone) continue;
+    const ClassId id = slot_class_[i].load(std::memory_order_relaxed);
+    if (id == kNoClass || id > high_water_) return absl::StrFormat("slot %d names id %d", i, id);
+    if (classes_[id].key.load(std::memory_order_relaxed) != k) {
+      return absl::StrFormat("slot %d's key is not class %d's", i, id);
+    }
+    ++slots_of[id];
+  }
+  for (ClassId id = 1; id <= high_water_; ++id) {
+    const ClassKey key = classes_[id].key.load(std::memory_order_relaxed);
+    if (key == 0) {
+      if (!is_free[id]) return absl::StrFormat("id %d has no key and is not free", id);
+      continue;
+    }
+    ++live;
+    if (slots_of[id] != 1) return absl::StrFormat("class %d is in %d slots", id, slots_of[id]);
+    if (Find(key) != id) return absl::StrFormat("class %d is not found by its key", id);
+  }
+  if (live != size_) return absl::StrFormat("%d live classes, size() says %d", live, size_);
+  if (live + free_count_ != high_water_) return "live and free ids do not add up";
+  return "";
 }
 
 }  // namespace lockdep

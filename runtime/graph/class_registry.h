@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "runtime/base/limits.h"
 
@@ -76,6 +77,12 @@ class ClassRegistry {
   size_t size() const { return size_; }
   // Highest id ever handed out since Clear(), for iteration.
   ClassId high_water() const { return high_water_; }
+
+  // For tests: checks every structural invariant (each live class found at
+  // exactly one slot under its key, free ids free and distinct, counts
+  // agreeing, no free class findable) and returns "" or the first one
+  // broken. Expensive: scans every slot. Caller holds the graph lock.
+  std::string CheckInvariants() const;
 
  private:
   static constexpr size_t kSlots = kMaxClasses * 2;

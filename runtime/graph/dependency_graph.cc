@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_format.h"
+
 #include "runtime/base/zeroed_pages.h"
 
 namespace lockdep {
@@ -106,6 +108,50 @@ std::vector<uint32_t> DependencyGraph::FindDeadlockPath(ClassId start,
   return SearchForward(start, start_recursive_read, [&](ClassId c, bool only_xr) {
     return c == target && (target_read == 0 || !only_xr);
   });
+}
+
+std::string DependencyGraph::CheckInvariants() const {
+  if (free_count_ > high_water_) return "more free edges than edges handed out";
+  std::vector<bool> is_free(high_water_, false);
+  for (size_t i = 0; i < free_count_; ++i) {
+    const uint32_t index = free_list_[i];
+    if (index >= high_water_) return absl::StrFormat("free edge %d out of range", index);
+    if (is_free[index]) return absl::StrFormat("edge %d free twice", index);
+    is_free[index] = true;
+    if (edges_[index].from != kNoClass) return absl::StrFormat("free edge %d in use", index);
+  }
+  // Walk every class's two lists; each live edge must be met once in each.
+  std::vector<int> seen_after(high_water_, 0), seen_before(high_water_, 0);
+  for (ClassId id = 1; id <= classes_->high_water(); ++id) {
+    for (uint32_t e = classes_->at(id).first_after; e; e = edges_[e - 1].next_after) {
+      if (e > high_water_) return absl::StrFormat("class %d's list leaves the table", id);
+      if (edges_[e - 1].from != id) return absl::StrFormat("edge %d in the wrong list", e - 1);
+      if (++seen_after[e - 1] > 1) return absl::StrFormat("edge %d listed twice", e - 1);
+    }
+    for (uint32_t e = classes_->at(id).first_before; e; e = edges_[e - 1].next_before) {
+      if (e > high_water_) return absl::StrFormat("class %d's list leaves the table", id);
+      if (edges_[e - 1].to != id) return absl::StrFormat("edge %d in the wrong list", e - 1);
+      if (++seen_before[e - 1] > 1) return absl::StrFormat("edge %d listed twice", e - 1);
+    }
+  }
+  size_t live = 0;
+  for (uint32_t index = 0; index < high_water_; ++index) {
+    const Dependency& d = edges_[index];
+    if (is_free[index]) continue;
+    ++live;
+    if (d.types == 0) return absl::StrFormat("edge %d has no dependency type", index);
+    for (ClassId end : {d.from, d.to}) {
+      if (end == kNoClass || end > classes_->high_water() ||
+          classes_->at(end).key.load(std::memory_order_relaxed) == 0) {
+        return absl::StrFormat("edge %d ends at a class that is not live", index);
+      }
+    }
+    if (seen_after[index] != 1 || seen_before[index] != 1) {
+      return absl::StrFormat("edge %d is not in both of its endpoints' lists", index);
+    }
+  }
+  if (live != size_) return absl::StrFormat("%d live edges, size() says %d", live, size_);
+  return "";
 }
 
 }  // namespace lockdep

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "runtime/graph/class_registry.h"
@@ -85,6 +86,13 @@ class DependencyGraph {
   // Returns the path's edges, the one into `start` first.
   template <typename Match>
   std::vector<uint32_t> SearchBackward(ClassId start, bool start_only_n, Match match);
+
+  // For tests: checks every structural invariant (each live edge in exactly
+  // its two endpoints' lists and in no other, endpoints live classes, free
+  // slots empty and distinct, counts agreeing) and returns "" or the first
+  // one broken. Expensive: visits every edge slot and class. Caller holds
+  // the graph lock.
+  std::string CheckInvariants() const;
 
   // Edge indices out of / into `id`.
   template <typename F>
