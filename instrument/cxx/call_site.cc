@@ -1,11 +1,11 @@
 #include "instrument/cxx/call_site.h"
 
-#include <libunwind.h>
 #include <pthread.h>
 
 #include <atomic>
 #include <vector>
 
+#include "runtime/stacks/frame_walker.h"
 #include "runtime/stacks/source_frames.h"
 #include "runtime/stacks/stack_trace.h"
 
@@ -254,21 +254,16 @@ std::atomic<uint64_t> g_wrong_guesses{0};
 uintptr_t UnwoundUserCallSite(uintptr_t ra, uintptr_t frame, Path* path) {
   g_unwinds.fetch_add(1, std::memory_order_relaxed);
   path->length = 0;
-  unw_context_t context;
-  unw_cursor_t cursor;
   // Each libunwind call in its own UnwindScope (stack_trace.h), so that a
   // fork never copies libunwind's lock held; KindOf below takes the
   // symbolizer's lock, which must stay outside any scope.
-  const auto step = [&cursor] {
+  FrameWalker walker{FrameWalker::ScopedStart{}};
+  if (!walker.ok()) return ra;
+  uintptr_t pc = 0, sp = 0;
+  const auto step = [&] {
     UnwindScope unwinding;
-    return unw_step(&cursor);
+    return walker.Next(&pc, &sp);
   };
-  {
-    UnwindScope unwinding;
-    if (unw_getcontext(&context) != 0 || unw_init_local(&cursor, &context) != 0) {
-      return ra;
-    }
-  }
   // The lock function keeps a frame pointer (it takes its frame's address):
   // its return address is at frame + 8, so its caller's stack pointer after
   // the return is frame + 16.
@@ -278,13 +273,7 @@ uintptr_t UnwoundUserCallSite(uintptr_t ra, uintptr_t frame, Path* path) {
   bool above_ra = false;
   bool provable = true;
   Path found;
-  for (int n = 0; n < kMaxFrames && step() > 0; ++n) {
-    unw_word_t pc = 0;
-    unw_word_t sp = 0;
-    if (unw_get_reg(&cursor, UNW_REG_IP, &pc) != 0 || pc == 0 ||
-        unw_get_reg(&cursor, UNW_REG_SP, &sp) != 0) {
-      break;
-    }
+  for (int n = 0; n < kMaxFrames && step(); ++n) {
     if (!above_ra) {
       above_ra = pc == ra && sp == caller_sp;
       continue;

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstring>
 
+#include "runtime/stacks/frame_walker.h"
 #include "runtime/stacks/stack_room.h"
 #include "runtime/base/zeroed_pages.h"
 
@@ -39,20 +40,14 @@ uint64_t HashFrames(const uintptr_t* pcs, int n) {
 // 4 us per frame. Used under ThreadSanitizer (see CaptureStack) and when the
 // fast walk cannot find the caller's frame.
 int WalkStack(uintptr_t* pcs, int max, uintptr_t from) {
-  unw_context_t context;
-  unw_cursor_t cursor;
-  if (unw_getcontext(&context) != 0 || unw_init_local(&cursor, &context) != 0) {
-    return 0;
-  }
+  FrameWalker walker;
   int n = 0;
   bool started = false;
-  for (int frame = 0; n < max && frame < kMaxCaptureDepth; ++frame) {
-    if (unw_step(&cursor) <= 0) break;
-    unw_word_t pc = 0;
-    if (unw_get_reg(&cursor, UNW_REG_IP, &pc) != 0 || pc == 0) break;
-    if (!started && static_cast<uintptr_t>(pc) != from) continue;
+  uintptr_t pc = 0, sp = 0;
+  for (int frame = 0; n < max && frame < kMaxCaptureDepth && walker.Next(&pc, &sp); ++frame) {
+    if (!started && pc != from) continue;
     started = true;
-    pcs[n++] = static_cast<uintptr_t>(pc);
+    pcs[n++] = pc;
   }
   return n;
 }
