@@ -9,22 +9,11 @@
 
 #include "instrument/cxx/call_site.h"
 #include "instrument/cxx/class_registry.h"
+#include "instrument/cxx/lock_body.h"
 #include "instrument/owner.h"
 #include "runtime/lockdep.h"
 
 namespace lockdep {
-namespace {
-
-// Linux's LOCK_CONTENDED: only an acquire that must wait is timed (lock_stat).
-void LockRaw(internal::RawMutex& raw, lockdep_map* map, unsigned long ip) {
-  if (raw.try_lock()) return;
-  lock_contended(map, ip);
-  raw.lock();
-  lock_acquired(map, ip);
-}
-
-}  // namespace
-
 // Out of line and never inlined: the return address is the constructing
 // code's call instruction (the inline constructor keeps it from being a
 // tail call), whose debug information says which member is built.
@@ -50,16 +39,14 @@ Mutex::~Mutex() { lockdep_destroy_map(&map_, raw_.is_locked() ? 1 : 0); }
 
 [[gnu::noinline]] void Mutex::lock() LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
   const unsigned long ip = LOCKDEP_USER_IP();
-  lock_acquire(&map_, 0, 0, kLockdepWrite, 1, nullptr, ip);
-  LockRaw(raw_, &map_, ip);
+  internal::AcquireExclusive(raw_, &map_, 0, ip);
   owner_.store(internal::ThisOwnerId(), std::memory_order_relaxed);
 }
 
 [[gnu::noinline]] void Mutex::lock_nested(unsigned subclass)
     LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
   const unsigned long ip = LOCKDEP_USER_IP();
-  lock_acquire(&map_, subclass, 0, kLockdepWrite, 1, nullptr, ip);
-  LockRaw(raw_, &map_, ip);
+  internal::AcquireExclusive(raw_, &map_, subclass, ip);
   owner_.store(internal::ThisOwnerId(), std::memory_order_relaxed);
 }
 
@@ -90,24 +77,8 @@ Mutex::~Mutex() { lockdep_destroy_map(&map_, raw_.is_locked() ? 1 : 0); }
   lockdep_assert_not_held_hook(&map_, map_.name, ip);
 }
 
-// The map is a member: the lock is at a fixed distance before it.
-void Mutex::SetLockCmpFn(int (*cmp)(const Mutex&, const Mutex&),
-                      void (*print)(const Mutex&)) {
-  using Cmp = int (*)(const Mutex&, const Mutex&);
-  using Print = void (*)(const Mutex&);
-  static constexpr size_t kMapAt = offsetof(Mutex, map_);
-  lockdep_lock_order order{};
-  order.cmp = [](lockdep_any_fn user, const lockdep_map* a, const lockdep_map* b) {
-    return reinterpret_cast<Cmp>(user)(*reinterpret_cast<const Mutex*>(reinterpret_cast<const char*>(a) - kMapAt), *reinterpret_cast<const Mutex*>(reinterpret_cast<const char*>(b) - kMapAt));
-  };
-  order.user_cmp = reinterpret_cast<lockdep_any_fn>(cmp);
-  if (print != nullptr) {
-    order.print = [](lockdep_any_fn user, const lockdep_map* map) {
-      reinterpret_cast<Print>(user)(*reinterpret_cast<const Mutex*>(reinterpret_cast<const char*>(map) - kMapAt));
-    };
-    order.user_print = reinterpret_cast<lockdep_any_fn>(print);
-  }
-  lockdep_set_lock_order(&map_, order);
+void Mutex::SetLockCmpFn(int (*cmp)(const Mutex&, const Mutex&), void (*print)(const Mutex&)) {
+  internal::SetLockOrder<Mutex, offsetof(Mutex, map_)>(&map_, cmp, print);
 }
 
 }  // namespace lockdep

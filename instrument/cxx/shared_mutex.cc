@@ -9,6 +9,7 @@
 
 #include "instrument/cxx/call_site.h"
 #include "instrument/cxx/class_registry.h"
+#include "instrument/cxx/lock_body.h"
 #include "runtime/lockdep.h"
 
 namespace lockdep {
@@ -39,15 +40,13 @@ SharedMutex::~SharedMutex() {
 
 [[gnu::noinline]] void SharedMutex::lock() LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
   const unsigned long ip = LOCKDEP_USER_IP();
-  lock_acquire(&map_, 0, 0, kLockdepWrite, 1, nullptr, ip);
-  raw_.lock();
+  internal::AcquireExclusive(raw_, &map_, 0, ip);
 }
 
 [[gnu::noinline]] void SharedMutex::lock_nested(unsigned subclass)
     LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
   const unsigned long ip = LOCKDEP_USER_IP();
-  lock_acquire(&map_, subclass, 0, kLockdepWrite, 1, nullptr, ip);
-  raw_.lock();
+  internal::AcquireExclusive(raw_, &map_, subclass, ip);
 }
 
 [[gnu::noinline]] bool SharedMutex::try_lock()
@@ -69,9 +68,9 @@ SharedMutex::~SharedMutex() {
 [[gnu::noinline]] void SharedMutex::lock_shared()
     LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
   const unsigned long ip = LOCKDEP_USER_IP();
-  lock_acquire(&map_, 0, 0, kLockdepReadNonRecursive, 1, nullptr,
-               ip);
-  raw_.lock_shared();
+  lock_acquire(&map_, 0, 0, kLockdepReadNonRecursive, 1, nullptr, ip);
+  internal::LockContended(&map_, ip, [&] { return raw_.try_lock_shared(); },
+                          [&] { raw_.lock_shared(); });
 }
 
 [[gnu::noinline]] bool SharedMutex::try_lock_shared()
@@ -106,24 +105,9 @@ SharedMutex::~SharedMutex() {
   lockdep_assert_not_held_hook(&map_, map_.name, ip);
 }
 
-// The map is a member: the lock is at a fixed distance before it.
 void SharedMutex::SetLockCmpFn(int (*cmp)(const SharedMutex&, const SharedMutex&),
-                      void (*print)(const SharedMutex&)) {
-  using Cmp = int (*)(const SharedMutex&, const SharedMutex&);
-  using Print = void (*)(const SharedMutex&);
-  static constexpr size_t kMapAt = offsetof(SharedMutex, map_);
-  lockdep_lock_order order{};
-  order.cmp = [](lockdep_any_fn user, const lockdep_map* a, const lockdep_map* b) {
-    return reinterpret_cast<Cmp>(user)(*reinterpret_cast<const SharedMutex*>(reinterpret_cast<const char*>(a) - kMapAt), *reinterpret_cast<const SharedMutex*>(reinterpret_cast<const char*>(b) - kMapAt));
-  };
-  order.user_cmp = reinterpret_cast<lockdep_any_fn>(cmp);
-  if (print != nullptr) {
-    order.print = [](lockdep_any_fn user, const lockdep_map* map) {
-      reinterpret_cast<Print>(user)(*reinterpret_cast<const SharedMutex*>(reinterpret_cast<const char*>(map) - kMapAt));
-    };
-    order.user_print = reinterpret_cast<lockdep_any_fn>(print);
-  }
-  lockdep_set_lock_order(&map_, order);
+                               void (*print)(const SharedMutex&)) {
+  internal::SetLockOrder<SharedMutex, offsetof(SharedMutex, map_)>(&map_, cmp, print);
 }
 
 }  // namespace lockdep

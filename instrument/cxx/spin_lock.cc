@@ -4,6 +4,7 @@
 #include "instrument/cxx.h"
 #include "instrument/cxx/call_site.h"
 #include "instrument/cxx/class_registry.h"
+#include "instrument/cxx/lock_body.h"
 #include "instrument/owner.h"
 #include "runtime/lockdep.h"
 
@@ -33,16 +34,14 @@ SpinLock::~SpinLock() { lockdep_destroy_map(&map_, raw_.is_locked() ? 1 : 0); }
 
 [[gnu::noinline]] void SpinLock::lock() LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
   const unsigned long ip = LOCKDEP_USER_IP();
-  lock_acquire(&map_, 0, 0, kLockdepWrite, 1, nullptr, ip);
-  raw_.lock();
+  internal::AcquireExclusive(raw_, &map_, 0, ip);
   owner_.store(internal::ThisOwnerId(), std::memory_order_relaxed);
 }
 
 [[gnu::noinline]] void SpinLock::lock_nested(unsigned subclass)
     LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
   const unsigned long ip = LOCKDEP_USER_IP();
-  lock_acquire(&map_, subclass, 0, kLockdepWrite, 1, nullptr, ip);
-  raw_.lock();
+  internal::AcquireExclusive(raw_, &map_, subclass, ip);
   owner_.store(internal::ThisOwnerId(), std::memory_order_relaxed);
 }
 

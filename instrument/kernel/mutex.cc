@@ -5,6 +5,9 @@
 #include "instrument/futex.h"
 #include "instrument/owner.h"
 #include "runtime/lockdep.h"
+#include "instrument/lock_contended.h"
+
+using lockdep::internal::LockContended;
 
 namespace {
 
@@ -75,10 +78,8 @@ void Lock(struct mutex* lock, unsigned int subclass, lockdep_map* nest_lock,
           unsigned long ip) {
   lockdep_might_sleep(__FILE__, __LINE__, ip);
   Acquire(&lock->dep_map, subclass, 0, kLockdepWrite, nest_lock, ip);
-  if (RawTryLock(lock, ip)) return;
-  lock_contended(&lock->dep_map, ip);  // lock_stat: waits are timed
-  RawLock(lock, ip);
-  lock_acquired(&lock->dep_map, ip);
+  LockContended(&lock->dep_map, ip, [&] { return RawTryLock(lock, ip); },
+                [&] { RawLock(lock, ip); });
 }
 
 }  // namespace

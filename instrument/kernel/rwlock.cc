@@ -6,6 +6,9 @@
 #include "instrument/kernel/spin_backoff.h"
 #include "instrument/owner.h"
 #include "runtime/lockdep.h"
+#include "instrument/lock_contended.h"
+
+using lockdep::internal::LockContended;
 
 namespace {
 
@@ -112,7 +115,8 @@ void ReadLock(rwlock_t* lock, unsigned long ip) {
               ? kLockdepReadRecursive
               : kLockdepReadNonRecursive,
           nullptr, ip);
-  RawReadLock(lock, /*fair=*/!in_irq);
+  LockContended(&lock->dep_map, ip, [&] { return RawReadTryLock(lock, /*fair=*/!in_irq); },
+                [&] { RawReadLock(lock, /*fair=*/!in_irq); });
 }
 
 // A reader has no owner word: the held-lock stack says whether this thread
@@ -125,7 +129,8 @@ void ReadUnlock(rwlock_t* lock, unsigned long ip) {
 
 void WriteLock(rwlock_t* lock, unsigned long ip) {
   Acquire(&lock->dep_map, 0, 0, kLockdepWrite, nullptr, ip);
-  RawWriteLock(lock);
+  LockContended(&lock->dep_map, ip, [&] { return RawWriteTryLock(lock); },
+                [&] { RawWriteLock(lock); });
 }
 
 void WriteUnlock(rwlock_t* lock, unsigned long ip) {

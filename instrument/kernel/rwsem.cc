@@ -4,6 +4,9 @@
 #include "instrument/futex.h"
 #include "instrument/owner.h"
 #include "runtime/lockdep.h"
+#include "instrument/lock_contended.h"
+
+using lockdep::internal::LockContended;
 
 namespace {
 
@@ -187,14 +190,16 @@ void ReadLock(struct rw_semaphore* sem, unsigned int subclass,
               unsigned long ip) {
   lockdep_might_sleep(__FILE__, __LINE__, ip);
   Acquire(&sem->dep_map, subclass, 0, kLockdepReadNonRecursive, nullptr, ip);
-  RawReadLock(sem);
+  LockContended(&sem->dep_map, ip, [&] { return RawReadTryLock(sem); },
+                [&] { RawReadLock(sem); });
 }
 
 void WriteLock(struct rw_semaphore* sem, unsigned int subclass,
                unsigned long ip) {
   lockdep_might_sleep(__FILE__, __LINE__, ip);
   Acquire(&sem->dep_map, subclass, 0, kLockdepWrite, nullptr, ip);
-  RawWriteLock(sem);
+  LockContended(&sem->dep_map, ip, [&] { return RawWriteTryLock(sem); },
+                [&] { RawWriteLock(sem); });
   sem->owner.store(ThisOwnerId(), std::memory_order_relaxed);
 }
 

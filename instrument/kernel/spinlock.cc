@@ -5,6 +5,9 @@
 #include "instrument/kernel/spin_backoff.h"
 #include "instrument/owner.h"
 #include "runtime/lockdep.h"
+#include "instrument/lock_contended.h"
+
+using lockdep::internal::LockContended;
 
 namespace {
 
@@ -48,10 +51,7 @@ void RawUnlock(spinlock_t* lock) {
 
 void Lock(spinlock_t* lock, unsigned int subclass, unsigned long ip) {
   Acquire(&lock->dep_map, subclass, 0, kLockdepWrite, nullptr, ip);
-  if (RawTryLock(lock)) return;
-  lock_contended(&lock->dep_map, ip);  // lock_stat: waits are timed
-  RawLock(lock);
-  lock_acquired(&lock->dep_map, ip);
+  LockContended(&lock->dep_map, ip, [&] { return RawTryLock(lock); }, [&] { RawLock(lock); });
 }
 
 void Unlock(spinlock_t* lock, unsigned long ip) {
