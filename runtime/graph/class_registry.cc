@@ -45,6 +45,7 @@ ClassId ClassRegistry::Add(ClassKey key, uint8_t subclass, const char* name) {
   std::strncpy(c.name, name ? name : "<unnamed>", sizeof(c.name) - 1);
   c.name[sizeof(c.name) - 1] = '\0';
   c.first_after = c.first_before = 0;
+  c.ancestor_usage = 0;
   c.usage.store(0, std::memory_order_relaxed);
   for (uint32_t& t : c.usage_trace) t = 0;
   c.key.store(key, std::memory_order_release);

@@ -35,6 +35,12 @@ struct alignas(64) LockClass {
   // on the fast path; set under the graph lock.
   std::atomic<uint16_t> usage{0};
   uint8_t subclass = 0;
+  // The union of the usage bits of every class that can reach this one in
+  // the dependency graph (DependencyGraph keeps it): a new dependency out of
+  // a class none of whose ancestors was used in an irq needs no backward
+  // search for an irq-safe lock. Only ever grows (a removed ancestor's bits
+  // stay), so it may claim too much, never too little. Graph lock.
+  uint16_t ancestor_usage = 0;
   // Heads of the dependency lists in DependencyGraph (edge index + 1).
   uint32_t first_after = 0;   // edges this -> other
   uint32_t first_before = 0;  // edges other -> this

@@ -42,7 +42,25 @@ Dependency* DependencyGraph::Add(ClassId from, ClassId to, uint8_t types,
   f.first_after = index + 1;
   t.first_before = index + 1;
   ++size_;
+  SpreadAncestorUsage(to, uint16_t(f.usage.load(std::memory_order_relaxed) | f.ancestor_usage));
   return &d;
+}
+
+void DependencyGraph::SpreadAncestorUsage(ClassId id, uint16_t bits) {
+  if (!bits || (classes_->at(id).ancestor_usage & bits) == bits) return;
+  std::vector<ClassId> todo{id};
+  while (!todo.empty()) {
+    const ClassId c = todo.back();
+    todo.pop_back();
+    LockClass& lc = classes_->at(c);
+    if ((lc.ancestor_usage & bits) == bits) continue;
+    lc.ancestor_usage |= bits;
+    for (uint32_t e = lc.first_after; e; e = edges_[e - 1].next_after) {
+      if ((classes_->at(edges_[e - 1].to).ancestor_usage & bits) != bits) {
+        todo.push_back(edges_[e - 1].to);
+      }
+    }
+  }
 }
 
 void DependencyGraph::RemoveClass(ClassId id) {
@@ -148,6 +166,11 @@ std::string DependencyGraph::CheckInvariants() const {
     }
     if (seen_after[index] != 1 || seen_before[index] != 1) {
       return absl::StrFormat("edge %d is not in both of its endpoints' lists", index);
+    }
+    const LockClass& from = classes_->at(d.from);
+    const uint16_t reaching = from.usage.load(std::memory_order_relaxed) | from.ancestor_usage;
+    if ((classes_->at(d.to).ancestor_usage & reaching) != reaching) {
+      return absl::StrFormat("edge %d: class %d lacks usage bits of its ancestors", index, d.to);
     }
   }
   if (live != size_) return absl::StrFormat("%d live edges, size() says %d", live, size_);

@@ -57,6 +57,12 @@ class DependencyGraph {
   // edges exist.
   Dependency* Add(ClassId from, ClassId to, uint8_t types, uint32_t trace,
                   unsigned long ip);
+  // Adds `bits` to the ancestor usage (class_registry.h) of `id` and of
+  // every class after it. Stops where a class has them already, so each
+  // class takes each bit once: over a program's life the cost is bounded by
+  // edges x usage bits, however many dependencies are added. Add() calls it;
+  // the validator calls it when a class gains usage bits.
+  void SpreadAncestorUsage(ClassId id, uint16_t bits);
   // Removes every edge into or out of `id`.
   void RemoveClass(ClassId id);
   void Clear();

@@ -1,6 +1,6 @@
-// The graph core on its own, against a plain model: random additions and
-// class removals keep every structural invariant (CheckInvariants) and the
-// model's edges; searches find a path exactly when the model has one, and
+// The graph core on its own, against a plain model: random additions, class
+// removals and usage changes keep every structural invariant (CheckInvariants,
+// the ancestor usage summary included) and the model's edges; searches find a path exactly when the model has one, and
 // the path they return is a real path; Linux's strong-path rule for
 // recursive readers holds.
 #include "runtime/graph/dependency_graph.h"
@@ -70,6 +70,15 @@ TEST(DependencyGraph, RandomChangesKeepItsInvariantsAndTheModel) {
       for (auto it = model.begin(); it != model.end();) {
         it = (it->first == gone || it->second == gone) ? model.erase(it) : std::next(it);
       }
+    } else if (op == 2) {
+      // A class gains a usage bit, as MarkUsage spreads it to what follows.
+      const ClassId c = live[rng() % live.size()];
+      LockClass& lc = core.classes->at(c);
+      const uint16_t fresh = uint16_t(1u << (rng() % 9)) & ~lc.usage.load();
+      lc.usage.fetch_or(fresh);
+      core.graph->ForEachAfter(c, [&](uint32_t, const Dependency& d) {
+        core.graph->SpreadAncestorUsage(d.to, fresh);
+      });
     } else {
       const ClassId a = live[rng() % live.size()], b = live[rng() % live.size()];
       if (a == b || core.graph->Find(a, b) != nullptr) continue;

@@ -172,6 +172,10 @@ void MarkUsage(ThreadState& ts, const HeldLock& held, uint16_t bits,
   }
   c.usage.fetch_or(fresh, std::memory_order_release);
   g.usage_seen |= fresh;
+  // Every class after this one now has an ancestor with these bits.
+  g.graph.ForEachAfter(held.class_id, [&](uint32_t, const Dependency& d) {
+    g.graph.SpreadAncestorUsage(d.to, fresh);
+  });
   for (int bit = 0; bit < kUsageUsed; ++bit) {
     if (fresh & UsageFlag(bit)) CheckNewUsage(ts, held, bit, ra);
   }
@@ -200,6 +204,13 @@ bool CheckIrqDependency(ThreadState& ts, const HeldLock& prev,
       safe[s] = prev.class_id;
       pending &= ~(1u << s);
     }
+  }
+  // No class that reaches prev was ever used in the irq: nothing to search
+  // for (the ancestor usage summary claims too much at worst, never too
+  // little), so a new dependency costs no search on the common path.
+  const uint16_t behind = g.classes.at(prev.class_id).ancestor_usage;
+  for (int s = 0; s < kUsageStates; ++s) {
+    if (!(behind & (UsageFlag(4 * s) | UsageFlag(4 * s + kUsageRead)))) pending &= ~(1u << s);
   }
   if (pending) {
     g.graph.SearchBackward(prev.class_id, prev.read != 0, [&](ClassId c, uint8_t types) {
