@@ -43,6 +43,27 @@ Dependency* DependencyGraph::Add(ClassId from, ClassId to, uint8_t types,
   return &d;
 }
 
+void DependencyGraph::Remove(uint32_t index) {
+  const Dependency d = edges_[index];
+  for (uint32_t* link = &classes_->at(d.from).first_after; *link;
+       link = &edges_[*link - 1].next_after) {
+    if (*link == index + 1) {
+      *link = d.next_after;
+      break;
+    }
+  }
+  for (uint32_t* link = &classes_->at(d.to).first_before; *link;
+       link = &edges_[*link - 1].next_before) {
+    if (*link == index + 1) {
+      *link = d.next_before;
+      break;
+    }
+  }
+  edges_[index] = Dependency{};
+  free_list_[free_count_++] = index;
+  --size_;
+}
+
 void DependencyGraph::RemoveClass(ClassId id) {
   // Unlink every edge touching `id` from both endpoint lists.
   auto unlink = [&](uint32_t* head, bool after, auto pred) {

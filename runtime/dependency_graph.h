@@ -56,6 +56,8 @@ class DependencyGraph {
   // edges exist.
   Dependency* Add(ClassId from, ClassId to, uint8_t types, uint32_t trace,
                   unsigned long ip);
+  // Removes the edge at `index` (a signal found an event does not need it).
+  void Remove(uint32_t index);
   // Removes every edge into or out of `id`.
   void RemoveClass(ClassId id);
   void Clear();
