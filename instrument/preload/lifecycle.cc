@@ -12,6 +12,7 @@
 #include "instrument/preload/lock_table.h"
 #include "instrument/preload/real.h"
 #include "runtime/stack_trace.h"
+#include "runtime/wait_event.h"
 
 namespace lockdep::preload {
 
@@ -92,6 +93,9 @@ __attribute__((constructor)) void Start() {
   // small stack could not afford later.
   uintptr_t pcs[4];
   CaptureStack(pcs, 4, 0);
+  // Condition variables and semaphores become events at first use, after
+  // their first signaller may have taken its locks: remember from now on.
+  lockdep_events_enable();
   g_ready.store(true, std::memory_order_release);
 }
 
