@@ -357,6 +357,8 @@ void lockdep_event_set_timeout_unhandled(lockdep_event* ev) {
 void lockdep_events_enable() { g_events_in_use.store(true, std::memory_order_relaxed); }
 
 void lockdep_event_section_start() {
+  // Async-signal-safe (irq_enter from a signal handler): a lock-free add.
+  if (!g_events_in_use.load(std::memory_order_relaxed)) return;
   ThreadState& ts = CurrentThread();
   tls_recent.section[ts.irq_context()] = Tick();
 }

@@ -382,6 +382,41 @@ TEST_F(WaitEventsTest, AnswerNeedingTheRequestersLockIsReported) {
   EXPECT_THAT(Kinds(), ElementsAre(ReportKind::kCircularWait));
 }
 
+// Each softirq (or hard irq) handler run begins a section: a lock one run
+// took is not what a later run's signal needs. In one run it is.
+TEST_F(WaitEventsTest, HandlerRunBeginsASection) {
+  for (bool same_run : {false, true}) {
+    lockdep::ResetForTesting();
+    static lock_class_key event_key, lock_key;
+    lockdep_event ev;
+    lockdep_event_init(&ev, "ev", &event_key, kLockdepEventGeneric);
+    ::lockdep_test::FakeLock x(&lock_key, "x");
+    InThread([&] {
+      local_bh_disable();
+      lockdep_softirq_enter();
+      x.Lock();
+      x.Unlock();
+      if (!same_run) {
+        lockdep_softirq_exit();
+        lockdep_softirq_enter();
+      }
+      lockdep_event_signal(&ev, 0);
+      lockdep_softirq_exit();
+      local_bh_enable();
+    });
+    local_bh_disable();  // x is softirq-safe: held here with bottom halves off
+    x.Lock();
+    lockdep_event_wait(&ev, /*timed=*/0, 0);
+    x.Unlock();
+    local_bh_enable();
+    if (same_run) {
+      EXPECT_THAT(Kinds(), ElementsAre(ReportKind::kCircularWait));
+    } else {
+      EXPECT_THAT(Kinds(), IsEmpty());
+    }
+  }
+}
+
 TEST_F(WaitEventsTest, DeclaredCompletionHasItsOwnClass) {
   static DECLARE_COMPLETION(declared);
   InThread([&] {
