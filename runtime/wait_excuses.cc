@@ -51,10 +51,10 @@ bool RecordWaitExcuse(ClassId from, ClassId to, const ExcuseSet& set, bool edge_
   return shrank;
 }
 
-bool CycleExcused(ClassId from, ClassId to, const ExcuseSet& new_edge,
+bool CycleExcused(ClassId from, const ExcuseSet& new_edge,
                   const std::vector<uint32_t>& path) {
   GraphState& g = Graph();
-  // The cycle's edges in order: from -> to, then the path back to `from`.
+  // The cycle's edges in order: the new one, then the path back to `from`.
   struct Step {
     ClassId from;
     const ExcuseSet* excuse;

@@ -40,10 +40,10 @@ struct ExcuseSet {
 bool RecordWaitExcuse(ClassId from, ClassId to, const ExcuseSet& set, bool edge_is_new)
     ABSL_EXCLUSIVE_LOCKS_REQUIRED(GraphState::mu);
 
-// True when the cycle made of the new edge from -> to (excused by
-// `new_edge`, empty for a lock or signal edge) and `path` (to -> ... ->
-// from, edge indices) is broken by a waiter's own signal (see above).
-bool CycleExcused(ClassId from, ClassId to, const ExcuseSet& new_edge,
+// True when the cycle made of a new edge out of `from` (excused by
+// `new_edge`, empty for a lock or signal edge) and `path` (from the new
+// edge's end back to `from`, edge indices) is broken by a waiter's own signal (see above).
+bool CycleExcused(ClassId from, const ExcuseSet& new_edge,
                   const std::vector<uint32_t>& path)
     ABSL_EXCLUSIVE_LOCKS_REQUIRED(GraphState::mu);
 

@@ -142,7 +142,7 @@ void AddEdge(ThreadState& ts, ClassId from, uint8_t from_read, ClassId to,
   if (existing && (existing->types & bit) && !excused_less) return;
   std::vector<uint32_t> path =
       g.graph.FindDeadlockPath(to, to_read == 2, from, from_read);
-  if (!path.empty() && !CycleExcused(from, to, excuse ? *excuse : ExcuseSet{}, path))
+  if (!path.empty() && !CycleExcused(from, excuse ? *excuse : ExcuseSet{}, path))
     ReportCircularWait(ts, from, to, path, doing, ra);
   if (Dependency* d = g.graph.Find(from, to)) {
     d->types |= bit;
@@ -294,7 +294,7 @@ bool ReportIfCircularWait(ThreadState& ts, ClassId from, ClassId to,
     if (IsEventClass(g.graph.at(e).from) || IsEventClass(g.graph.at(e).to)) through_event = true;
   }
   if (!through_event) return false;
-  if (!CycleExcused(from, to, ExcuseSet{}, path))
+  if (!CycleExcused(from, ExcuseSet{}, path))
     ReportCircularWait(ts, from, to, path, "acquire", ra);
   return true;
 }

@@ -27,13 +27,14 @@ class CondVarWaitTest : public ::lockdep_test::LockdepTest {
 
   // Waits until `ready` with the condition's mutex only, or with `outer`
   // held around it too.
-  void WaitOnce(bool hold_outer) {
-    if (hold_outer) outer.lock();
-    {
-      std::unique_lock<lockdep::Mutex> lock(mu);
-      while (!ready) cv.wait(lock);
-    }
-    if (hold_outer) outer.unlock();
+  void WaitOnce() {
+    std::unique_lock<lockdep::Mutex> lock(mu);
+    while (!ready) cv.wait(lock);
+  }
+  void WaitOnceHoldingOuter() {
+    outer.lock();
+    WaitOnce();
+    outer.unlock();
   }
   void Notify(bool take_outer_first) {
     if (take_outer_first) {
@@ -77,7 +78,7 @@ TEST_F(CondVarWaitTest, WaitingOnlyOnTheConditionsMutexIsClean) {
   for (int i = 0; i < 3; ++i) {
     ready = false;
     std::thread notifier([&] { Notify(false); });
-    WaitOnce(/*hold_outer=*/false);
+    WaitOnce();
     notifier.join();
   }
   EXPECT_THAT(Kinds(), IsEmpty());
@@ -87,7 +88,7 @@ TEST_F(CondVarWaitTest, NotifierNotNeedingTheOtherLockIsClean) {
   for (int i = 0; i < 3; ++i) {
     ready = false;
     std::thread notifier([&] { Notify(false); });
-    WaitOnce(/*hold_outer=*/true);
+    WaitOnceHoldingOuter();
     notifier.join();
   }
   EXPECT_THAT(Kinds(), IsEmpty());

@@ -33,19 +33,24 @@ class WaitEventsTest : public ::lockdep_test::LockdepTest {
     init_completion(&e1);
     init_completion(&e2);
   }
+  // The completer of the first case: takes m (and lets it go) first.
+  void TakeMThenComplete(struct completion* c) {
+    mutex_lock(&m);
+    mutex_unlock(&m);
+    complete(c);
+  }
+  void WaitHoldingM(struct completion* c) {
+    mutex_lock(&m);
+    wait_for_completion(c);
+    mutex_unlock(&m);
+  }
   struct mutex m, n;
   struct completion done, e1, e2;
 };
 
 TEST_F(WaitEventsTest, CompleterTakesTheMutexFirstAndReleasesIt) {
-  InThread([&] {
-    mutex_lock(&m);
-    mutex_unlock(&m);
-    complete(&done);
-  });
-  mutex_lock(&m);
-  wait_for_completion(&done);
-  mutex_unlock(&m);
+  InThread([&] { TakeMThenComplete(&done); });
+  WaitHoldingM(&done);
   EXPECT_THAT(Kinds(), ElementsAre(ReportKind::kCircularWait));
   ::lockdep_test::ExpectWellFormedTitles();
 }
@@ -56,21 +61,13 @@ TEST_F(WaitEventsTest, CompleterHoldsTheMutexWhileCompleting) {
     complete(&done);
     mutex_unlock(&m);
   });
-  mutex_lock(&m);
-  wait_for_completion(&done);
-  mutex_unlock(&m);
+  WaitHoldingM(&done);
   EXPECT_THAT(Kinds(), ElementsAre(ReportKind::kCircularWait));
 }
 
 TEST_F(WaitEventsTest, ReportShowsTheChainAndTheWaitScenario) {
-  InThread([&] {
-    mutex_lock(&m);
-    mutex_unlock(&m);
-    complete(&done);
-  });
-  mutex_lock(&m);
-  wait_for_completion(&done);
-  mutex_unlock(&m);
+  InThread([&] { TakeMThenComplete(&done); });
+  WaitHoldingM(&done);
   const lockdep::Report r = ::lockdep_test::OnlyReport();
   EXPECT_EQ(r.title, "WARNING: possible circular wait dependency detected");
   EXPECT_THAT(r.text, HasSubstr("is trying to wait for event:"));
@@ -89,9 +86,7 @@ TEST_F(WaitEventsTest, CompleterCompletingBeforeTakingTheMutexIsClean) {
     mutex_lock(&m);
     mutex_unlock(&m);
   });
-  mutex_lock(&m);
-  wait_for_completion(&done);
-  mutex_unlock(&m);
+  WaitHoldingM(&done);
   EXPECT_THAT(Kinds(), IsEmpty());
 }
 
@@ -298,27 +293,15 @@ TEST_F(WaitEventsTest, OldRoundLocksDoNotCount) {
 
 TEST_F(WaitEventsTest, ExcludedEventIsNotTracked) {
   lockdep_event_exclude(&done.dep_map);
-  InThread([&] {
-    mutex_lock(&m);
-    mutex_unlock(&m);
-    complete(&done);
-  });
-  mutex_lock(&m);
-  wait_for_completion(&done);
-  mutex_unlock(&m);
+  InThread([&] { TakeMThenComplete(&done); });
+  WaitHoldingM(&done);
   EXPECT_THAT(Kinds(), IsEmpty());
 }
 
 TEST_F(WaitEventsTest, ExternallySignalledEventHasNoSignallerLocks) {
   lockdep_event_set_external(&done.dep_map);
-  InThread([&] {
-    mutex_lock(&m);
-    mutex_unlock(&m);
-    complete(&done);
-  });
-  mutex_lock(&m);
-  wait_for_completion(&done);
-  mutex_unlock(&m);
+  InThread([&] { TakeMThenComplete(&done); });
+  WaitHoldingM(&done);
   EXPECT_THAT(Kinds(), IsEmpty());
 }
 
@@ -332,9 +315,7 @@ TEST_F(WaitEventsTest, SectionRestartsAtTheWait) {
     wait_for_completion(&e1);
     complete(&done);
   });
-  mutex_lock(&m);
-  wait_for_completion(&done);
-  mutex_unlock(&m);
+  WaitHoldingM(&done);
   EXPECT_THAT(Kinds(), IsEmpty());
 }
 
