@@ -319,6 +319,26 @@ TEST_F(WaitEventsTest, SectionRestartsAtTheWait) {
   EXPECT_THAT(Kinds(), IsEmpty());
 }
 
+// The last dependency of the cycle may be a lock order: m -> done (a wait
+// under m), done -> n (its completer took n), then n -> m closes it at an
+// acquire, reported as the circular wait it is.
+TEST_F(WaitEventsTest, LockOrderClosingACycleThroughAWait) {
+  InThread([&] {
+    mutex_lock(&n);
+    mutex_unlock(&n);
+    complete(&done);
+  });
+  WaitHoldingM(&done);
+  EXPECT_THAT(Kinds(), IsEmpty());
+  mutex_lock(&n);
+  mutex_lock(&m);
+  mutex_unlock(&m);
+  mutex_unlock(&n);
+  EXPECT_THAT(Kinds(), ElementsAre(ReportKind::kCircularWait));
+  EXPECT_THAT(lockdep::CollectedReports()[0].text,
+              HasSubstr("is trying to acquire lock:"));
+}
+
 // A thread that completes an event and then waits for it itself is let
 // through by its own completion: no other context is waited for.
 TEST_F(WaitEventsTest, WaitForOwnSignalIsClean) {
