@@ -104,6 +104,9 @@ lockdep_event* EventOf(const void* p, const char* type, lockdep_event_kind kind)
   return nullptr;
 }
 
+void EventsForkPrepare() { g_events_lock.lock(); }
+void EventsForkDone() { g_events_lock.unlock(); }
+
 }  // namespace lockdep::preload
 
 using namespace lockdep::preload;

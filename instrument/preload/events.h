@@ -24,6 +24,10 @@ inline constexpr size_t kMaxEvents = size_t{1} << 16;
 // objects and the block table). Caller is not inside a Busy scope.
 lockdep_event* EventOf(const void* addr, const char* type, lockdep_event_kind kind);
 
+// Fork: the event table's lock is held across fork() (see lifecycle.cc).
+void EventsForkPrepare();
+void EventsForkDone();
+
 }  // namespace lockdep::preload
 
 #endif  // LOCKDEP_INSTRUMENT_PRELOAD_EVENTS_H_

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "instrument/preload/block_table.h"
+#include "instrument/preload/events.h"
 #include "instrument/preload/instance_order.h"
 #include "instrument/preload/lock_classes.h"
 #include "instrument/preload/lock_entry.h"
@@ -37,6 +38,7 @@ void Prepare() {
   ++tls_busy;
   LockClassesForkPrepare();
   LockTableForkPrepare();
+  EventsForkPrepare();
   InstanceOrderForkPrepare();
   lockdep_fork_prepare();
   LockAllBlockShards();
@@ -46,6 +48,7 @@ void Parent() {
   UnlockAllBlockShards();
   lockdep_fork_parent();
   InstanceOrderForkDone();
+  EventsForkDone();
   LockTableForkDone();
   LockClassesForkDone();
   --tls_busy;
@@ -55,6 +58,7 @@ void Child() {
   UnlockAllBlockShards();
   lockdep_fork_child();
   InstanceOrderForkDone();
+  EventsForkDone();
   LockTableForkDone();
   LockClassesForkDone();
   ForgetSelfTid();
