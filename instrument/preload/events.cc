@@ -168,7 +168,9 @@ int pthread_create(pthread_t* thread, const pthread_attr_t* attr,
   lock_class_key* key;
   {
     Busy busy;
-    key = ClassifyThread(ra, &name);
+    // std::thread's constructor calls through libstdc++: class by the
+    // program's own line that made the thread.
+    key = ClassifyThread(UserCallSite(ra), &name);
     ts = key ? new ThreadStart{start, arg, {}} : nullptr;
   }
   if (!ts) return real(thread, attr, start, arg);

@@ -124,6 +124,14 @@ TEST_F(PreloadTest, JoinHoldingALockTheThreadTakesIsACircularWait) {
   ExpectClean(Run("waits", {"join_clean"}));
 }
 
+TEST_F(PreloadTest, StdThreadJoinHoldingALockTheThreadTakesIsACircularWait) {
+  ChildResult r = Run("std_join");
+  ExpectReport(r, kCircularWait);
+  // Classed by the program's line that made the thread, not libstdc++'s.
+  EXPECT_THAT(r.err, HasSubstr("std_join.cc"));
+  ExpectClean(Run("std_join", {"clean"}));
+}
+
 TEST_F(PreloadTest, ConditionWaitUnderALockTheNotifierTakesIsACircularWait) {
   ExpectReport(Run("waits", {"cond"}), kCircularWait);
   ExpectClean(Run("waits", {"cond_clean"}));
