@@ -48,6 +48,9 @@ __attribute__((noinline)) signed long dma_fence_wait_any_timeout(
   if (!cb) return -ENOMEM;
   struct completion done;
   init_completion(&done);
+  // Fence waits are judged by the fence annotations (dma_fence_might_wait,
+  // dma_fence_begin_signalling); this completion is only the wake-up.
+  lockdep_event_exclude(&done.dep_map);
   signed long ret = timeout;
   u32 i;
   for (i = 0; i < count; ++i) {

@@ -329,6 +329,9 @@ signed long dma_fence_default_wait(struct dma_fence* fence, bool /*intr*/,
     return 0;
   }
   init_completion(&cb.done);
+  // One class for every fence's wait: judged by the fence annotations
+  // instead (dma_fence_might_wait, dma_fence_begin_signalling).
+  lockdep_event_exclude(&cb.done.dep_map);
   cb.base.func = dma_fence_default_wait_cb;
   list_add(&cb.base.node, &fence->cb_list);
   dma_fence_unlock_irqrestore(fence, flags);

@@ -63,6 +63,14 @@ std::vector<Scenario> DriverScenarios() {
        "not data: TX waits behind every firmware round trip.",
        Expected(ipw::Variant::kBigLock), "", "",
        RunVariant<ipw::Variant::kBigLock>},
+      {"ipw_workqueue_answer",
+       "ipw driver: a command's answer delivered by a work item",
+       "The work item takes priv->mutex before it completes the command,\n"
+       "while config senders wait for it holding priv->mutex: commands\n"
+       "stall. A wait, not a lock, closes the cycle: reported as a circular\n"
+       "wait the first time both sides are seen, no stall needed.",
+       Expected(ipw::Variant::kWorkqueueAnswer), "", "",
+       RunVariant<ipw::Variant::kWorkqueueAnswer>},
   };
 }
 

@@ -326,4 +326,7 @@ class LOCKDEP_SCOPED_CAPABILITY SharedLockGuard {
 
 }  // namespace lockdep
 
+// lockdep::CondVar, whose waits are events of the lock graph.
+#include "instrument/cxx/cond_var.h"
+
 #endif  // LOCKDEP_INSTRUMENT_CXX_H_

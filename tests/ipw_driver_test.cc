@@ -64,9 +64,19 @@ TEST_F(IpwDriverTest, SleepingForACommandWithTheLockHeld) {
   EXPECT_GT(s.commands_timed_out, 0);
 }
 
+TEST_F(IpwDriverTest, AnswerWorkTakingTheMutexTheSenderHolds) {
+  const ipw::Stats s = Run(ipw::Variant::kWorkqueueAnswer);
+  ASSERT_THAT(Kinds(), ElementsAre(ReportKind::kCircularWait));
+  const lockdep::Report r = lockdep_test::OnlyReport();
+  EXPECT_THAT(r.text, HasSubstr("&priv->mutex"));
+  EXPECT_THAT(r.text, HasSubstr("&priv->cmd_done"));
+  EXPECT_GT(s.commands_ok, 0);
+}
+
 TEST_F(IpwDriverTest, VariantsAndGraphs) {
   for (ipw::Variant v : {ipw::Variant::kCorrect, ipw::Variant::kRingLockIrqsOn,
-                         ipw::Variant::kSleepWithLock, ipw::Variant::kBigLock}) {
+                         ipw::Variant::kSleepWithLock, ipw::Variant::kBigLock,
+                         ipw::Variant::kWorkqueueAnswer}) {
     ipw::Variant parsed;
     ASSERT_TRUE(ipw::ParseVariant(ipw::VariantName(v), &parsed));
     EXPECT_EQ(parsed, v);

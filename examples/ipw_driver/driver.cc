@@ -105,6 +105,10 @@ struct ipw_priv {
   struct mutex big_lock;  // kBigLock only
   struct semaphore cmd_sem;
   struct completion cmd_done;
+  // kWorkqueueAnswer only: answers the tasklet hands to the answer work.
+  struct semaphore answers_queued;
+  Response answer = {};    // guarded by lock
+  bool answer_ready = false;  // guarded by lock
   std::atomic<unsigned long> status{0};
 
   std::atomic<bool> stop{false};
@@ -169,6 +173,13 @@ void ipw_irq_tasklet(ipw_priv* priv) {
     Response r;
     while (priv->hw.PopResponse(&r)) {
       if (r.id != priv->cmd_pending_id) continue;  // answer to a timed-out one
+      if (priv->variant == Variant::kWorkqueueAnswer) {
+        // schedule_work(&priv->answer_work): the work delivers it.
+        priv->answer = r;
+        priv->answer_ready = true;
+        up(&priv->answers_queued);
+        continue;
+      }
       priv->cmd_pending_id = 0;
       priv->cmd_result = r.value;
       clear_bit(STATUS_HCMD_ACTIVE, &priv->status);
@@ -362,6 +373,33 @@ void IoctlThread(ipw_priv* priv, int index) {
   }
 }
 
+// kWorkqueueAnswer: the work item that delivers a command's answer. BUG: it
+// takes priv->mutex (to apply the answer to the configuration) before it
+// completes cmd_done, and config senders wait for cmd_done holding
+// priv->mutex: the answer waits until the sender gives up on it.
+void AnswerWorkThread(ipw_priv* priv) {
+  for (;;) {
+    down(&priv->answers_queued);
+    if (priv->stop.load(std::memory_order_relaxed) &&
+        test_bit(STATUS_EXIT_PENDING, &priv->status) &&
+        !test_bit(STATUS_INT_ENABLED, &priv->status)) {
+      return;
+    }
+    mutex_lock(&priv->mutex);
+    unsigned long flags;
+    spin_lock_irqsave(&priv->lock, flags);
+    if (priv->answer_ready && priv->answer.id == priv->cmd_pending_id) {
+      priv->answer_ready = false;
+      priv->cmd_pending_id = 0;
+      priv->cmd_result = priv->answer.value;
+      clear_bit(STATUS_HCMD_ACTIVE, &priv->status);
+      complete(&priv->cmd_done);
+    }
+    spin_unlock_irqrestore(&priv->lock, flags);
+    mutex_unlock(&priv->mutex);
+  }
+}
+
 // The driver's workqueue: a periodic scan request.
 void WorkqueueThread(ipw_priv* priv) {
   while (!priv->stop.load(std::memory_order_relaxed)) {
@@ -384,6 +422,12 @@ void ipw_init(ipw_priv* priv, Variant variant) {
   mutex_init(&priv->big_lock);
   sema_init(&priv->cmd_sem, 1);
   init_completion(&priv->cmd_done);
+  sema_init(&priv->answers_queued, 0);
+  // A command that gets no answer is lost (the firmware is declared hung),
+  // not a path the driver goes on by: its timeout does not break a cycle.
+  if (variant == Variant::kWorkqueueAnswer) {
+    lockdep_event_set_timeout_unhandled(&priv->cmd_done.dep_map);
+  }
   set_bit(STATUS_INT_ENABLED, &priv->status);
 }
 
@@ -395,13 +439,15 @@ const char* VariantName(Variant v) {
     case Variant::kRingLockIrqsOn: return "ring_lock_irqs_on";
     case Variant::kSleepWithLock: return "sleep_with_lock";
     case Variant::kBigLock: return "big_lock";
+    case Variant::kWorkqueueAnswer: return "workqueue_answer";
   }
   return "?";
 }
 
 bool ParseVariant(const std::string& name, Variant* v) {
   for (Variant c : {Variant::kCorrect, Variant::kRingLockIrqsOn,
-                    Variant::kSleepWithLock, Variant::kBigLock}) {
+                    Variant::kSleepWithLock, Variant::kBigLock,
+                    Variant::kWorkqueueAnswer}) {
     if (name == VariantName(c)) {
       *v = c;
       return true;
@@ -418,6 +464,9 @@ bool ExpectedReport(Variant v, lockdep::ReportKind* kind) {
     case Variant::kSleepWithLock:
       *kind = lockdep::ReportKind::kSleepInAtomic;
       return true;
+    case Variant::kWorkqueueAnswer:
+      *kind = lockdep::ReportKind::kCircularWait;
+      return true;
     case Variant::kCorrect:
     case Variant::kBigLock:
       return false;
@@ -431,6 +480,14 @@ Stats RunDriver(const Options& options) {
   priv->hw.Start();
   std::thread irq(IrqThread, priv.get());
   std::thread tasklet(TaskletThread, priv.get());
+  std::thread answer_work;
+  if (options.variant == Variant::kWorkqueueAnswer) {
+    answer_work = std::thread(AnswerWorkThread, priv.get());
+  }
+
+  // Probe: ask the firmware once before the entry points open (as a
+  // driver's probe reads the firmware's state), holding no lock.
+  ipw_send_cmd(priv.get(), CMD_GET_STATS);
 
   std::vector<std::thread> process;
   process.emplace_back(TxThread, priv.get());
@@ -451,6 +508,10 @@ Stats RunDriver(const Options& options) {
   irq.join();
   priv->tasklet.Stop();
   tasklet.join();
+  if (answer_work.joinable()) {  // flush_work(): nothing is queued any more
+    up(&priv->answers_queued);
+    answer_work.join();
+  }
 
   Stats s;
   s.tx_frames = priv->tx_frames.load();

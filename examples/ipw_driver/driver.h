@@ -47,9 +47,15 @@ enum class Variant {
                      // process-context entry point holds priv->big_lock for
                      // its whole run. Lockdep-clean, but TX waits behind
                      // every command round trip.
+  kWorkqueueAnswer,  // the tasklet hands command answers to a work item
+                     // that takes priv->mutex before it completes
+                     // cmd_done, while config senders wait holding
+                     // priv->mutex -> "possible circular wait dependency
+                     // detected" (config commands stall behind the work)
 };
 
-// "correct", "ring_lock_irqs_on", "sleep_with_lock", "big_lock".
+// "correct", "ring_lock_irqs_on", "sleep_with_lock", "big_lock",
+// "workqueue_answer".
 const char* VariantName(Variant v);
 // Parses a VariantName; false when unknown.
 bool ParseVariant(const std::string& name, Variant* v);

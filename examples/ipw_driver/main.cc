@@ -1,6 +1,6 @@
 // The ipw driver example: ./bazelw run //examples/ipw_driver -- [flags]
 //
-//   --variant=correct|ring_lock_irqs_on|sleep_with_lock|big_lock
+//   --variant=correct|ring_lock_irqs_on|sleep_with_lock|big_lock|workqueue_answer
 //   --seconds=S          how long to run under load (default 1)
 //   --ioctl_threads=N    user-space threads issuing ioctls (default 2)
 //
@@ -29,7 +29,8 @@ bool Flag(const char* arg, const char* name, std::string* value) {
 int Usage(const char* bad) {
   std::fprintf(stderr,
                "unknown or bad flag: %s\nflags: --variant=correct|"
-               "ring_lock_irqs_on|sleep_with_lock|big_lock --seconds=S "
+               "ring_lock_irqs_on|sleep_with_lock|big_lock|workqueue_answer "
+               "--seconds=S "
                "--ioctl_threads=N\n",
                bad);
   return 2;

@@ -5,6 +5,7 @@
 
 #include "instrument/futex.h"
 #include "runtime/lockdep.h"
+#include "runtime/wait_event.h"
 
 namespace {
 
@@ -65,16 +66,20 @@ bool Wait(struct completion* x, std::optional<uint64_t> deadline) {
 
 }  // namespace
 
-void init_completion(struct completion* x) {
+void lockdep_init_completion(struct completion* x, const char* name,
+                             lock_class_key* key) {
   x->done.store(0, std::memory_order_relaxed);
   x->sleepers.store(0, std::memory_order_relaxed);
+  lockdep_event_init(&x->dep_map, name, key, kLockdepEventCompletion);
 }
 
 void reinit_completion(struct completion* x) {
   x->done.store(0, std::memory_order_relaxed);
+  lockdep_event_rearm(&x->dep_map);
 }
 
-void complete(struct completion* x) {
+__attribute__((noinline)) void complete(struct completion* x) {
+  lockdep_event_signal(&x->dep_map, LOCKDEP_RET_IP);
   uint32_t d = x->done.load(std::memory_order_relaxed);
   // After complete_all() the completion stays done for everyone; the count
   // saturates one below kDoneAll rather than turning into it.
@@ -87,7 +92,8 @@ void complete(struct completion* x) {
   }
 }
 
-void complete_all(struct completion* x) {
+__attribute__((noinline)) void complete_all(struct completion* x) {
+  lockdep_event_signal(&x->dep_map, LOCKDEP_RET_IP);
   x->done.store(kDoneAll, std::memory_order_seq_cst);
   if (x->sleepers.load(std::memory_order_seq_cst) != 0) {
     FutexWakeAll(&x->done);
@@ -96,13 +102,19 @@ void complete_all(struct completion* x) {
 
 __attribute__((noinline)) void wait_for_completion(struct completion* x) {
   lockdep_might_sleep(__FILE__, __LINE__, LOCKDEP_RET_IP);
+  lockdep_event_wait(&x->dep_map, /*timed=*/0, LOCKDEP_RET_IP);
   Wait(x, std::nullopt);
 }
 
 __attribute__((noinline)) unsigned long wait_for_completion_timeout(
     struct completion* x, unsigned long timeout) {
   lockdep_might_sleep(__FILE__, __LINE__, LOCKDEP_RET_IP);
+  // A zero timeout only polls; a finite one is handled by the caller.
   if (timeout == 0) return TryConsume(x) ? 1 : 0;
+  lockdep_event_wait(
+      &x->dep_map,
+      timeout < static_cast<unsigned long>(MAX_SCHEDULE_TIMEOUT) ? 1 : 0,
+      LOCKDEP_RET_IP);
   uint64_t span;
   uint64_t deadline;
   const bool forever =

@@ -2,9 +2,11 @@
 // (or counted) event.
 //
 // complete() lets one waiter (present or future) through; complete_all() lets
-// every waiter through until reinit_completion(). Completions have no owner,
-// so lockdep tracks no lock order for them (no lockdep_map), but the waits may
-// sleep and so call might_sleep(). The counter is a std::atomic (release in
+// every waiter through until reinit_completion(). A completion is an event of
+// the lock graph (runtime/wait_event.h, docs/waits.md): its class is its
+// init_completion()/DECLARE_COMPLETION site, waiting for it while holding a
+// lock its completer takes first is a "possible circular wait dependency",
+// and the waits may sleep and so call might_sleep(). The counter is a std::atomic (release in
 // complete, acquire in the wait), so ThreadSanitizer sees the happens-before;
 // waiters park on it with futex. Jiffies are milliseconds.
 #ifndef LOCKDEP_INSTRUMENT_KERNEL_COMPLETION_H_
@@ -13,6 +15,8 @@
 #include <atomic>
 #include <climits>
 #include <cstdint>
+
+#include "runtime/wait_event.h"
 
 // Linux's "no timeout" for wait_for_completion_timeout().
 #define MAX_SCHEDULE_TIMEOUT LONG_MAX
@@ -26,16 +30,28 @@ struct completion {
   // Threads in (or about to enter) the futex sleep; lets complete() skip the
   // wake-up syscall when nobody waits.
   std::atomic<uint32_t> sleepers{0};
+  // The event's class and round; all zero (never initialised): not tracked.
+  lockdep_event dep_map;
 };
 
 #define COMPLETION_INITIALIZER(work) \
-  {}
+  { {0}, {0}, LOCKDEP_EVENT_STATIC_INIT(#work, kLockdepEventCompletion) }
 #define DECLARE_COMPLETION(work) \
   struct completion work = COMPLETION_INITIALIZER(work)
-#define DECLARE_COMPLETION_ONSTACK(work) DECLARE_COMPLETION(work)
+// On the stack the object cannot be its own key: a static key of the site.
+#define DECLARE_COMPLETION_ONSTACK(work) \
+  struct completion work;                \
+  init_completion(&work)
 
-// Makes *x a fresh completion. Only while no thread waits on it.
-void init_completion(struct completion* x);
+// Makes *x a fresh completion, of the event class of this call site. Only
+// while no thread waits on it.
+#define init_completion(x)                                  \
+  do {                                                      \
+    static lock_class_key lockdep_completion_key;           \
+    lockdep_init_completion((x), #x, &lockdep_completion_key); \
+  } while (0)
+void lockdep_init_completion(struct completion* x, const char* name,
+                             lock_class_key* key);
 // Forgets earlier complete()/complete_all() calls, for reuse. Only while no
 // thread waits on it.
 void reinit_completion(struct completion* x);

@@ -2,6 +2,7 @@
 
 #include "instrument/futex.h"
 #include "runtime/lockdep.h"
+#include "runtime/wait_event.h"
 
 namespace {
 
@@ -27,13 +28,16 @@ bool TryTake(struct semaphore* sem) {
 
 }  // namespace
 
-void sema_init(struct semaphore* sem, int val) {
+void lockdep_sema_init(struct semaphore* sem, int val, const char* name,
+                       lock_class_key* key) {
   sem->count.store(static_cast<uint32_t>(val), std::memory_order_relaxed);
   sem->sleepers.store(0, std::memory_order_relaxed);
+  lockdep_event_init(&sem->dep_map, name, key, kLockdepEventSemaphore);
 }
 
 __attribute__((noinline)) void down(struct semaphore* sem) {
   lockdep_might_sleep(__FILE__, __LINE__, LOCKDEP_RET_IP);
+  lockdep_event_wait(&sem->dep_map, /*timed=*/0, LOCKDEP_RET_IP);
   while (!TryTake(sem)) {
     // Announce the sleep, then re-check: up() adds to count before it reads
     // sleepers (both seq_cst), so either we see its unit or it sees us and
@@ -50,6 +54,7 @@ __attribute__((noinline)) int down_trylock(struct semaphore* sem) {
 }
 
 __attribute__((noinline)) void up(struct semaphore* sem) {
+  lockdep_event_signal(&sem->dep_map, LOCKDEP_RET_IP);
   sem->count.fetch_add(1, std::memory_order_seq_cst);
   if (sem->sleepers.load(std::memory_order_seq_cst) != 0) {
     FutexWake(&sem->count, 1);

@@ -6,12 +6,15 @@
 #include <unistd.h>
 
 #include "instrument/preload/block_table.h"
+#include "instrument/preload/events.h"
 #include "instrument/preload/instance_order.h"
 #include "instrument/preload/lock_classes.h"
 #include "instrument/preload/lock_entry.h"
 #include "instrument/preload/lock_table.h"
 #include "instrument/preload/real.h"
 #include "runtime/stacks/stack_trace.h"
+#include "runtime/stacks/stack_trace.h"
+#include "runtime/wait_event.h"
 
 namespace lockdep::preload {
 
@@ -36,6 +39,7 @@ void Prepare() {
   ++tls_busy;
   LockClassesForkPrepare();
   LockTableForkPrepare();
+  EventsForkPrepare();
   InstanceOrderForkPrepare();
   lockdep_fork_prepare();
   LockAllBlockShards();
@@ -45,6 +49,7 @@ void Parent() {
   UnlockAllBlockShards();
   lockdep_fork_parent();
   InstanceOrderForkDone();
+  EventsForkDone();
   LockTableForkDone();
   LockClassesForkDone();
   --tls_busy;
@@ -54,6 +59,7 @@ void Child() {
   UnlockAllBlockShards();
   lockdep_fork_child();
   InstanceOrderForkDone();
+  EventsForkDone();
   LockTableForkDone();
   LockClassesForkDone();
   ForgetSelfTid();
@@ -92,6 +98,9 @@ __attribute__((constructor)) void Start() {
   // small stack could not afford later.
   uintptr_t pcs[4];
   CaptureStack(pcs, 4, 0);
+  // Condition variables and semaphores become events at first use, after
+  // their first signaller may have taken its locks: remember from now on.
+  lockdep_events_enable();
   g_ready.store(true, std::memory_order_release);
 }
 

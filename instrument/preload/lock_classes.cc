@@ -119,20 +119,20 @@ lock_class_key* KeyFor(uint64_t identity, MakeName make_name) {
 
 // "&symbol" or "&symbol+0x8" for a lock in a named object (as Linux names
 // static locks); "static mutex 0x..." when no symbol covers it.
-std::string StaticName(uintptr_t addr, LockType type) {
+std::string StaticName(uintptr_t addr, const char* type) {
   // The symbolizer reads a pc: it looks up pc - 1 and prints offset + 1.
   SourceFrame f = UserFrame(addr + 1);
   const std::string& sym = f.text;
   size_t plus = sym.find("+0x");
   if (sym.rfind("0x", 0) == 0 || plus == std::string::npos) {
-    return std::string("static ") + TypeName(type) + " " + sym;
+    return std::string("static ") + type + " " + sym;
   }
   unsigned long offset = std::strtoul(sym.c_str() + plus + 3, nullptr, 16) - 1;
   if (f.function.empty()) {
     // No symbol: "static mutex sort+0x2f0a8", the module and the offset.
     char buf[32];
     std::snprintf(buf, sizeof(buf), "+%#lx", offset);
-    return std::string("static ") + TypeName(type) + " " + sym.substr(0, plus) + buf;
+    return std::string("static ") + type + " " + sym.substr(0, plus) + buf;
   }
   std::string name = "&" + sym.substr(0, plus);
   if (offset != 0) {
@@ -249,8 +249,11 @@ LockEntry* ClassifyInit(uintptr_t addr, LockType type, uintptr_t ra) {
   return Insert(addr, type, key, /*reinit=*/true);
 }
 
-LockEntry* ClassifyFirstUse(uintptr_t addr, LockType type) {
-  lock_class_key* key;
+namespace {
+
+// The class of an object first seen at `addr` with no init call, by the
+// rules of lock_classes.h; `salt` keeps kinds of object apart.
+lock_class_key* KeyOfPlace(uintptr_t addr, const char* type, uint64_t salt) {
   Block block;
   bool is_static;
   {
@@ -258,23 +261,42 @@ LockEntry* ClassifyFirstUse(uintptr_t addr, LockType type) {
     is_static = IsStaticAddress(reinterpret_cast<const void*>(addr));
   }
   if (is_static) {
-    key = KeyFor(Mix(addr ^ 0x57a7), [&] { return StaticName(addr, type); });
-  } else if (FindBlockAndMarkLocks(addr, &block)) {
+    return KeyFor(Mix(addr ^ 0x57a7 ^ (salt << 48)), [&] { return StaticName(addr, type); });
+  }
+  if (FindBlockAndMarkLocks(addr, &block)) {
     uintptr_t offset = addr - block.start;
-    key = KeyFor(Mix(Mix(block.site ^ 0xb10c) ^ offset ^ (uint64_t(type) << 56)), [&] {
+    return KeyFor(Mix(Mix(block.site ^ 0xb10c) ^ offset ^ (salt << 56)), [&] {
       char buf[32];
       std::snprintf(buf, sizeof(buf), "+%lu", static_cast<unsigned long>(offset));
-      return std::string(TypeName(type)) + buf + " in block from " + Place(block.site);
-    });
-  } else {
-    key = KeyFor(Mix(addr ^ 0x57ac), [&] {
-      char buf[64];
-      std::snprintf(buf, sizeof(buf), "%s@%#lx", TypeName(type),
-                    static_cast<unsigned long>(addr));
-      return std::string(buf);
+      return std::string(type) + buf + " in block from " + Place(block.site);
     });
   }
-  return Insert(addr, type, key, /*reinit=*/false);
+  return KeyFor(Mix(addr ^ 0x57ac ^ (salt << 48)), [&] {
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "%s@%#lx", type, static_cast<unsigned long>(addr));
+    return std::string(buf);
+  });
+}
+
+}  // namespace
+
+LockEntry* ClassifyFirstUse(uintptr_t addr, LockType type) {
+  return Insert(addr, type, KeyOfPlace(addr, TypeName(type), uint64_t(type)),
+                /*reinit=*/false);
+}
+
+lock_class_key* ClassifyEvent(uintptr_t addr, const char* type, const char** name) {
+  lock_class_key* key = KeyOfPlace(addr, type, 0x40 + uint64_t(type[0]));
+  if (key) *name = NameOf(key);
+  return key;
+}
+
+lock_class_key* ClassifyThread(uintptr_t create_site, const char** name) {
+  lock_class_key* key = KeyFor(Mix(create_site ^ 0x7ead), [&] {
+    return "thread created at " + Place(create_site);
+  });
+  if (key) *name = NameOf(key);
+  return key;
 }
 
 }  // namespace lockdep::preload

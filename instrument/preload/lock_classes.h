@@ -32,6 +32,15 @@ LockEntry* ClassifyInit(uintptr_t addr, LockType type, uintptr_t ra);
 // Caller is inside a Busy scope.
 LockEntry* ClassifyFirstUse(uintptr_t addr, LockType type);
 
+// The event class of a condition variable or semaphore (`type`: "cond",
+// "sem") first used at `addr`, by the rules above for locks with no init
+// call; `*name` is its name (lives forever). nullptr when the pool is full.
+// Caller is inside a Busy scope.
+lock_class_key* ClassifyEvent(uintptr_t addr, const char* type, const char** name);
+// The event class of the exit of threads created at `create_site`
+// ("thread created at main (prog.c:12)"). Caller is inside a Busy scope.
+lock_class_key* ClassifyThread(uintptr_t create_site, const char** name);
+
 // The call site an `at:` line should name for a lock call returning to
 // `ra`: `ra` itself, or, when its code is a wrapper (libstdc++'s
 // __gthread_mutex_lock or std::mutex::lock emitted out of line, as at -O0;

@@ -78,6 +78,13 @@ void ResolveAll() {
   Set(r.cond_wait, "pthread_cond_wait", "GLIBC_2.3.2");
   Set(r.cond_timedwait, "pthread_cond_timedwait", "GLIBC_2.3.2");
   Set(r.cond_clockwait, "pthread_cond_clockwait");
+  Set(r.cond_signal, "pthread_cond_signal", "GLIBC_2.3.2");
+  Set(r.cond_broadcast, "pthread_cond_broadcast", "GLIBC_2.3.2");
+  Set(r.sem_wait, "sem_wait");
+  Set(r.sem_timedwait, "sem_timedwait");
+  Set(r.sem_post, "sem_post");
+  Set(r.create, "pthread_create");
+  Set(r.join, "pthread_join");
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #define LOCKDEP_INSTRUMENT_PRELOAD_REAL_H_
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <time.h>
 
 #include <cstddef>
@@ -38,6 +39,13 @@ struct RealFunctions {
   int (*cond_timedwait)(pthread_cond_t*, pthread_mutex_t*, const timespec*);
   int (*cond_clockwait)(pthread_cond_t*, pthread_mutex_t*, clockid_t,
                         const timespec*);
+  int (*cond_signal)(pthread_cond_t*);
+  int (*cond_broadcast)(pthread_cond_t*);
+  int (*sem_wait)(sem_t*);
+  int (*sem_timedwait)(sem_t*, const timespec*);
+  int (*sem_post)(sem_t*);
+  int (*create)(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
+  int (*join)(pthread_t, void**);
   void* (*malloc)(size_t);
   void (*free)(void*);
   void* (*calloc)(size_t, size_t);

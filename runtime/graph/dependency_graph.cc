@@ -63,6 +63,29 @@ void DependencyGraph::SpreadAncestorUsage(ClassId id, uint16_t bits) {
   }
 }
 
+// The classes after it keep the ancestor usage it gave them: the summary
+// may claim too much, never too little.
+void DependencyGraph::Remove(uint32_t index) {
+  const Dependency d = edges_[index];
+  for (uint32_t* link = &classes_->at(d.from).first_after; *link;
+       link = &edges_[*link - 1].next_after) {
+    if (*link == index + 1) {
+      *link = d.next_after;
+      break;
+    }
+  }
+  for (uint32_t* link = &classes_->at(d.to).first_before; *link;
+       link = &edges_[*link - 1].next_before) {
+    if (*link == index + 1) {
+      *link = d.next_before;
+      break;
+    }
+  }
+  edges_[index] = Dependency{};
+  free_list_[free_count_++] = index;
+  --size_;
+}
+
 void DependencyGraph::RemoveClass(ClassId id) {
   // Unlink every edge touching `id` from both endpoint lists.
   auto unlink = [&](uint32_t* head, bool after, auto pred) {

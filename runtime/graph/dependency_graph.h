@@ -63,6 +63,8 @@ class DependencyGraph {
   // edges x usage bits, however many dependencies are added. Add() calls it;
   // the validator calls it when a class gains usage bits.
   void SpreadAncestorUsage(ClassId id, uint16_t bits);
+  // Removes the edge at `index` (a signal found an event does not need it).
+  void Remove(uint32_t index);
   // Removes every edge into or out of `id`.
   void RemoveClass(ClassId id);
   void Clear();

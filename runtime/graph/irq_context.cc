@@ -10,6 +10,7 @@
 #include "runtime/reports/irq_reports.h"
 #include "runtime/graph/usage.h"
 #include "runtime/graph/validator.h"
+#include "runtime/wait_event.h"
 
 namespace lockdep {
 namespace {
@@ -106,6 +107,7 @@ void lockdep_hardirq_enter(unsigned long) {
   }
   ++ts.hardirq_depth;
   ts.hardirqs_off = true;  // handlers run with interrupts disabled
+  lockdep_event_section_start();  // a handler's signals follow its own takes
 }
 
 void lockdep_hardirq_exit(unsigned long ip) {
@@ -119,7 +121,10 @@ void lockdep_hardirq_exit(unsigned long ip) {
   if (!was_off) lockdep_hardirqs_on(ip);
 }
 
-void lockdep_softirq_enter(unsigned long) { ++CurrentThread().softirq_depth; }
+void lockdep_softirq_enter(unsigned long) {
+  ++CurrentThread().softirq_depth;
+  lockdep_event_section_start();  // as for a hard irq handler
+}
 
 void lockdep_softirq_exit(unsigned long) {
   ThreadState& ts = CurrentThread();

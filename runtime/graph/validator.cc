@@ -20,6 +20,7 @@
 #include "runtime/reports/lock_reports.h"
 #include "runtime/base/static_storage.h"
 #include "runtime/graph/usage.h"
+#include "runtime/graph/wait_graph.h"
 
 namespace lockdep {
 
@@ -141,6 +142,7 @@ void FoundCircular(ThreadState& ts, const HeldLock& prev, const HeldLock& next,
                    const std::vector<uint32_t>& path, uintptr_t ra)
     ABSL_EXCLUSIVE_LOCKS_REQUIRED(GraphState::mu) {
   GraphState& g = Graph();
+  if (ReportIfCircularWait(ts, prev.class_id, next.class_id, path, ra)) return;
   uint64_t a = KeyId(prev.class_id), b = KeyId(next.class_id);
   if (!FirstReportOf(ReportKind::kCircularDependency, std::min(a, b),
                      std::max(a, b)))
@@ -610,6 +612,10 @@ void lock_acquire(lockdep_map* map, unsigned int subclass, int trylock,
   InValidator guard(ts);
   ts.hook_ip = ip;
   Acquire(ts, map, subclass, trylock, read, check, nest_lock, ip, HOOK_RA);
+  if (__builtin_expect(g_events_in_use.load(std::memory_order_relaxed), 0) &&
+      ts.depth > 0 && ts.held[ts.depth - 1].map == map && ts.held[ts.depth - 1].check) {
+    NoteAcquisition(ts.held[ts.depth - 1]);
+  }
   if (__builtin_expect(LockStatOn(), 0)) LockStatAcquire(map, subclass, ip);
 }
 

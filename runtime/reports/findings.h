@@ -204,6 +204,32 @@ struct KernelWarningFinding {
   unsigned long ip = 0;
 };
 
+// A class of a cycle through waits: a lock or an event, with the verbs a
+// scenario uses for an event ("wait_for_completion", "complete").
+struct WaitClassRecord {
+  std::string name;
+  bool event = false;
+  std::string wait_verb, signal_verb;
+};
+
+// One dependency of such a cycle, with the stack that made it.
+struct WaitDependencyRecord {
+  WaitClassRecord from, to;
+  std::vector<uintptr_t> stack;
+};
+
+// A new dependency from -> to (a lock held around a wait, or what a signal
+// had to take first) closes a cycle through an event: `chain` is the
+// existing path to -> ... -> from. `doing`: "signal", "wait for" or
+// "acquire". `held`: from as this thread holds it, when it does.
+struct CircularWaitFinding {
+  TaskRecord task;
+  std::string doing;
+  WaitClassRecord from, to;
+  std::optional<LockRecord> held;
+  std::vector<WaitDependencyRecord> chain;
+  std::vector<uintptr_t> new_stack;
+};
 }  // namespace lockdep
 
 #endif  // LOCKDEP_RUNTIME_REPORTS_FINDINGS_H_

@@ -21,6 +21,7 @@ using ::testing::Not;
 constexpr char kCircular[] = "possible circular locking dependency detected";
 constexpr char kRecursive[] = "possible recursive locking detected";
 constexpr char kFreed[] = "held lock freed";
+constexpr char kCircularWait[] = "possible circular wait dependency detected";
 
 class PreloadTest : public ::testing::Test {
  protected:
@@ -111,6 +112,40 @@ TEST_F(PreloadTest, ConditionWaitRetakesItsMutexUnderTheLocksItKept) {
   EXPECT_THAT(r.err, HasSubstr("CondWaitInversion()::queue"));
   EXPECT_THAT(r.err, HasSubstr("CondWaitInversion()::stats"));
   EXPECT_THAT(r.out, HasSubstr("timedwait returned ETIMEDOUT"));
+}
+
+// Waits (docs/waits.md): a join, a condition wait and a sem_wait under a
+// lock their signaller takes first; each clean twin says nothing.
+TEST_F(PreloadTest, JoinHoldingALockTheThreadTakesIsACircularWait) {
+  ChildResult r = Run("waits", {"join"});
+  ExpectReport(r, kCircularWait);
+  EXPECT_THAT(r.err, HasSubstr("thread created at"));
+  EXPECT_THAT(r.err, HasSubstr("join("));
+  ExpectClean(Run("waits", {"join_clean"}));
+}
+
+TEST_F(PreloadTest, StdThreadJoinHoldingALockTheThreadTakesIsACircularWait) {
+  ChildResult r = Run("std_join");
+  ExpectReport(r, kCircularWait);
+  // Classed by the program's line that made the thread, not libstdc++'s.
+  EXPECT_THAT(r.err, HasSubstr("std_join.cc"));
+  ExpectClean(Run("std_join", {"clean"}));
+}
+
+TEST_F(PreloadTest, ConditionWaitUnderALockTheNotifierTakesIsACircularWait) {
+  ExpectReport(Run("waits", {"cond"}), kCircularWait);
+  ExpectClean(Run("waits", {"cond_clean"}));
+}
+
+TEST_F(PreloadTest, SemWaitUnderALockThePosterTakesIsACircularWait) {
+  ExpectReport(Run("waits", {"sem"}), kCircularWait);
+  ExpectClean(Run("waits", {"sem_clean"}));
+}
+
+TEST_F(PreloadTest, ProducerConsumerWithoutLocksAroundWaitsIsClean) {
+  ChildResult r = Run("waits", {"pipeline"});
+  ExpectClean(r);
+  EXPECT_THAT(r.out, HasSubstr("pipeline: 0 left"));
 }
 
 TEST_F(PreloadTest, HeapLocksOfOneAllocationSiteAndOffsetAreOneClass) {
