@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/strings/str_format.h"
+#include "runtime/confirm.h"
 #include "runtime/dump_options.h"
 #include "runtime/link_anchors.h"
 #include "runtime/lock_stat.h"
@@ -63,6 +64,7 @@ void AtExit() {
                           "of stack left (a small thread stack)\n",
                           n, n == 1 ? "" : "s", kUnwindStackRoom / 1024);
   }
+  if (o.verbosity >= 1) summary += ConfirmSummary();
   if (o.verbosity >= 2) {
     GraphState& g = Graph();
     GraphLock lock;  // other threads may still be learning
@@ -92,6 +94,7 @@ __attribute__((constructor)) void StartUp() {
   SetLockStat(GetOptions().lock_stat);
   CheckDumpOptionsAtStartUp();
   InitReportOutput();
+  StartConfirmation();
   std::atexit(AtExit);
 }
 

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "runtime/confirm.h"
 #include "runtime/freed_memory.h"
 #include "runtime/graph_snapshot.h"
 #include "runtime/key_origin.h"
@@ -768,6 +769,7 @@ void lock_acquire(lockdep_map* map, unsigned int subclass, int trylock,
   ts.hook_ip = ip;
   Acquire(ts, map, subclass, trylock, read, check, nest_lock, ip, HOOK_RA);
   if (__builtin_expect(LockStatOn(), 0)) LockStatAcquire(map, subclass, ip);
+  if (__builtin_expect(ConfirmOn(), 0)) ConfirmAfterAcquire(ts, map, trylock, read, ip, HOOK_RA);
 }
 
 void lock_release(lockdep_map* map, unsigned long ip) {
@@ -777,6 +779,7 @@ void lock_release(lockdep_map* map, unsigned long ip) {
   ts.hook_ip = ip;
   Release(ts, map, ip, HOOK_RA);
   if (__builtin_expect(LockStatOn(), 0)) LockStatRelease(map);
+  if (__builtin_expect(ConfirmOn(), 0)) ConfirmAfterRelease(ts);
 }
 
 void lock_downgrade(lockdep_map* map, int read, unsigned long ip) {
