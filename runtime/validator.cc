@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "runtime/confirm.h"
+#include "runtime/edge_context.h"
 #include "runtime/freed_memory.h"
 #include "runtime/graph_snapshot.h"
 #include "runtime/key_origin.h"
@@ -265,6 +266,10 @@ void ReportCircular(ThreadState& ts, const HeldLock& prev, const HeldLock& next,
     w.Line("  %s", chain);
     w.Blank();
   }
+  if (std::string notes = CycleContextNotes(g.graph, path, ts, prev); !notes.empty()) {
+    w.Raw(notes);
+    w.Blank();
+  }
   std::string parent_name = ClassName(parent);
   const char* pr = prev.read ? "r" : "";
   w.Line(" Possible unsafe locking scenario:");
@@ -472,9 +477,12 @@ void AddDependency(ThreadState& ts, const HeldLock& prev, const HeldLock& next,
   uint8_t bit = DependencyBit(prev.read, next.read);
   if (Dependency* d = g.graph.Find(prev.class_id, next.class_id)) {
     d->types |= bit;
+    NoteContextAgain(*d, ts, prev);
     return;
   }
-  if (!g.graph.Add(prev.class_id, next.class_id, bit, trace->Id(), next.ip)) {
+  if (Dependency* d = g.graph.Add(prev.class_id, next.class_id, bit, trace->Id(), next.ip)) {
+    NoteFirstContext(*d, ts, prev);
+  } else {
     LimitReached("MAX_LOCKDEP_ENTRIES");
   }
 }

@@ -91,6 +91,7 @@ TEST_F(ConfirmTest, GatedAbbaIsNotReproducedAndNamesItsGate) {
   EXPECT_TRUE(r.exited);
   EXPECT_EQ(r.code, 66) << r.err;
   EXPECT_THAT(r.err, Not(HasSubstr("deadlock confirmed")));
+  EXPECT_THAT(r.err, HasSubstr("note: every dependency of this cycle was taken holding &gate"));
   EXPECT_THAT(r.err, HasSubstr("not reproduced in 2 tries: gated by &gate"));
 }
 
