@@ -32,13 +32,44 @@ class ABSL_SCOPED_LOCKABLE SpinLock {
   SpinMutex& mu_;
 };
 
-constinit SpinMutex table_mu;
-// Allocated at the first publication, never freed (threads may publish
-// until the process ends).
-WaitSlot* table ABSL_GUARDED_BY(table_mu) = nullptr;
+// One cell per slot, each with its own lock: a thread publishes into its
+// own cell only, so threads do not contend (one global lock made the watch
+// cost twice the validation in a two-thread loop).
+struct Cell {
+  std::atomic<bool> claimed{false};
+  SpinMutex mu;
+  WaitSlot slot ABSL_GUARDED_BY(mu);
+};
+
+// Allocated by the first publication, never freed (threads may publish until
+// the process ends).
+std::atomic<Cell*> cells{nullptr};
+
+Cell* Cells() {
+  Cell* c = cells.load(std::memory_order_acquire);
+  if (c != nullptr) return c;
+  Cell* fresh = new Cell[kMaxWaitSlots];
+  if (cells.compare_exchange_strong(c, fresh, std::memory_order_acq_rel)) return fresh;
+  delete[] fresh;
+  return c;
+}
 
 // This thread's slot + 1; 0 when it has none.
 __thread int tls_slot __attribute__((tls_model("initial-exec")));
+// The slot it had last (+ 1), tried first: a thread gives its slot back
+// each time it holds nothing, and takes one again at its next lock.
+__thread int tls_last_slot __attribute__((tls_model("initial-exec")));
+// Its id and name, asked of the kernel once per thread, not per claim.
+__thread long tls_tid __attribute__((tls_model("initial-exec")));
+__thread char tls_task[sizeof(WaitSlot::task)] __attribute__((tls_model("initial-exec")));
+
+bool Claim(Cell* table, int i) {
+  bool expected = false;
+  if (!table[i].claimed.compare_exchange_strong(expected, true)) return false;
+  tls_slot = i + 1;
+  tls_last_slot = i + 1;
+  return true;
+}
 
 }  // namespace
 
@@ -46,22 +77,25 @@ void PublishWaitState(const ThreadState& ts, const WaitLock& pending,
                       const uintptr_t* stack, int n) {
   const bool idle = ts.depth == 0 && pending.map == nullptr;
   if (idle && tls_slot == 0) return;
-  char task[sizeof(WaitSlot::task)] = {};
-  if (tls_slot == 0) CurrentTaskName(task, sizeof(task));
-  SpinLock lock(table_mu);
-  if (table == nullptr) table = new WaitSlot[kMaxWaitSlots];
+  Cell* table = Cells();
   if (tls_slot == 0) {
-    for (int i = 0; i < kMaxWaitSlots; ++i) {
-      if (table[i].tid == 0) {
-        table[i].tid = CurrentTid();
-        std::memcpy(table[i].task, task, sizeof(task));
-        tls_slot = i + 1;
-        break;
+    if (tls_tid == 0) {
+      tls_tid = CurrentTid();
+      CurrentTaskName(tls_task, sizeof(tls_task));
+    }
+    if (tls_last_slot == 0 || !Claim(table, tls_last_slot - 1)) {
+      for (int i = 0; i < kMaxWaitSlots && !Claim(table, i); ++i) {
       }
     }
     if (tls_slot == 0) return;  // full: this thread is not watched
+    Cell& cell = table[tls_slot - 1];
+    SpinLock lock(cell.mu);
+    cell.slot.tid = tls_tid;
+    std::memcpy(cell.slot.task, tls_task, sizeof(tls_task));
   }
-  WaitSlot& s = table[tls_slot - 1];
+  Cell& cell = table[tls_slot - 1];
+  SpinLock lock(cell.mu);
+  WaitSlot& s = cell.slot;
   ++s.seq;
   s.pending = pending;
   s.depth = 0;
@@ -76,17 +110,20 @@ void PublishWaitState(const ThreadState& ts, const WaitLock& pending,
   for (int i = 0; i < s.stack_frames; ++i) s.stack[i] = stack[i];
   if (idle) {
     s.tid = 0;
+    cell.claimed.store(false, std::memory_order_release);
     tls_slot = 0;
   }
 }
 
 std::vector<WaitSlot> SnapshotWaitTable() {
   std::vector<WaitSlot> out;
-  out.reserve(16);
-  SpinLock lock(table_mu);
+  Cell* table = cells.load(std::memory_order_acquire);
   if (table == nullptr) return out;
+  out.reserve(16);
   for (int i = 0; i < kMaxWaitSlots; ++i) {
-    if (table[i].tid != 0) out.push_back(table[i]);
+    if (!table[i].claimed.load(std::memory_order_acquire)) continue;
+    SpinLock lock(table[i].mu);
+    if (table[i].slot.tid != 0) out.push_back(table[i].slot);
   }
   return out;
 }

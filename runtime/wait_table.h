@@ -10,8 +10,8 @@
 //
 // Limits: kMaxWaitSlots threads at once (the others are not watched). A
 // thread gives its slot back whenever it holds and awaits nothing.
-// Cost per hook: one short spin lock and a copy of the held stack; only in
-// confirmation runs.
+// Cost per hook: the thread's own slot's spin lock (uncontended but for the
+// watchdog's look) and a copy of the held stack; only in confirmation runs.
 #ifndef LOCKDEP_RUNTIME_WAIT_TABLE_H_
 #define LOCKDEP_RUNTIME_WAIT_TABLE_H_
 
@@ -53,7 +53,9 @@ struct WaitSlot {
 void PublishWaitState(const ThreadState& ts, const WaitLock& pending,
                       const uintptr_t* stack, int n);
 
-// A copy of every slot in use, taken under the table's lock.
+// A copy of every slot in use, each taken under its slot's lock (the slots
+// are not one consistent moment: the watchdog asks for a wait cycle to stay
+// put before it believes it).
 std::vector<WaitSlot> SnapshotWaitTable();
 
 }  // namespace lockdep
