@@ -25,6 +25,7 @@
 #include "runtime/confirm_targets.h"
 #include "runtime/deadlock_watchdog.h"
 #include "runtime/internal_mutex.h"
+#include "runtime/monotonic_clock.h"
 #include "runtime/options.h"
 #include "runtime/report_output.h"
 #include "runtime/report_writer.h"
@@ -37,12 +38,6 @@ namespace lockdep {
 std::atomic<bool> g_confirm_on{false};
 
 namespace {
-
-uint64_t NowNs() {
-  timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return uint64_t(t.tv_sec) * 1000000000u + uint64_t(t.tv_nsec);
-}
 
 // One target cycle and what the steering saw of it.
 struct CycleRun {
@@ -97,7 +92,8 @@ __thread uint64_t tls_rng __attribute__((tls_model("initial-exec")));
 
 uint64_t NextRandom() {
   if (tls_rng == 0) {
-    tls_rng = (uint64_t(targets->seed) << 32) ^ (thread_order.fetch_add(1) + 1) * 0x9e3779b97f4a7c15u;
+    const uint64_t order = thread_order.fetch_add(1) + 1;
+    tls_rng = (uint64_t(targets->seed) << 32) ^ order * 0x9e3779b97f4a7c15u;
   }
   // splitmix64
   uint64_t z = (tls_rng += 0x9e3779b97f4a7c15u);
@@ -163,7 +159,7 @@ void Pause(CycleRun& run, int e, uint64_t pause_ns) {
   run.reached[e].store(true);
   const uint32_t generation = run.released.load();
   run.waiting[e].fetch_add(1);
-  const uint64_t end = NowNs() + pause_ns;
+  const uint64_t end = MonotonicNs() + pause_ns;
   for (;;) {
     const int together = run.Occupied();
     int most = run.most_together.load();
@@ -176,7 +172,7 @@ void Pause(CycleRun& run, int e, uint64_t pause_ns) {
       run.meetings.fetch_add(1);
       break;
     }
-    if (NowNs() >= end) break;
+    if (MonotonicNs() >= end) break;
     timespec tick{0, 1000000};
     nanosleep(&tick, nullptr);
   }
@@ -186,7 +182,8 @@ void Pause(CycleRun& run, int e, uint64_t pause_ns) {
 // Steers the acquire just pushed on `ts`, when it stands on a target
 // dependency and the seed says so. True when it paused.
 bool Steer(ThreadState& ts, lockdep_map* map) {
-  if (targets->cycles.empty() || ts.depth < 2 || NowNs() >= targets->steer_until_ns) return false;
+  if (targets->cycles.empty() || ts.depth < 2) return false;
+  if (MonotonicNs() >= targets->steer_until_ns) return false;
   const HeldLock& next = ts.held[ts.depth - 1];
   if (next.map != map) return false;
   const int b = TargetIndexOf(next.class_id);
@@ -235,7 +232,7 @@ void StartConfirmation() {
   t->seed = o.confirm_seed;
   t->only = o.confirm_cycle;
   t->pause_ms = o.confirm_pause_ms;
-  t->steer_until_ns = NowNs() + uint64_t(o.confirm_budget_ms) * 1000000u;
+  t->steer_until_ns = MonotonicNs() + uint64_t(o.confirm_budget_ms) * 1000000u;
   t->class_target.reset(new std::atomic<int16_t>[kMaxClasses + 1]());
   std::string listing;
   if (!o.confirm_cycles.empty()) {
