@@ -140,6 +140,18 @@ TEST_F(ConfirmTest, ProgramThatNeverReachesTheCycleSaysSo) {
                                "dependencies"));
 }
 
+// A program that deadlocks every time: the recording run's watch reports
+// it and ends it (status 67) instead of hanging; nothing left to steer.
+TEST_F(ConfirmTest, DeadlockOfTheRecordingRunIsReportedNotWaitedFor) {
+  ChildResult r = Run({"--confirm", "--budget=60", Runfile("tests/preload/sure_deadlock")});
+  EXPECT_TRUE(r.exited);
+  EXPECT_EQ(r.code, 67) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("WARNING: deadlock confirmed"));
+  EXPECT_THAT(r.err,
+              HasSubstr("found by the deadlock watch (confirm_watchdog=1), without steering"));
+  EXPECT_THAT(r.err, HasSubstr("lockdep-run: the recording run deadlocked by itself"));
+}
+
 TEST_F(ConfirmTest, UsageNamesTheConfirmOptions) {
   ChildResult help = Run({"--help"});
   EXPECT_THAT(help.out, HasSubstr("--confirm [--tries=N] [--cycles=GRAPH.pb] [--replay=SEED]"));
