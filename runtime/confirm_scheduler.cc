@@ -317,7 +317,10 @@ std::string ConfirmSummary() {
       reason = absl::StrCat("gated by ", ClassListText(gate),
                             " (held at every dependency of the cycle)");
     } else if (run.meetings.load() == 0) {
-      reason = "the threads never ran concurrently (never at the cycle's dependencies together)";
+      const int needed = run.size() == 1 ? 2 : run.size();
+      reason = absl::StrCat("the threads never ran concurrently (at most ",
+                            std::max(run.most_together.load(), 1), " of the ", needed,
+                            " positions of the cycle taken at once)");
     } else {
       reason = absl::StrCat("the threads met at the cycle's dependencies ", run.meetings.load(),
                             " time(s) without deadlocking (other lock instances?)");
