@@ -43,6 +43,10 @@ void ConfirmAfterAcquire(ThreadState& ts, lockdep_map* map, int trylock, int rea
 // The end of lock_release(): publishes what the thread still holds.
 void ConfirmAfterRelease(ThreadState& ts);
 
+// fork_safety.cc, in a fork child: the child starts with nobody paused,
+// an empty wait table and no watchdog (the next hook starts one).
+void ConfirmForkChild();
+
 // The exit summary's lines, one per target cycle not reproduced ("" when
 // there are none).
 std::string ConfirmSummary();

@@ -24,11 +24,11 @@
 #include "runtime/confirm.h"
 #include "runtime/confirm_targets.h"
 #include "runtime/deadlock_watchdog.h"
-#include "runtime/internal_mutex.h"
 #include "runtime/monotonic_clock.h"
 #include "runtime/options.h"
 #include "runtime/report_output.h"
 #include "runtime/report_writer.h"
+#include "runtime/spin_mutex.h"
 #include "runtime/stack_trace.h"
 #include "runtime/validator.h"
 #include "runtime/wait_table.h"
@@ -50,7 +50,7 @@ struct CycleRun {
   std::atomic<uint64_t> meetings{0};  // times every position was occupied
   // Classes held (besides the cycle's own) at every pause at any of its
   // dependencies: Goodlock's gate locks, as this run saw them.
-  InternalMutex gate_mu;
+  SpinMutex gate_mu;
   bool gate_known ABSL_GUARDED_BY(gate_mu) = false;
   std::vector<ClassId> gate ABSL_GUARDED_BY(gate_mu);
 
@@ -142,7 +142,7 @@ void NoteGate(CycleRun& run, const ThreadState& ts) {
       held.push_back(ts.held[i].class_id);
     }
   }
-  InternalLock lock(run.gate_mu);
+  SpinLock lock(run.gate_mu);
   if (!run.gate_known) {
     run.gate_known = true;
     run.gate = held;
@@ -305,7 +305,7 @@ std::string ConfirmSummary() {
     }
     std::vector<ClassId> gate;
     {
-      InternalLock lock(run.gate_mu);
+      SpinLock lock(run.gate_mu);
       gate = run.gate;
     }
     std::string reason;
@@ -352,6 +352,18 @@ int TargetCycleOf(const std::vector<ClassId>& classes) {
 std::string TargetCycleText(int cycle) {
   if (targets == nullptr || cycle < 1 || size_t(cycle) > targets->cycles.size()) return "";
   return targets->cycles[size_t(cycle - 1)]->target.Text();
+}
+
+void ConfirmForkChild() {
+  if (!ConfirmOn()) return;
+  // The parent's other threads are gone: none stands at any position, none
+  // holds a slot or a gate lock; the watchdog is gone too.
+  for (auto& run : targets->cycles) {
+    for (auto& w : run->waiting) w.store(0, std::memory_order_relaxed);
+    run->gate_mu.ResetInForkChild();
+  }
+  ResetWaitTableInForkChild();
+  ResetWatchdogInForkChild();
 }
 
 std::string ConfirmCyclesPath() { return targets ? targets->path : ""; }

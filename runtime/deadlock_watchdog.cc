@@ -119,4 +119,6 @@ void StartWatchdogOnce() {
   pthread_attr_destroy(&attr);
 }
 
+void ResetWatchdogInForkChild() { started.store(false, std::memory_order_relaxed); }
+
 }  // namespace lockdep

@@ -6,7 +6,8 @@
 //
 // It sees only the locks the runtime tracks, and only threads that took a
 // lock since confirmation was on. A lock that times out (a timed lock with a
-// timeout longer than kDeadlockAfterMs) is a deadlock until it does.
+// timeout longer than kDeadlockAfterMs) is a deadlock until it does. A fork
+// child gets its own watchdog at its first lock.
 #ifndef LOCKDEP_RUNTIME_DEADLOCK_WATCHDOG_H_
 #define LOCKDEP_RUNTIME_DEADLOCK_WATCHDOG_H_
 
@@ -18,6 +19,9 @@ inline constexpr int kDeadlockAfterMs = 500;
 // Starts the watchdog thread the first time it is called. Cost after that:
 // one relaxed load.
 void StartWatchdogOnce();
+// In a fork child, where the watchdog thread does not exist: the next
+// StartWatchdogOnce() starts one.
+void ResetWatchdogInForkChild();
 
 }  // namespace lockdep
 

@@ -4,6 +4,7 @@
 
 #include <array>
 
+#include "runtime/confirm.h"
 #include "runtime/link_anchors.h"
 #include "runtime/lockdep.h"
 #include "runtime/stack_trace.h"
@@ -42,7 +43,10 @@ void Release(bool in_child) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   for (auto it = locks.rbegin(); it != locks.rend(); ++it) (*it)->unlock();
 }
 void ReleaseInParent() { Release(/*in_child=*/false); }
-void ReleaseInChild() { Release(/*in_child=*/true); }
+void ReleaseInChild() {
+  Release(/*in_child=*/true);
+  ConfirmForkChild();
+}
 
 // Before main, so a program that forks from its first thread is covered; the
 // lock owners are made here too, so Prepare() never allocates inside fork().

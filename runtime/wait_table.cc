@@ -1,36 +1,11 @@
 #include "runtime/wait_table.h"
 
-#include <sched.h>
-
 #include <cstring>
+
+#include "runtime/spin_mutex.h"
 
 namespace lockdep {
 namespace {
-
-// A spin lock, not an InternalMutex: the table is touched from inside every
-// hook, and a pthread mutex there would be interposed (LD_PRELOAD) and cost
-// more than the copy it guards.
-class ABSL_LOCKABLE SpinMutex {
- public:
-  void Lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() {
-    while (flag_.exchange(true, std::memory_order_acquire)) sched_yield();
-  }
-  void Unlock() ABSL_UNLOCK_FUNCTION() { flag_.store(false, std::memory_order_release); }
-
- private:
-  std::atomic<bool> flag_{false};
-};
-
-class ABSL_SCOPED_LOCKABLE SpinLock {
- public:
-  explicit SpinLock(SpinMutex& mu) ABSL_EXCLUSIVE_LOCK_FUNCTION(mu) : mu_(mu) { mu_.Lock(); }
-  ~SpinLock() ABSL_UNLOCK_FUNCTION() { mu_.Unlock(); }
-  SpinLock(const SpinLock&) = delete;
-  SpinLock& operator=(const SpinLock&) = delete;
-
- private:
-  SpinMutex& mu_;
-};
 
 // One cell per slot, each with its own lock: a thread publishes into its
 // own cell only, so threads do not contend (one global lock made the watch
@@ -126,6 +101,18 @@ std::vector<WaitSlot> SnapshotWaitTable() {
     if (table[i].slot.tid != 0) out.push_back(table[i].slot);
   }
   return out;
+}
+
+void ResetWaitTableInForkChild() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  tls_slot = 0;
+  tls_tid = 0;
+  Cell* table = cells.load(std::memory_order_acquire);
+  if (table == nullptr) return;
+  for (int i = 0; i < kMaxWaitSlots; ++i) {
+    table[i].mu.ResetInForkChild();
+    table[i].slot.tid = 0;
+    table[i].claimed.store(false, std::memory_order_relaxed);
+  }
 }
 
 }  // namespace lockdep

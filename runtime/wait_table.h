@@ -53,6 +53,11 @@ struct WaitSlot {
 void PublishWaitState(const ThreadState& ts, const WaitLock& pending,
                       const uintptr_t* stack, int n);
 
+// In a fork child (the forking thread is the only one left): forgets every
+// slot, the other threads' and this thread's own, and any slot lock another
+// thread held at the fork.
+void ResetWaitTableInForkChild();
+
 // A copy of every slot in use, each taken under its slot's lock (the slots
 // are not one consistent moment: the watchdog asks for a wait cycle to stay
 // put before it believes it).

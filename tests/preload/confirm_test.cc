@@ -153,6 +153,15 @@ TEST_F(ConfirmTest, DeadlockOfTheRecordingRunIsReportedNotWaitedFor) {
   EXPECT_THAT(r.err, HasSubstr("lockdep-run: the recording run deadlocked by itself"));
 }
 
+// The same in a child forked after the watch started: the child gets a
+// watch of its own (the parent's thread does not exist there).
+TEST_F(ConfirmTest, DeadlockInAForkedChildIsReportedToo) {
+  ChildResult r =
+      Run({"--confirm", "--budget=60", Runfile("tests/preload/sure_deadlock"), "fork"});
+  EXPECT_EQ(r.code, 67) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("WARNING: deadlock confirmed"));
+}
+
 TEST_F(ConfirmTest, UsageNamesTheConfirmOptions) {
   ChildResult help = Run({"--help"});
   EXPECT_THAT(help.out, HasSubstr("--confirm [--tries=N] [--cycles=GRAPH.pb] [--replay=SEED]"));
