@@ -1,5 +1,7 @@
 #include "tools/graph_merge.h"
 
+#include <algorithm>
+
 #include <memory>
 
 #include "absl/container/flat_hash_map.h"
@@ -134,10 +136,20 @@ void GraphMerger::Add(const graph::Graph& from, const std::string& path) {
       copy->set_trace(trace(d.trace()));
       copy->set_process(process(d.process()));
       copy->set_runs(std::max<uint32_t>(d.runs(), 1));
+      for (uint32_t& g : *copy->mutable_gates()) g = remap[g];
     } else {
       graph::Dependency* mine = out_.mutable_dependencies(int(it->second));
       mine->set_kinds(mine->kinds() | d.kinds());
       mine->set_runs(mine->runs() + std::max<uint32_t>(d.runs(), 1));
+      // A gate survives only if every run that made the dependency held it;
+      // two runs are two threads.
+      auto* gates = mine->mutable_gates();
+      for (int k = gates->size(); k-- > 0;) {
+        const bool kept = std::any_of(d.gates().begin(), d.gates().end(),
+                                      [&](uint32_t g) { return remap[g] == gates->Get(k); });
+        if (!kept) gates->erase(gates->begin() + k);
+      }
+      mine->set_thread(0);
     }
   }
   for (const graph::Chain& chain : from.chains()) {

@@ -303,4 +303,20 @@ std::vector<bool> Neighbourhood(const GraphIndex& index, const std::vector<uint3
   return keep;
 }
 
+CycleContext ContextOfCycle(const graph::Graph& g, const std::vector<uint32_t>& cycle) {
+  CycleContext out;
+  if (cycle.empty()) return out;
+  const graph::Dependency& first = g.dependencies(int(cycle.front()));
+  out.gates.assign(first.gates().begin(), first.gates().end());
+  out.thread = first.thread();
+  for (uint32_t e : cycle) {
+    const graph::Dependency& d = g.dependencies(int(e));
+    std::erase_if(out.gates, [&](uint32_t c) {
+      return std::find(d.gates().begin(), d.gates().end(), c) == d.gates().end();
+    });
+    if (d.thread() != out.thread || d.process() != first.process()) out.thread = 0;
+  }
+  return out;
+}
+
 }  // namespace lockdep::tools

@@ -34,6 +34,16 @@ absl::StatusOr<std::vector<uint32_t>> FindClasses(const graph::Graph& g, absl::s
 // cycle get a component of their own.
 std::vector<uint32_t> StronglyConnectedComponents(const GraphIndex& index, Progress* progress);
 
+// What held for every dependency of a cycle when each was made (the
+// runtime's edge context): the classes held at all of them (Goodlock's gate
+// locks; the cycle cannot deadlock while one is held around it), and the
+// one thread that took them all (0 when several, or unknown).
+struct CycleContext {
+  std::vector<uint32_t> gates;  // Graph.classes indices
+  uint32_t thread = 0;
+};
+CycleContext ContextOfCycle(const graph::Graph& g, const std::vector<uint32_t>& cycle);
+
 struct CycleSearch {
   std::vector<std::vector<uint32_t>> cycles;  // dependency indices, in order
   uint64_t dependencies_on_cycles = 0;        // dependencies on deadlock cycles

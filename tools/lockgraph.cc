@@ -13,6 +13,9 @@ ABSL_FLAG(int32_t, depth, 2, "dot, svg, html: how many dependencies away from --
 ABSL_FLAG(bool, cycles_only, false, "dot, svg: only classes and dependencies on cycles");
 ABSL_FLAG(std::string, mark, "", "dot, svg, html: highlight these classes (comma-separated)");
 ABSL_FLAG(int32_t, max_cycles, 100, "cycles, dot, svg: report at most this many cycles");
+ABSL_FLAG(bool, hide_gated, false,
+          "cycles: leave out the cycles whose every dependency was taken holding one "
+          "common lock");
 ABSL_FLAG(bool, internal_frames, false,
           "cycles, diff, path: also show the frames reports hide (lockdep's own, the C++ "
           "library's)");
@@ -40,6 +43,7 @@ int main(int argc, char** argv) {
   options.max_cycles = absl::GetFlag(FLAGS_max_cycles);
   options.mark = absl::GetFlag(FLAGS_mark);
   options.internal_frames = absl::GetFlag(FLAGS_internal_frames);
+  options.hide_gated = absl::GetFlag(FLAGS_hide_gated);
   const std::string verb = args->positional.front();
   args->positional.erase(args->positional.begin());
   absl::StatusOr<int> code = lockdep::tools::RunVerb(verb, args->positional, options, stdout);

@@ -196,6 +196,45 @@ TEST(Cycles, ReadReadCyclesOfRecursiveReadersAreNotDeadlocks) {
   EXPECT_THAT(r.out, HasSubstr("      pci_read (drivers/pci.c:44)\n"));
 }
 
+// Every dependency of the cycle taken holding idle_lock, by one thread: the
+// cycle is marked, --hide-gated leaves it out, and a merge with a run that
+// took it without the gate (another thread, too) drops both marks.
+TEST(Cycles, GatedAndOneThreadCyclesAreMarked) {
+  Graph g = FixedGraph();
+  for (int d = 0; d < 3; ++d) {
+    g.mutable_dependencies(d)->add_gates(3);
+    g.mutable_dependencies(d)->set_thread(7);
+  }
+  const std::string gated = Tmp("gated.pb"), plain = Tmp("plain.pb"), both = Tmp("both.pb");
+  ASSERT_TRUE(lockdep::WriteGraphFile(gated, g).ok());
+  ASSERT_TRUE(lockdep::WriteGraphFile(plain, FixedGraph()).ok());
+  Outcome r = Lockgraph({"cycles", gated});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("  gated by idle_lock: every dependency was taken holding it\n"));
+  EXPECT_THAT(r.out, HasSubstr("  one thread: every dependency was taken by thread 7\n"));
+  r = Lockgraph({"cycles", "--hide-gated", gated});
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("1 gated cycle(s) hidden (--hide-gated)"));
+
+  r = Lockgraph({"merge", "-o", both, gated, plain});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  absl::StatusOr<Graph> merged = lockdep::ReadGraphFile(both);
+  ASSERT_TRUE(merged.ok()) << merged.status();
+  EXPECT_EQ(merged->dependencies(0).gates_size(), 0);
+  EXPECT_EQ(merged->dependencies(0).thread(), 0u);
+  r = Lockgraph({"cycles", "--hide-gated", both});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.out, Not(HasSubstr("gated by")));
+  EXPECT_THAT(r.out, Not(HasSubstr("one thread")));
+
+  // A gate that names no class is refused like any bad index.
+  g.mutable_dependencies(0)->add_gates(99);
+  ASSERT_TRUE(lockdep::WriteGraphFile(gated, g).ok());
+  r = Lockgraph({"cycles", gated});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("gate class 99"));
+}
+
 // Two runs of one program, each taking lock_a and lock_b once, in opposite
 // orders: each run is clean, the union has the ABBA cycle.
 class TwoRuns : public ::testing::Test {

@@ -160,12 +160,28 @@ absl::StatusOr<int> Cycles(const graph::Graph& g, const VerbOptions& o, Progress
   GraphIndex index(g);
   const CycleSearch search = FindCycles(index, size_t(std::max(o.max_cycles, 1)), progress);
   std::string text;
+  size_t shown = 0, hidden = 0;
   for (size_t i = 0; i < search.cycles.size(); ++i) {
     const std::vector<uint32_t>& cycle = search.cycles[i];
+    const CycleContext context = ContextOfCycle(g, cycle);
+    if (o.hide_gated && !context.gates.empty()) {
+      ++hidden;
+      continue;
+    }
     std::vector<std::string> names;
     for (uint32_t e : cycle) names.push_back(GraphClassName(g.classes(int(g.dependencies(int(e)).from()))));
     names.push_back(names.front());
-    absl::StrAppend(&text, "cycle ", i + 1, ": ", absl::StrJoin(names, " -> "), "\n");
+    absl::StrAppend(&text, "cycle ", ++shown, ": ", absl::StrJoin(names, " -> "), "\n");
+    if (!context.gates.empty()) {
+      std::vector<std::string> gates;
+      for (uint32_t c : context.gates) gates.push_back(GraphClassName(g.classes(int(c))));
+      absl::StrAppend(&text, "  gated by ", absl::StrJoin(gates, " and "),
+                      ": every dependency was taken holding it\n");
+    }
+    if (context.thread != 0) {
+      absl::StrAppend(&text, "  one thread: every dependency was taken by thread ",
+                      context.thread, "\n");
+    }
     for (uint32_t e : cycle) AppendDependency(&text, g, e, o);
     text += "\n";
   }
@@ -173,12 +189,13 @@ absl::StatusOr<int> Cycles(const graph::Graph& g, const VerbOptions& o, Progress
     absl::StrAppend(&text, "no cycles in ", g.classes_size(), " classes and ",
                     g.dependencies_size(), " dependencies\n");
   } else {
-    absl::StrAppend(&text, search.cycles.size(), " cycle(s)",
+    absl::StrAppend(&text, shown, " cycle(s)",
                     search.truncated ? " shown (stopped at --max-cycles)" : "", "; ",
                     search.dependencies_on_cycles, " dependencies lie on cycles\n");
   }
+  if (hidden > 0) absl::StrAppend(&text, hidden, " gated cycle(s) hidden (--hide-gated)\n");
   Print(out, text);
-  return search.cycles.empty() ? 0 : 1;
+  return shown == 0 ? 0 : 1;
 }
 
 absl::StatusOr<int> Diff(const std::vector<std::string>& args, const VerbOptions& o,
@@ -324,7 +341,9 @@ constexpr VerbSpec kVerbs[] = {
      nullptr},
     {"cycles",
      "cycles FILE...            deadlock cycles of the union with the traces of\n"
-     "    [--max-cycles=N]      their dependencies; exit 1 when any\n",
+     "    [--max-cycles=N]      their dependencies, each marked when gated by a\n"
+     "    [--hide-gated]        common lock or taken by one thread; exit 1 when\n"
+     "                          any is shown\n",
      false, CyclesVerb, nullptr},
     {"diff",
      "diff BASE NEW             classes and dependencies NEW adds (or makes\n"

@@ -22,6 +22,7 @@ struct VerbOptions {
   int max_cycles = 100;        // cycles, dot, svg
   std::string mark;            // dot/svg/html: classes to highlight, comma-separated
   bool internal_frames = false;  // traces: also lockdep's and the C++ library's frames
+  bool hide_gated = false;     // cycles: leave out cycles gated by a common lock
 };
 
 // Runs `verb` on `args` (files, or for path: FILE A B), printing to `out`.

@@ -13,6 +13,7 @@
 #include "instrument/preload/block_table.h"
 #include "instrument/preload/internal_lock.h"
 #include "instrument/preload/reentry.h"
+#include "runtime/graph/key_origin.h"
 #include "runtime/lockdep.h"
 #include "runtime/stacks/source_frames.h"
 #include "runtime/stacks/stack_trace.h"
@@ -102,19 +103,28 @@ lock_class_key* KeyFor(uint64_t identity, MakeName make_name) {
   };
   if (lock_class_key* k = find()) return k;
   std::string name = make_name();
-  InternalGuard g(g_lock);
-  if (lock_class_key* k = find()) return k;
-  if (g_used >= kMaxPreloadClasses) return nullptr;
-  int idx = g_used++;
-  std::snprintf(g_names[idx], kNameSize, "%s", name.c_str());
-  for (size_t i = home;; i = (i + 1) & (kIdentitySlots - 1)) {
-    if (g_identity[i].load(std::memory_order_relaxed) == 0) {
-      g_index[i] = uint16_t(idx);
-      g_identity[i].store(identity, std::memory_order_release);
-      break;
+  lock_class_key* key;
+  {
+    InternalGuard g(g_lock);
+    if (lock_class_key* k = find()) return k;
+    if (g_used >= kMaxPreloadClasses) return nullptr;
+    int idx = g_used++;
+    std::snprintf(g_names[idx], kNameSize, "%s", name.c_str());
+    for (size_t i = home;; i = (i + 1) & (kIdentitySlots - 1)) {
+      if (g_identity[i].load(std::memory_order_relaxed) == 0) {
+        g_index[i] = uint16_t(idx);
+        g_identity[i].store(identity, std::memory_order_release);
+        break;
+      }
     }
+    key = &g_keys[idx];
   }
-  return &g_keys[idx];
+  // Across runs the class is what its name says (symbol, init site, module
+  // offset), not the pool slot it got here: slots go in the order classes
+  // are first seen, so without this `lockgraph merge` took two runs' first
+  // classes for one.
+  SetKeyIdentity(key, "preload:" + name);
+  return key;
 }
 
 // "&symbol" or "&symbol+0x8" for a lock in a named object (as Linux names

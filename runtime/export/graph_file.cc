@@ -143,6 +143,9 @@ absl::Status ValidateGraph(const graph::Graph& graph) {
     }
     if (d.trace() > traces) return bad("dependency ", i, " refers to trace ", d.trace());
     if (d.process() > processes) return bad("dependency ", i, " names process ", d.process());
+    for (uint32_t g : d.gates()) {
+      if (g >= classes) return bad("dependency ", i, " names gate class ", g, " of ", classes);
+    }
   }
   for (int i = 0; i < graph.chains_size(); ++i) {
     for (uint32_t c : graph.chains(i).classes()) {

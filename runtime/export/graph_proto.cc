@@ -148,6 +148,10 @@ graph::Graph BuildGraphProto(const GraphSnapshot& snap) {
     if (e.ip) *d->mutable_at() = frame(e.ip);
     d->set_process(1);
     d->set_runs(1);
+    for (uint32_t gate : e.gates) {
+      if (gate != 0) d->add_gates(gate - 1);
+    }
+    d->set_thread(uint32_t(e.thread));
   }
   for (const LockStatRecord& r : snap.lock_stats) {
     auto it = class_of_key.find(r.class_key);

@@ -59,7 +59,16 @@ void CopyGraph(GraphState& g, GraphSnapshot* s)
     const size_t first = s->edges.size();
     g.graph.ForEachAfter(id, [&](uint32_t, const Dependency& d) {
       if (d.to > kMaxClasses || index[d.to] == UINT32_MAX) return;
-      s->edges.push_back({index[id], index[d.to], d.types, traces.Copy(d.trace), d.ip});
+      GraphSnapshot::Edge& e =
+          s->edges.emplace_back(GraphSnapshot::Edge{index[id], index[d.to], d.types,
+                                                    traces.Copy(d.trace), d.ip});
+      int n = 0;
+      for (ClassId gate : d.gates) {
+        if (gate != kNoClass && gate <= kMaxClasses && index[gate] != UINT32_MAX) {
+          e.gates[n++] = index[gate] + 1;
+        }
+      }
+      e.thread = d.thread > 0 ? d.thread : 0;
     });
     std::reverse(s->edges.begin() + long(first), s->edges.end());
   }
@@ -143,9 +152,22 @@ void GraphSnapshot::MergeFrom(const GraphSnapshot& other) {
     const uint32_t from = remap[e.from], to = remap[e.to];
     auto [it, added] = edge_index.try_emplace({from, to}, uint32_t(edges.size()));
     if (added) {
-      edges.push_back({from, to, e.types, trace(e.trace), e.ip});
+      Edge copy = e;
+      copy.from = from;
+      copy.to = to;
+      copy.trace = trace(e.trace);
+      for (uint32_t& g : copy.gates) g = g ? remap[g - 1] + 1 : 0;
+      edges.push_back(copy);
     } else {
-      edges[it->second].types |= e.types;
+      // What was true every time, in both: gates in each, one same thread.
+      Edge& mine = edges[it->second];
+      mine.types |= e.types;
+      for (uint32_t& g : mine.gates) {
+        bool kept = false;
+        for (uint32_t theirs : e.gates) kept = kept || (theirs && remap[theirs - 1] + 1 == g);
+        if (!kept) g = 0;
+      }
+      if (mine.thread != e.thread) mine.thread = 0;
     }
   }
   chains = std::max(chains, other.chains);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "runtime/graph/lock_stat.h"
+#include "runtime/graph/dependency_graph.h"
 
 namespace lockdep {
 
@@ -25,6 +26,11 @@ struct GraphSnapshot {
     uint8_t types = 0;
     uint32_t trace = 0;         // traces index + 1
     unsigned long ip = 0;       // where `to` was taken
+    // The classes held besides `from` every time it was made (classes
+    // indices + 1; 0 fills the rest), and the thread that made it (0 when
+    // several or unknown): edge_context.h.
+    uint32_t gates[kMaxGates] = {};
+    int32_t thread = 0;
   };
   std::vector<Class> classes;
   std::vector<Edge> edges;

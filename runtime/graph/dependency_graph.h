@@ -34,6 +34,9 @@ inline uint8_t DependencyBit(int prev_read, int next_read) {
   return uint8_t(1u << ((prev_read == 0) + ((next_read != 2) << 1)));
 }
 
+// Classes kept per edge as its gate locks (edge_context.h).
+inline constexpr int kMaxGates = 3;
+
 struct Dependency {
   ClassId from = kNoClass;
   ClassId to = kNoClass;
@@ -42,6 +45,11 @@ struct Dependency {
   unsigned long ip = 0;     // where `to` was taken
   uint32_t next_after = 0;  // next edge in from's list (index + 1)
   uint32_t next_before = 0; // next edge in to's list (index + 1)
+  // What else was true every time it was made (edge_context.h): the classes
+  // held besides `from` (kNoClass fills the rest), and the thread (tid; -1
+  // once another thread made it too).
+  ClassId gates[kMaxGates] = {};
+  int32_t thread = 0;
 };
 
 class DependencyGraph {

@@ -10,17 +10,12 @@
 #include "runtime/base/internal_mutex.h"
 #include "runtime/base/limits.h"
 #include "runtime/lockdep.h"
+#include "runtime/base/monotonic_clock.h"
 
 std::atomic<bool> lockdep_lock_stat_on{false};
 
 namespace lockdep {
 namespace {
-
-uint64_t NowNs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return uint64_t(ts.tv_sec) * 1000000000u + uint64_t(ts.tv_nsec);
-}
 
 // Written by one thread, read by snapshots: relaxed atomics, no RMW needed.
 struct Counter {
@@ -160,13 +155,15 @@ void LockStatAcquire(const lockdep_map* map, unsigned subclass, unsigned long ip
   const uintptr_t key = KeyFor(map, subclass);
   Site& site = SiteFor(key, ip);
   site.acquisitions.set(site.acquisitions.get() + 1);
-  if (t.depth < kMaxLockDepth) t.held[t.depth++] = {map, key, ip, NowNs(), false};
+  if (t.depth < kMaxLockDepth) t.held[t.depth++] = {map, key, ip, MonotonicNs(), false};
 }
 
 void LockStatRelease(const lockdep_map* map) {
   Timing* timing = FindTiming(map);
   if (timing == nullptr) return;
-  if (!timing->waiting) SiteFor(timing->key, timing->ip).hold.Add(NowNs() - timing->start_ns);
+  if (!timing->waiting) {
+    SiteFor(timing->key, timing->ip).hold.Add(MonotonicNs() - timing->start_ns);
+  }
   ThreadTiming& t = tls_timing;
   std::copy(timing + 1, t.held + t.depth, timing);
   --t.depth;
@@ -225,13 +222,13 @@ void lockdep_lock_contended(lockdep_map* map, unsigned long) {
   Site& site = SiteFor(timing->key, timing->ip);
   site.contentions.set(site.contentions.get() + 1);
   timing->waiting = true;
-  timing->start_ns = NowNs();
+  timing->start_ns = MonotonicNs();
 }
 
 void lockdep_lock_acquired(lockdep_map* map, unsigned long) {
   Timing* timing = FindTiming(map);
   if (timing == nullptr || !timing->waiting) return;
-  const uint64_t now = NowNs();
+  const uint64_t now = MonotonicNs();
   SiteFor(timing->key, timing->ip).wait.Add(now - timing->start_ns);
   timing->waiting = false;
   timing->start_ns = now;

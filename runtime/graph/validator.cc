@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "absl/strings/str_format.h"
+#include "runtime/graph/edge_context.h"
 #include "runtime/graph/freed_memory.h"
 #include "runtime/graph/key_origin.h"
 #include "runtime/base/link_anchors.h"
@@ -34,6 +35,13 @@ lock_class_key lockdep_no_validate_key;
 namespace lockdep {
 
 std::atomic<GraphState*> g_graph_state{nullptr};
+std::atomic<AcquireObserver> g_acquire_observer{nullptr};
+std::atomic<ReleaseObserver> g_release_observer{nullptr};
+
+void SetLockObservers(AcquireObserver acquired, ReleaseObserver released) {
+  g_release_observer.store(released, std::memory_order_release);
+  g_acquire_observer.store(acquired, std::memory_order_release);
+}
 
 // The holder counts as inside the runtime (recursion): an interrupt handler
 // arriving meanwhile must not try to take the graph lock again.
@@ -159,6 +167,7 @@ void FoundCircular(ThreadState& ts, const HeldLock& prev, const HeldLock& next,
   const ClassId parent = g.graph.at(path.back()).from;
   f.parent_class = ClassName(parent);
   f.longer_than_two = parent != next.class_id;
+  CycleContext(g.graph, path, ts, prev, &f.gates, &f.one_thread);
   f.task = TaskRecordOf(ts, ra);
   ReportCircular(f);
 }
@@ -316,9 +325,12 @@ void AddDependency(ThreadState& ts, const HeldLock& prev, const HeldLock& next,
   uint8_t bit = DependencyBit(prev.read, next.read);
   if (Dependency* d = g.graph.Find(prev.class_id, next.class_id)) {
     d->types |= bit;
+    NoteContextAgain(*d, ts, prev);
     return;
   }
-  if (!g.graph.Add(prev.class_id, next.class_id, bit, trace->Id(), next.ip)) {
+  if (Dependency* d = g.graph.Add(prev.class_id, next.class_id, bit, trace->Id(), next.ip)) {
+    NoteFirstContext(*d, ts, prev);
+  } else {
     LimitReached("MAX_LOCKDEP_ENTRIES");
   }
 }
@@ -617,6 +629,9 @@ void lock_acquire(lockdep_map* map, unsigned int subclass, int trylock,
     NoteAcquisition(ts.held[ts.depth - 1]);
   }
   if (__builtin_expect(LockStatOn(), 0)) LockStatAcquire(map, subclass, ip);
+  if (AcquireObserver observe = g_acquire_observer.load(std::memory_order_relaxed)) {
+    observe(ts, map, trylock, read, ip, HOOK_RA);
+  }
 }
 
 void lock_release(lockdep_map* map, unsigned long ip) {
@@ -626,6 +641,9 @@ void lock_release(lockdep_map* map, unsigned long ip) {
   ts.hook_ip = ip;
   Release(ts, map, ip, HOOK_RA);
   if (__builtin_expect(LockStatOn(), 0)) LockStatRelease(map);
+  if (ReleaseObserver observe = g_release_observer.load(std::memory_order_relaxed)) {
+    observe(ts);
+  }
 }
 
 void lock_downgrade(lockdep_map* map, int read, unsigned long ip) {

@@ -71,6 +71,18 @@ class ABSL_SCOPED_LOCKABLE GraphLock {
   bool locked_ = true;
 };
 
+// Observers of every tracked acquire and release, set at start-up by a
+// layer above the graph (the confirmation runs, runtime/confirm/), so the
+// graph needs to know nothing of them. The acquire observer runs at the end
+// of lock_acquire (the lock pushed, the real lock not yet taken), the release
+// observer at the end of lock_release. Unset, each hook pays one relaxed load.
+using AcquireObserver = void (*)(ThreadState& ts, lockdep_map* map, int trylock, int read,
+                                 unsigned long ip, uintptr_t hook_return);
+using ReleaseObserver = void (*)(ThreadState& ts);
+extern std::atomic<AcquireObserver> g_acquire_observer;
+extern std::atomic<ReleaseObserver> g_release_observer;
+void SetLockObservers(AcquireObserver acquired, ReleaseObserver released);
+
 // Off after a fixed limit is hit; read on every hook (relaxed).
 extern std::atomic<bool> g_validation_enabled;
 

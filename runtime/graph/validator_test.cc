@@ -209,7 +209,9 @@ TEST(OptionsTest, HostileInputKeepsDefaults) {
   EXPECT_EQ(o.verbosity, defaults.verbosity);
   EXPECT_EQ(o.halt_on_report, defaults.halt_on_report);
   for (const std::string& e : errors) {
-    EXPECT_LT(e.size(), 400u) << "long input is cut";
+    // The message lists every known key, so it grows with the options
+    // table; the 5000-byte key given must still be cut.
+    EXPECT_LT(e.size(), 1000u) << "long input is cut";
     for (char c : e) EXPECT_TRUE(c >= 0x20 && c < 0x7f) << "unescaped byte in: " << e;
   }
   EXPECT_THAT(errors[1], HasSubstr("has no key"));

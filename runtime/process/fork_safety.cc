@@ -16,6 +16,7 @@
 #include <array>
 
 #include "runtime/base/link_anchors.h"
+#include "runtime/confirm/confirm.h"
 #include "runtime/lockdep.h"
 #include "runtime/stacks/stack_trace.h"
 #include "runtime/graph/freed_memory.h"
@@ -58,7 +59,10 @@ void Release(bool in_child) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   for (auto it = locks.rbegin(); it != locks.rend(); ++it) (*it)->unlock();
 }
 void ReleaseInParent() { Release(/*in_child=*/false); }
-void ReleaseInChild() { Release(/*in_child=*/true); }
+void ReleaseInChild() {
+  Release(/*in_child=*/true);
+  ConfirmForkChild();
+}
 
 // Before main, so a program that forks from its first thread is covered; the
 // lock owners are made here too, so Prepare() never allocates inside fork().

@@ -11,6 +11,7 @@
 #include "runtime/base/link_anchors.h"
 #include "runtime/graph/lock_stat.h"
 #include "runtime/base/options.h"
+#include "runtime/confirm/confirm.h"
 #include "runtime/report.h"
 #include "runtime/reports/report_log.h"
 #include "runtime/reports/report_output.h"
@@ -63,6 +64,7 @@ void AtExit() {
                           "of stack left (a small thread stack)\n",
                           n, n == 1 ? "" : "s", kUnwindStackRoom / 1024);
   }
+  if (o.verbosity >= 1) summary += ConfirmSummary();
   if (o.verbosity >= 2) {
     GraphState& g = Graph();
     GraphLock lock;  // other threads may still be learning
@@ -95,6 +97,7 @@ __attribute__((constructor)) void StartUp() {
   SetLockStat(GetOptions().lock_stat);
   CheckDumpOptionsAtStartUp();
   InitReportOutput();
+  StartConfirmation();
   std::atexit(AtExit);
 }
 

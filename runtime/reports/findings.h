@@ -48,6 +48,10 @@ struct CircularFinding {
   std::vector<uintptr_t> new_stack;  // the acquisition happening now
   std::string parent_class;          // the class taken just before prev
   bool longer_than_two = false;      // the cycle has more than two classes
+  // What held for every dependency of the cycle (graph/edge_context.h):
+  // the classes held around all of them, and whether one thread made all.
+  std::vector<std::string> gates;
+  bool one_thread = false;
 };
 
 // A class taken while held. `order` is set when the class declares a lock
@@ -229,6 +233,23 @@ struct CircularWaitFinding {
   std::optional<LockRecord> held;
   std::vector<WaitDependencyRecord> chain;
   std::vector<uintptr_t> new_stack;
+};
+// A real deadlock the confirmation run's watch saw: each thread waits for a
+// lock the next one holds, the last for the first's.
+struct DeadlockConfirmedFinding {
+  struct Thread {
+    std::string task;
+    LockRecord pending;            // the lock it waits for (no usage)
+    std::vector<LockRecord> held;  // outermost first (no usage)
+    std::vector<uintptr_t> stack;  // where it waits, when captured
+  };
+  std::vector<Thread> threads;
+  int cycle = 0;           // the predicted cycle it is (1-based), or 0
+  std::string cycle_text;  // that cycle, as `lockgraph cycles` prints it
+  std::string cycles_path; // the graph file steered by ("" without steering)
+  int seed = 0;
+  std::string program;     // for the replay command
+  int exit_status = 0;
 };
 }  // namespace lockdep
 

@@ -1,5 +1,6 @@
 #include "runtime/reports/lock_reports.h"
 
+#include "absl/strings/str_join.h"
 #include "runtime/reports/report_writer.h"
 
 namespace lockdep {
@@ -109,6 +110,16 @@ void ReportCircular(const CircularFinding& f) {
     w.Line("  %s", chain);
     w.Blank();
   }
+  // Goodlock's gate locks: such a cycle cannot deadlock while the gate
+  // holds; lockdep still reports it (its rule is about order).
+  if (!f.gates.empty()) {
+    w.Line(" note: every dependency of this cycle was taken holding %s",
+           absl::StrJoin(f.gates, " and "));
+  }
+  if (f.one_thread) {
+    w.Line(" note: every dependency of this cycle was taken by one thread (%s)", f.task.name);
+  }
+  if (!f.gates.empty() || f.one_thread) w.Blank();
   const char* pr = ReadPrefix(f.prev);
   w.Line(" Possible unsafe locking scenario:");
   w.Blank();

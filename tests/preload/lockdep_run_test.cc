@@ -120,6 +120,25 @@ TEST_F(LockdepRunTest, GraphIntoADirectoryTheUserNames) {
   EXPECT_EQ(Entries(dir), 1);
 }
 
+// Two runs of one program, each taking one order of two locks: their
+// graphs merged hold both classes apart and the cycle between them (each
+// run's first class is a different lock; a class's identity is its name,
+// not the slot the library's key pool gave it).
+TEST_F(LockdepRunTest, MergedGraphsOfTwoRunsKeepTheirClassesApart) {
+  const std::string dir = TempDir("two_runs");
+  const std::string one = dir + "/transfer.pb", two = dir + "/audit.pb", both = dir + "/both.pb";
+  const std::vector<std::string> env = {"LOCKDEP_OPTIONS=", "LD_PRELOAD=", "LOCKDEP_GRAPH="};
+  EXPECT_EQ(RunChild({Script(), "--graph", one, Runfile("tests/preload/two_paths"), "transfer"},
+                     env).code, 0);
+  EXPECT_EQ(RunChild({Script(), "--graph", two, Runfile("tests/preload/two_paths"), "audit"},
+                     env).code, 0);
+  ChildResult merge = RunChild({Runfile("tools/lockgraph"), "merge", "-o", both, one, two}, {});
+  ASSERT_EQ(merge.code, 0) << merge.err;
+  ChildResult cycles = RunChild({Runfile("tools/lockgraph"), "cycles", both}, {});
+  EXPECT_EQ(cycles.code, 1) << cycles.out;
+  EXPECT_THAT(cycles.out, HasSubstr("cycle 1: &ledger -> &journal -> &ledger"));
+}
+
 TEST_F(LockdepRunTest, HelpAndUsage) {
   ChildResult help = RunChild({Script(), "--help"}, {});
   EXPECT_EQ(help.code, 0);

@@ -1,0 +1,61 @@
+// Confirmation in a program linked with the runtime (no LD_PRELOAD): the
+// same LOCKDEP_OPTIONS as lockdep-run --confirm sets, run by hand. The
+// preload side, and the tool, are tests/preload/confirm_test.cc.
+#include <cstdlib>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/run_program.h"
+
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kProbe[] = "tests/confirm_probe";
+
+std::string Temp(const std::string& name) {
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  return std::string(tmp ? tmp : "/tmp") + "/" + name;
+}
+
+TEST(ConfirmLinkedInTest, RecordedCycleIsSteeredIntoAndConfirmed) {
+  const std::string graph = Temp("probe.pb");
+  const std::string record = "dump_graph=" + graph + ":confirm_watchdog=1";
+  lockdep::testing::ProbeRun first = lockdep::testing::RunProgram(kProbe, {}, record.c_str());
+  ASSERT_TRUE(first.exited) << first.err;
+  // 66: the ABBA reported; 67 when it deadlocked even unsteered (rare).
+  ASSERT_TRUE(first.exit_code == 66 || first.exit_code == 67) << first.err;
+
+  int tries = 0;
+  lockdep::testing::ProbeRun steered;
+  for (int seed = 1; seed <= 10 && steered.exit_code != 67; ++seed, ++tries) {
+    const std::string options =
+        "confirm_cycles=" + graph + ":confirm_seed=" + std::to_string(seed);
+    steered = lockdep::testing::RunProgram(kProbe, {}, options.c_str());
+  }
+  EXPECT_EQ(steered.exit_code, 67) << steered.err;
+  EXPECT_THAT(steered.err, HasSubstr("lockdep: confirm: cycle 1 of 1: "));
+  EXPECT_THAT(steered.err, HasSubstr("WARNING: deadlock confirmed"));
+  EXPECT_THAT(steered.err, HasSubstr("2 threads wait for each other"));
+  EXPECT_THAT(steered.err, HasSubstr("(pool_lock)"));
+  EXPECT_THAT(steered.err, HasSubstr("(stats_lock)"));
+  EXPECT_THAT(steered.err, HasSubstr("lockdep: confirm: cycle 1 confirmed (seed "));
+  // The steering and the watch are race-free (a sanitizer build says so
+  // on the child's stderr; its exit status is ours, from _exit).
+  EXPECT_THAT(first.err + steered.err, Not(HasSubstr("Sanitizer")));
+  RecordProperty("tries", tries);
+}
+
+// Without cycles, the watchdog alone: a clean program is left alone.
+TEST(ConfirmLinkedInTest, WatchdogLeavesAProgramThatEndsAlone) {
+  lockdep::testing::ProbeRun r =
+      lockdep::testing::RunProgram(kProbe, {}, "confirm_watchdog=1:exitcode=0");
+  EXPECT_TRUE(r.exited) << r.err;
+  EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 67) << r.err;
+  EXPECT_THAT(r.err, Not(HasSubstr("Sanitizer")));
+}
+
+}  // namespace

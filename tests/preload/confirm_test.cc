@@ -1,0 +1,173 @@
+// tools/lockdep-run --confirm: each predicted cycle rerun with the schedule
+// steered into it, and one verdict per cycle: confirmed (with the seed that
+// replays it), gated, or not reproduced and why.
+//
+// Every run is bounded by the tool itself (the runtime's watchdog ends a
+// deadlock with status 67; each run has a timeout) and by --budget here.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <regex>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/preload/child_process.h"
+
+namespace lockdep::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class ConfirmTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (SanitizerBuild()) GTEST_SKIP() << kSanitizerSkipReason;
+  }
+
+  static std::string Script() {
+    char cwd[4096];
+    return std::string(getcwd(cwd, sizeof(cwd)) ? cwd : ".") + "/tools/lockdep_run";
+  }
+
+  static std::string Temp(const std::string& name) {
+    const char* tmp = std::getenv("TEST_TMPDIR");
+    return std::string(tmp ? tmp : "/tmp") + "/" + name;
+  }
+
+  static ChildResult Run(std::vector<std::string> args) {
+    args.insert(args.begin(), Script());
+    return RunChild(args, {"LOCKDEP_OPTIONS=", "LD_PRELOAD=", "LOCKDEP_GRAPH="});
+  }
+
+  // The seed of "cycle C: ...: confirmed (seed S, try K)", or -1.
+  static int ConfirmedSeed(const std::string& err) {
+    std::smatch m;
+    static const std::regex kLine(R"(: confirmed \(seed (\d+), try \d+\))");
+    return std::regex_search(err, m, kLine) ? std::stoi(m[1]) : -1;
+  }
+};
+
+// Five philosophers dining at once: confirmed, and the seed replays it.
+TEST_F(ConfirmTest, DiningPhilosophersConfirmedAndReplayed) {
+  const std::string graph = Temp("dining.pb");
+  ChildResult record = Run({"--graph", graph, Runfile("tests/preload/dining")});
+  ASSERT_EQ(record.code, 66) << record.err;
+
+  ChildResult r = Run({"--confirm", "--tries=10", "--budget=120", "--cycles=" + graph,
+                       Runfile("tests/preload/dining")});
+  EXPECT_TRUE(r.exited);
+  EXPECT_EQ(r.code, 67) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("WARNING: deadlock confirmed"));
+  EXPECT_THAT(r.err, HasSubstr("5 threads wait for each other"));
+  EXPECT_THAT(r.err, HasSubstr("lockdep-run: cycle 1: &forks"));
+  const int seed = ConfirmedSeed(r.err);
+  ASSERT_GE(seed, 0) << r.err;
+
+  // The seed repeats the steering, not the OS's schedule: a few tries.
+  ChildResult again = Run({"--confirm", "--replay=" + std::to_string(seed), "--tries=3",
+                           "--budget=60", "--cycles=" + graph, Runfile("tests/preload/dining")});
+  EXPECT_EQ(again.code, 67) << again.err;
+  EXPECT_EQ(ConfirmedSeed(again.err), seed) << again.err;
+}
+
+// The classic ABBA whose threads run one after the other: lockdep reports
+// it, the confirmation cannot make it happen, and says why.
+TEST_F(ConfirmTest, AbbaThatNeverOverlapsIsNotReproduced) {
+  ChildResult r = Run({"--confirm", "--tries=3", "--budget=120", Runfile("tests/preload/abba")});
+  EXPECT_TRUE(r.exited);
+  EXPECT_EQ(r.code, 66) << r.err;  // the recording run's: it reported
+  EXPECT_THAT(r.err, HasSubstr("possible circular locking dependency detected"));
+  EXPECT_THAT(r.err, Not(HasSubstr("deadlock confirmed")));
+  EXPECT_THAT(r.err, HasSubstr("lockdep-run: cycle 1: &a -> &b -> &a: not reproduced in 3 tries: "
+                               "the threads never ran concurrently"));
+}
+
+// Both orders under one outer lock: reported with its gate, not reproduced.
+TEST_F(ConfirmTest, GatedAbbaIsNotReproducedAndNamesItsGate) {
+  ChildResult r =
+      Run({"--confirm", "--tries=2", "--budget=120", Runfile("tests/preload/gated_abba")});
+  EXPECT_TRUE(r.exited);
+  EXPECT_EQ(r.code, 66) << r.err;
+  EXPECT_THAT(r.err, Not(HasSubstr("deadlock confirmed")));
+  EXPECT_THAT(r.err, HasSubstr("note: every dependency of this cycle was taken holding &gate"));
+  EXPECT_THAT(r.err, HasSubstr("not reproduced in 2 tries: gated by &gate"));
+}
+
+// Each run takes one order; only the merged graph has the cycle. A run that
+// takes both paths at once confirms it.
+TEST_F(ConfirmTest, CycleOfMergedGraphsConfirmedByARunTakingBothPaths) {
+  const std::string one = Temp("transfer.pb"), two = Temp("audit.pb"), merged = Temp("both.pb");
+  EXPECT_EQ(Run({"--graph", one, Runfile("tests/preload/two_paths"), "transfer"}).code, 0);
+  EXPECT_EQ(Run({"--graph", two, Runfile("tests/preload/two_paths"), "audit"}).code, 0);
+  ChildResult merge = RunChild({Runfile("tools/lockgraph"), "merge", "-o", merged, one, two}, {});
+  ASSERT_EQ(merge.code, 0) << merge.err;
+  // Each run's first class is a different lock: the merge keeps them apart
+  // (the preload library names its classes' identity by their names).
+  ChildResult cycles = RunChild({Runfile("tools/lockgraph"), "cycles", merged}, {});
+  EXPECT_EQ(cycles.code, 1) << cycles.out;
+  EXPECT_THAT(cycles.out, HasSubstr("cycle 1: &ledger -> &journal -> &ledger"));
+
+  ChildResult r = Run({"--confirm", "--tries=10", "--budget=120", "--cycles=" + merged,
+                       Runfile("tests/preload/two_paths"), "both"});
+  EXPECT_EQ(r.code, 67) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("WARNING: deadlock confirmed"));
+  EXPECT_THAT(r.err, HasSubstr("lockdep-run: cycle 1: &ledger -> &journal -> &ledger: confirmed"))
+      << r.err;
+}
+
+// A small cache server (tests/preload/kvcache.c) with a planted lock-order
+// inversion between its table and its LRU list.
+TEST_F(ConfirmTest, PlantedDeadlockInACacheServerIsConfirmed) {
+  ChildResult r =
+      Run({"--confirm", "--tries=10", "--budget=120", Runfile("tests/preload/kvcache")});
+  EXPECT_EQ(r.code, 67) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("WARNING: deadlock confirmed"));
+  EXPECT_THAT(r.err, HasSubstr("(&lru_lock)"));
+  EXPECT_THAT(r.err, HasSubstr("(&table_lock)"));
+}
+
+// A program that never takes the cycle's locks: every site unreached, and
+// the run ends on its own.
+TEST_F(ConfirmTest, ProgramThatNeverReachesTheCycleSaysSo) {
+  const std::string graph = Temp("abba_only.pb");
+  ASSERT_EQ(Run({"--graph", graph, Runfile("tests/preload/abba")}).code, 66);
+  ChildResult r = Run({"--confirm", "--tries=1", "--budget=60", "--cycles=" + graph,
+                       Runfile("tests/preload/condvar")});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("not reproduced in 1 try: the program never reached the cycle's "
+                               "dependencies"));
+}
+
+// A program that deadlocks every time: the recording run's watch reports
+// it and ends it (status 67) instead of hanging; nothing left to steer.
+TEST_F(ConfirmTest, DeadlockOfTheRecordingRunIsReportedNotWaitedFor) {
+  ChildResult r = Run({"--confirm", "--budget=60", Runfile("tests/preload/sure_deadlock")});
+  EXPECT_TRUE(r.exited);
+  EXPECT_EQ(r.code, 67) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("WARNING: deadlock confirmed"));
+  EXPECT_THAT(r.err,
+              HasSubstr("found by the deadlock watch (confirm_watchdog=1), without steering"));
+  EXPECT_THAT(r.err, HasSubstr("lockdep-run: the recording run deadlocked by itself"));
+}
+
+// The same in a child forked after the watch started: the child gets a
+// watch of its own (the parent's thread does not exist there).
+TEST_F(ConfirmTest, DeadlockInAForkedChildIsReportedToo) {
+  ChildResult r =
+      Run({"--confirm", "--budget=60", Runfile("tests/preload/sure_deadlock"), "fork"});
+  EXPECT_EQ(r.code, 67) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("WARNING: deadlock confirmed"));
+}
+
+TEST_F(ConfirmTest, UsageNamesTheConfirmOptions) {
+  ChildResult help = Run({"--help"});
+  EXPECT_THAT(help.out, HasSubstr("--confirm [--tries=N] [--cycles=GRAPH.pb] [--replay=SEED]"));
+  ChildResult bad = Run({"--replay=3", Runfile("tests/preload/abba")});
+  EXPECT_EQ(bad.code, 2);
+}
+
+}  // namespace
+}  // namespace lockdep::testing
