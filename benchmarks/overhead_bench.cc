@@ -40,7 +40,7 @@
 
 #include "instrument/cxx.h"
 #include "instrument/kernel.h"
-#include "instrument/tests/std_guard_double.h"
+#include "tests/cxx/std_guard_double.h"
 #include "runtime/report.h"
 
 namespace {
@@ -139,7 +139,7 @@ struct LockdepMutex {
 };
 
 // lockdep::Mutex locked from a guard that was not inlined, with and without
-// a frame pointer (instrument/tests/std_guard_double.h).
+// a frame pointer (tests/cxx/std_guard_double.h).
 struct LockdepMutexViaStdGuard : LockdepMutex {
   void lock() LOCKDEP_NO_THREAD_SAFETY_ANALYSIS {
     lockdep_test::LockLikeStdGuard(m());

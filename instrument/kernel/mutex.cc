@@ -16,8 +16,11 @@ using lockdep::internal::FutexWait;
 using lockdep::internal::FutexWake;
 using lockdep::internal::kNoOwner;
 using lockdep::internal::ThisOwnerId;
-using lockdep::kernel_internal::kWwBase;
-using lockdep::kernel_internal::WwOfBase;
+using lockdep::kernel_internal::IsWwBase;
+using lockdep::kernel_internal::WwBaseIsLocked;
+using lockdep::kernel_internal::WwBaseLock;
+using lockdep::kernel_internal::WwBaseTryLock;
+using lockdep::kernel_internal::WwBaseUnlock;
 
 [[maybe_unused]] constinit DEFINE_MUTEX(constant_init_check);
 
@@ -25,17 +28,14 @@ constexpr uint32_t kUnlocked = 0;
 constexpr uint32_t kLocked = 1;
 constexpr uint32_t kContended = 2;  // locked, and a waiter may be asleep
 
-bool IsWwBase(uint32_t state) { return (state & kWwBase) != 0; }
-
 // Both return with the owner recorded. The base of a ww_mutex fails the
-// fast CAS (its word always has kWwBase) and goes to the ww_mutex algorithm.
+// fast CAS and goes to the ww_mutex algorithm (ww_mutex_raw.h).
 bool RawTryLock(struct mutex* lock, unsigned long ip) {
   uint32_t c = kUnlocked;
   if (!lock->state.compare_exchange_strong(c, kLocked,
                                            std::memory_order_acquire,
                                            std::memory_order_relaxed)) {
-    return IsWwBase(c) &&
-           lockdep::kernel_internal::WwRawTryLock(WwOfBase(lock), nullptr, ip);
+    return IsWwBase(c) && WwBaseTryLock(lock, ip);
   }
   lock->owner.store(ThisOwnerId(), std::memory_order_relaxed);
   return true;
@@ -49,7 +49,7 @@ void RawLock(struct mutex* lock, unsigned long ip) {
                                            std::memory_order_acquire,
                                            std::memory_order_relaxed)) {
     if (IsWwBase(c)) {
-      lockdep::kernel_internal::WwRawLock(WwOfBase(lock), nullptr, ip);
+      WwBaseLock(lock, ip);
       return;
     }
     if (c != kContended) {
@@ -124,7 +124,7 @@ __attribute__((noinline)) int mutex_trylock(struct mutex* lock) {
 
 __attribute__((noinline)) void mutex_unlock(struct mutex* lock) {
   if (IsWwBase(lock->state.load(std::memory_order_relaxed))) {
-    lockdep::kernel_internal::WwUnlock(WwOfBase(lock), LOCKDEP_RET_IP);
+    WwBaseUnlock(lock, LOCKDEP_RET_IP);
     return;
   }
   lock_release(&lock->dep_map, LOCKDEP_RET_IP);
@@ -133,5 +133,5 @@ __attribute__((noinline)) void mutex_unlock(struct mutex* lock) {
 
 bool mutex_is_locked(struct mutex* lock) {
   const uint32_t s = lock->state.load(std::memory_order_relaxed);
-  return IsWwBase(s) ? (s & kLocked) != 0 : s != kUnlocked;
+  return IsWwBase(s) ? WwBaseIsLocked(lock) : s != kUnlocked;
 }

@@ -53,6 +53,21 @@ int WwRawWaiterCount(struct ww_mutex* lock);
 // on the base of a ww_mutex.
 void WwUnlock(struct ww_mutex* lock, unsigned long ip);
 
+// mutex_*() called on the base of a ww_mutex (mutex.cc). A plain mutex's
+// word never has kWwBase, so its fast path fails on a ww_mutex's word and
+// it hands over here; this is all mutex.cc knows of wound/wait.
+inline bool IsWwBase(uint32_t state) { return (state & kWwBase) != 0; }
+inline bool WwBaseTryLock(struct mutex* base, unsigned long ip) {
+  return WwRawTryLock(WwOfBase(base), nullptr, ip);
+}
+inline void WwBaseLock(struct mutex* base, unsigned long ip) {
+  WwRawLock(WwOfBase(base), nullptr, ip);
+}
+inline void WwBaseUnlock(struct mutex* base, unsigned long ip) {
+  WwUnlock(WwOfBase(base), ip);
+}
+inline bool WwBaseIsLocked(struct mutex* base) { return WwRawIsLocked(WwOfBase(base)); }
+
 }  // namespace lockdep::kernel_internal
 
 #endif  // LOCKDEP_INSTRUMENT_KERNEL_WW_MUTEX_RAW_H_

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "instrument/cxx.h"
-#include "instrument/tests/std_guard_double.h"
+#include "tests/cxx/std_guard_double.h"
 #include "runtime/lockdep.h"
 #include "runtime/stacks/source_frames.h"
 

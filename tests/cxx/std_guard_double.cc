@@ -1,8 +1,8 @@
-// Built twice (instrument/tests/BUILD): as is, and with
+// Built twice (tests/cxx/BUILD): as is, and with
 // -fomit-frame-pointer and STD_GUARD_DOUBLE_WITHOUT_FRAME_POINTER, which
 // names the functions of that build. Sibling calls stay calls, so the double
 // keeps its own frame in an optimised build too.
-#include "instrument/tests/std_guard_double.h"
+#include "tests/cxx/std_guard_double.h"
 
 #if defined(STD_GUARD_DOUBLE_WITHOUT_FRAME_POINTER)
 #define STD_GUARD_DOUBLE(name) name##WithoutFramePointer

@@ -15,7 +15,7 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 TEST(PluginCycles, AnotherLibraryAtTheSameAddressHasItsOwnClassesAndFrames) {
-  const ProbeRun r = RunProgram("instrument/tests/classes/plugin_probe", {});
+  const ProbeRun r = RunProgram("tests/cxx/classes/plugin_probe", {});
   if (r.err.find("B was loaded elsewhere") != std::string::npos) {
     GTEST_SKIP() << "the loader did not reuse A's addresses for B";
   }

@@ -22,7 +22,7 @@ constexpr char kRecursive[] = "possible recursive locking detected";
 class MemberClasses : public ::testing::TestWithParam<const char*> {
  protected:
   ProbeRun Probe(const char* scenario) {
-    return RunProgram(std::string("instrument/tests/classes/") + GetParam(), {scenario});
+    return RunProgram(std::string("tests/cxx/classes/") + GetParam(), {scenario});
   }
 };
 

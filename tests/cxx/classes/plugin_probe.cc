@@ -27,8 +27,8 @@ void* Base(void* handle, const char* symbol) {
 }  // namespace
 
 int main() {
-  constexpr char kA[] = "instrument/tests/classes/libplugin_a.so";
-  constexpr char kB[] = "instrument/tests/classes/libplugin_b.so";
+  constexpr char kA[] = "tests/cxx/classes/libplugin_a.so";
+  constexpr char kB[] = "tests/cxx/classes/libplugin_b.so";
   bool same_base = true;
   for (int cycle = 0; cycle < 3; ++cycle) {
     void* a = Load(kA);

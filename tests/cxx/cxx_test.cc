@@ -666,7 +666,7 @@ TEST_F(CxxValidation, AtLinesPointAtTheUsersLine) {
       << text;
   EXPECT_EQ(text.find("std_mutex.h"), std::string::npos) << text;
   EXPECT_EQ(text.find("instrument/cxx"), std::string::npos) << text;
-  EXPECT_EQ(report->file, "instrument/tests/cxx_test.cc");
+  EXPECT_EQ(report->file, "tests/cxx/cxx_test.cc");
   EXPECT_EQ(report->line, static_cast<int>(lock_line));
 }
 
