@@ -16,7 +16,8 @@ struct Scenario {
   const char* name;   // command-line name: --scenario=<name>
   const char* title;  // one line
   const char* story;  // what the code does and why it is (or is not) a bug
-  // The reports the run must make, each exactly once; empty: none at all.
+  // The reports the run must make, each exactly once (at least once with
+  // repeats_ok); empty: none at all.
   std::vector<lockdep::ReportKind> expected;
   // Text the output must also contain (e.g. the stack of a kfree()), or "".
   const char* must_contain;
@@ -25,6 +26,10 @@ struct Scenario {
   // Runs the scenario in this process; returns 0, or 1 when the scenario's
   // own checks failed (e.g. a back-off it should have exercised never came).
   int (*run)();
+  // Each expected kind may come more than once: one bug reached by several
+  // paths whose order the threads' timing decides (each report is a true
+  // cycle of its own classes), so how many are found first varies.
+  bool repeats_ok = false;
 };
 
 // The scenarios of each example, in the order the tour shows them.

@@ -173,9 +173,10 @@ void MarkUsage(ThreadState& ts, const HeldLock& held, uint16_t bits,
   c.usage.fetch_or(fresh, std::memory_order_release);
   g.usage_seen |= fresh;
   // Every class after this one now has an ancestor with these bits.
-  g.graph.ForEachAfter(held.class_id, [&](uint32_t, const Dependency& d) {
-    g.graph.SpreadAncestorUsage(d.to, fresh);
-  });
+  std::vector<ClassId> after;
+  g.graph.ForEachAfter(held.class_id,
+                       [&](uint32_t, const Dependency& d) { after.push_back(d.to); });
+  for (ClassId c : after) g.graph.SpreadAncestorUsage(c, fresh);
   for (int bit = 0; bit < kUsageUsed; ++bit) {
     if (fresh & UsageFlag(bit)) CheckNewUsage(ts, held, bit, ra);
   }
