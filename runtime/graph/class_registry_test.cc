@@ -35,7 +35,9 @@ TEST(ClassRegistry, RandomRegistrationsAndRemovalsKeepItsInvariants) {
       removed[it->first] = true;
       live.erase(it);
     }
-    if (step % 5000 == 0) ASSERT_EQ(classes->CheckInvariants(), "") << "after step " << step;
+    if (step % 5000 == 0) {
+      ASSERT_EQ(classes->CheckInvariants(), "") << "after step " << step;
+    }
   }
   ASSERT_EQ(classes->CheckInvariants(), "");
   EXPECT_EQ(classes->size(), live.size());

@@ -85,7 +85,9 @@ TEST(DependencyGraph, RandomChangesKeepItsInvariantsAndTheModel) {
       ASSERT_NE(core.graph->Add(a, b, kDepEN, 0, 0), nullptr);
       model.insert({a, b});
     }
-    if (step % 50 == 0) ASSERT_NO_FATAL_FAILURE(core.Check()) << "after step " << step;
+    if (step % 50 == 0) {
+      ASSERT_NO_FATAL_FAILURE(core.Check()) << "after step " << step;
+    }
   }
   ASSERT_NO_FATAL_FAILURE(core.Check());
   ASSERT_EQ(core.graph->size(), model.size());
@@ -105,7 +107,9 @@ TEST(DependencyGraph, RandomChangesKeepItsInvariantsAndTheModel) {
       ASSERT_EQ(core.graph->at(e).from, at);
       at = core.graph->at(e).to;
     }
-    if (!path.empty()) ASSERT_EQ(at, to);
+    if (!path.empty()) {
+      ASSERT_EQ(at, to);
+    }
   }
   core.graph->Clear();
   core.classes->Clear();
