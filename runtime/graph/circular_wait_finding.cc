@@ -46,8 +46,9 @@ void FoundCircularWait(ThreadState& ts, ClassId from, ClassId to,
     const Dependency& d = g.graph.at(e);
     f.chain.push_back({WaitClassOf(d.from), WaitClassOf(d.to), StoredStack(d.trace)});
   }
-  f.new_stack = StackFromHook(ra);
   f.task = TaskRecordOf(ts, ra);
+  // The acquisition happening now is where this thread stands: one unwind.
+  f.new_stack = f.task.stack;
   ReportCircularWait(f);
 }
 

@@ -49,11 +49,15 @@ int CaptureFromHook(uintptr_t hook_return, uintptr_t* pcs, int max) {
   return count;
 }
 
+namespace {
+
 std::vector<uintptr_t> StackFromHook(uintptr_t hook_return) {
   uintptr_t pcs[kMaxStackDepth];
   int n = CaptureFromHook(hook_return, pcs, kMaxStackDepth);
   return std::vector<uintptr_t>(pcs, pcs + std::max(n, 0));
 }
+
+}  // namespace
 
 std::vector<uintptr_t> StoredStack(uint32_t trace_id) {
   std::span<const uintptr_t> pcs = Graph().traces.Get(trace_id);

@@ -30,8 +30,6 @@ TaskRecord TaskRecordOf(const ThreadState& ts, uintptr_t hook_return);
 // Captures the current stack trimmed to start at the frame that called the
 // hook (whose return address is `hook_return`). Returns the frame count.
 int CaptureFromHook(uintptr_t hook_return, uintptr_t* pcs, int max);
-// The same, as a vector.
-std::vector<uintptr_t> StackFromHook(uintptr_t hook_return);
 // A stored trace; graph lock held.
 std::vector<uintptr_t> StoredStack(uint32_t trace_id)
     ABSL_EXCLUSIVE_LOCKS_REQUIRED(GraphState::mu);

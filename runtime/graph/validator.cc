@@ -162,13 +162,14 @@ void FoundCircular(ThreadState& ts, const HeldLock& prev, const HeldLock& next,
     const Dependency& d = g.graph.at(e);
     f.chain.push_back({ClassName(d.to), StoredStack(d.trace)});
   }
-  f.new_stack = StackFromHook(ra);
   // The class taken just before `prev` on the existing path.
   const ClassId parent = g.graph.at(path.back()).from;
   f.parent_class = ClassName(parent);
   f.longer_than_two = parent != next.class_id;
   CycleContext(g.graph, path, ts, prev, &f.gates, &f.one_thread);
   f.task = TaskRecordOf(ts, ra);
+  // The acquisition happening now is where this thread stands: one unwind.
+  f.new_stack = f.task.stack;
   ReportCircular(f);
 }
 
