@@ -59,16 +59,27 @@ struct Registry {
 
 // Leaked on purpose: locks may be constructed and destroyed during static
 // initialisation and destruction, in any order. Its lock is held across
-// fork(), so a child forked while another thread constructs a lock can
-// construct its own.
+// fork() (handlers registered before main, below), so a child forked while
+// another thread constructs a lock can construct its own.
+//
+// The initializer does nothing but allocate: a thread inside it holds the
+// static's guard, and a fork() at that moment leaves the child waiting on
+// that guard forever. Registering the fork handlers in here did exactly that
+// (pthread_atfork waits for a fork in progress, so the guard was inherited
+// held).
 Registry& GetRegistry() {
-  static Registry* registry = [] {
-    pthread_atfork([]() ABSL_NO_THREAD_SAFETY_ANALYSIS { GetRegistry().mu.lock(); },
-                   []() ABSL_NO_THREAD_SAFETY_ANALYSIS { GetRegistry().mu.unlock(); },
-                   []() ABSL_NO_THREAD_SAFETY_ANALYSIS { GetRegistry().mu.unlock(); });
-    return new Registry;
-  }();
+  static Registry* registry = new Registry;
   return *registry;
+}
+
+void ForkPrepare() ABSL_NO_THREAD_SAFETY_ANALYSIS { GetRegistry().mu.lock(); }
+void ForkRelease() ABSL_NO_THREAD_SAFETY_ANALYSIS { GetRegistry().mu.unlock(); }
+
+// Before main, while the program has one thread: the registry's guard is
+// then never held across a fork that a program makes from its threads.
+__attribute__((constructor)) void RegisterForkHandlers() {
+  GetRegistry();
+  pthread_atfork(ForkPrepare, ForkRelease, ForkRelease);
 }
 
 std::string_view Basename(std::string_view path) {
