@@ -30,6 +30,7 @@
 #include "runtime/stacks/source_frames.h"
 #include "runtime/stacks/stack_room.h"
 #include "runtime/stacks/stack_trace.h"
+#include "runtime/stacks/unit_scopes.h"
 
 namespace lockdep {
 namespace {
@@ -196,10 +197,10 @@ Dwarf_Die NamingDie(Dwarf_Die* scope) {
 // The name of named, qualified by the namespaces and classes around it, as a
 // demangled symbol is: gcc gives no linkage name to functions of internal
 // linkage (an anonymous namespace's, static ones).
-std::string QualifiedName(Dwarf_Die* named, const char* name) {
+std::string QualifiedName(UnitScopes& units, Dwarf_Die* named, const char* name) {
   std::string qualified = name;
   Dwarf_Die* outer = nullptr;
-  const int n = dwarf_getscopes_die(named, &outer);
+  const int n = units.ScopesOf(named, &outer);
   for (int i = 1; i < n; ++i) {  // outer[0] is named itself
     const int tag = dwarf_tag(&outer[i]);
     if (tag != DW_TAG_namespace && tag != DW_TAG_class_type &&
@@ -217,7 +218,7 @@ std::string QualifiedName(Dwarf_Die* named, const char* name) {
 
 // The function a DWARF scope (subprogram or inlined_subroutine) stands for,
 // demangled; abstract origins and declarations are followed.
-std::string ScopeName(Dwarf_Die* scope) {
+std::string ScopeName(UnitScopes& units, Dwarf_Die* scope) {
   Dwarf_Attribute attr;
   for (int name_attr : {DW_AT_linkage_name, DW_AT_MIPS_linkage_name}) {
     if (dwarf_attr_integrate(scope, name_attr, &attr) != nullptr) {
@@ -225,7 +226,7 @@ std::string ScopeName(Dwarf_Die* scope) {
     }
   }
   Dwarf_Die named = NamingDie(scope);
-  if (const char* name = dwarf_diename(&named)) return QualifiedName(&named, name);
+  if (const char* name = dwarf_diename(&named)) return QualifiedName(units, &named, name);
   return "";
 }
 
@@ -244,49 +245,6 @@ Dwarf_Die* UnitAt(Dwfl_Module* module, Dwarf_Addr addr, Dwarf_Addr* bias) {
     if (dwarf_haspc(cu, addr - *bias) > 0) return cu;
   }
   return nullptr;
-}
-
-// Appends the DIEs under parent whose code contains pc, outermost first: the
-// physical function, then the blocks and inlined calls around pc.
-// Returns whether any was found.
-//
-// Not dwarf_getscopes: libdw (0.188 at least) prunes every DIE that does
-// not contain pc, and a DW_TAG_namespace has no addresses at all, so it never
-// looks inside one. gcc defines functions at the unit's top level (pointing
-// at their declaration with DW_AT_specification) and is found; clang nests
-// the definition of a namespace's free function inside the namespace's DIE,
-// whatever the DWARF version, so the inlined calls in such functions (most
-// user code) were never found.
-// Namespaces and classes are walked through, and so are functions without
-// pc: gcc nests the code of a function-local class's member functions (its
-// implicit constructor) inside the enclosing function's DIE. Other DIEs
-// without pc are not scopes of code at pc and are skipped with everything
-// in them.
-bool AppendScopesAt(Dwarf_Die* parent, Dwarf_Addr pc,
-                    std::vector<Dwarf_Die>* scopes) {
-  Dwarf_Die child;
-  if (dwarf_child(parent, &child) != 0) return false;
-  do {
-    if (dwarf_haspc(&child, pc) > 0) {
-      scopes->push_back(child);
-      // Scopes nest: no sibling holds pc too.
-      AppendScopesAt(&child, pc, scopes);
-      return true;
-    }
-    switch (dwarf_tag(&child)) {
-      case DW_TAG_namespace:
-      case DW_TAG_module:
-      case DW_TAG_class_type:
-      case DW_TAG_structure_type:
-      case DW_TAG_union_type:
-      case DW_TAG_subprogram:
-        if (AppendScopesAt(&child, pc, scopes)) return true;
-        break;
-      default:
-        break;
-    }
-  } while (dwarf_siblingof(&child, &child) == 0);
-  return false;
 }
 
 // What ReportObject needs besides the Dwfl.
@@ -355,7 +313,7 @@ int ReportObject(dl_phdr_info* info, size_t, void* arg) {
 
 // The lockdep lock type `lock_type` ("lockdep::Mutex") is what `member`
 // holds (through typedefs and qualifiers).
-bool HoldsLockType(Dwarf_Die* member, const char* lock_type) {
+bool HoldsLockType(UnitScopes& units, Dwarf_Die* member, const char* lock_type) {
   Dwarf_Attribute attr;
   Dwarf_Die type;
   if (dwarf_formref_die(dwarf_attr_integrate(member, DW_AT_type, &attr), &type) ==
@@ -376,19 +334,19 @@ bool HoldsLockType(Dwarf_Die* member, const char* lock_type) {
   const int tag = dwarf_tag(&type);
   if (tag != DW_TAG_structure_type && tag != DW_TAG_class_type) return false;
   const char* name = dwarf_diename(&type);
-  return name != nullptr && QualifiedName(&type, name) == lock_type;
+  return name != nullptr && QualifiedName(units, &type, name) == lock_type;
 }
 
 // The class whose constructor `scope` (a subprogram or an inlined copy) is,
 // with its data members of `lock_type` in declaration order; an empty
 // class_name when scope is not a constructor.
-ConstructorFrame ConstructorOf(Dwarf_Die* scope, const char* lock_type,
+ConstructorFrame ConstructorOf(UnitScopes& units, Dwarf_Die* scope, const char* lock_type,
                                Dwarf_Die* cudie, const char* comp_dir) {
   ConstructorFrame result;
   Dwarf_Die named = NamingDie(scope);
   const char* function = dwarf_diename(&named);
   Dwarf_Die* outer = nullptr;
-  const int n = dwarf_getscopes_die(&named, &outer);
+  const int n = units.ScopesOf(&named, &outer);
   Dwarf_Die cls;
   const bool in_class = n >= 2 && (dwarf_tag(&outer[1]) == DW_TAG_structure_type ||
                                    dwarf_tag(&outer[1]) == DW_TAG_class_type);
@@ -402,13 +360,13 @@ ConstructorFrame ConstructorOf(Dwarf_Die* scope, const char* lock_type,
       function) {
     return result;
   }
-  result.class_name = QualifiedName(&cls, class_name);
+  result.class_name = QualifiedName(units, &cls, class_name);
   Dwarf_Die child;
   if (dwarf_child(&cls, &child) != 0) return result;
   do {
     // Static data members are DW_TAG_variable (DWARF 5) or external.
     if (dwarf_tag(&child) != DW_TAG_member || dwarf_hasattr(&child, DW_AT_external) ||
-        !HoldsLockType(&child, lock_type)) {
+        !HoldsLockType(units, &child, lock_type)) {
       continue;
     }
     LockMember member;
@@ -456,7 +414,7 @@ class Symbolizer {
     Dwarf_Die* cudie = module != nullptr ? UnitAt(module, addr, &bias) : nullptr;
     if (cudie == nullptr) return result;
     std::vector<Dwarf_Die> scopes;
-    AppendScopesAt(cudie, addr - bias, &scopes);
+    unit_scopes_.At(cudie, addr - bias, &scopes);
     // As LookupDwfl numbers frames: inlined calls innermost first, then the
     // physical function.
     std::vector<Dwarf_Die*> frames;
@@ -475,7 +433,7 @@ class Symbolizer {
     Dwarf_Addr start = 0;
     dwfl_module_info(module, nullptr, &start, nullptr, nullptr, nullptr, nullptr,
                      nullptr);
-    result = ConstructorOf(frames[frame], lock_type, cudie, comp_dir);
+    result = ConstructorOf(unit_scopes_, frames[frame], lock_type, cudie, comp_dir);
     if (!result.class_name.empty()) {
       result.instance = (start * 0x9E3779B97F4A7C15ull) ^ dwarf_dieoffset(frames[frame]);
     }
@@ -491,6 +449,7 @@ class Symbolizer {
     if (unloads == unloads_) return;
     unloads_ = unloads;
     cache_.clear();
+    unit_scopes_.Clear();
     if (dwfl_ != nullptr) ReportModules();
   }
 
@@ -585,7 +544,7 @@ class Symbolizer {
     // each DW_TAG_inlined_subroutine is one frame, and its
     // call_file:call_line is the line of the frame around it.
     std::vector<Dwarf_Die> scopes;
-    if (cudie != nullptr) AppendScopesAt(cudie, addr - bias, &scopes);
+    if (cudie != nullptr) unit_scopes_.At(cudie, addr - bias, &scopes);
     Dwarf_Files* files = nullptr;
     if (!scopes.empty() && dwarf_getsrcfiles(cudie, &files, nullptr) != 0) {
       files = nullptr;
@@ -594,7 +553,7 @@ class Symbolizer {
     for (auto it = scopes.rbegin(); it != scopes.rend() && files != nullptr; ++it) {
       Dwarf_Die* scope = &*it;
       if (dwarf_tag(scope) != DW_TAG_inlined_subroutine) continue;
-      frames.push_back(MakeFrame(ScopeName(scope), where, file, lineno,
+      frames.push_back(MakeFrame(ScopeName(unit_scopes_, scope), where, file, lineno,
                                  comp_dir, internal_module));
       Dwarf_Attribute attr;
       Dwarf_Word call_file = 0;
@@ -664,6 +623,7 @@ class Symbolizer {
   std::string exe_ ABSL_GUARDED_BY(mu_);
   std::unordered_map<uintptr_t, std::vector<SourceFrame>> cache_ ABSL_GUARDED_BY(mu_);
   uint64_t unloads_ ABSL_GUARDED_BY(mu_) = 0;
+  UnitScopes unit_scopes_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace
