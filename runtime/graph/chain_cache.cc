@@ -60,6 +60,7 @@ void ChainCache::Clear() {
   }
   level_ = 0;
   table_.store(&levels_[0], std::memory_order_release);
+  clears_.fetch_add(1, std::memory_order_relaxed);
   size_ = 0;
 }
 

@@ -83,6 +83,9 @@ class ChainCache {
   // Forgets every chain. Concurrent readers may still see old keys for a
   // moment, which only skips a re-validation of a chain that was valid.
   void Clear();
+  // How many times Clear() ran: a key remembered as contained (a thread's
+  // ChainMemo) holds only while this is unchanged. One relaxed load.
+  uint32_t clears() const { return clears_.load(std::memory_order_relaxed); }
 
  private:
   // The table starts small and doubles at half full, so a program with few
@@ -104,6 +107,7 @@ class ChainCache {
   Table levels_[kLevels] = {};
   int level_ = 0;
   std::atomic<const Table*> table_{nullptr};
+  std::atomic<uint32_t> clears_{0};
   size_t size_ = 0;
 };
 

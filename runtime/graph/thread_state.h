@@ -29,8 +29,22 @@ struct HeldLock {
   uint32_t references;      // >0: several locks of one class merged (nest_lock)
 };
 
+// A push this thread made before at one depth: lock `link` (class, its
+// generation, read mode) on the chain `prev` gave chain `key`, which the
+// chain table held while its clear count was `clears`. A loop that takes the
+// same locks in the same order finds each push here: no hash and no walk of
+// the table's pointers.
+struct ChainMemo {
+  uint64_t prev;
+  uint64_t link;
+  uint64_t key;
+  uint32_t clears;
+};
+inline constexpr uint32_t kChainMemoDepth = 8;  // deeper pushes compute
+
 struct ThreadState {
   HeldLock held[kMaxLockDepth];
+  ChainMemo chain_memo[kChainMemoDepth];
   // Where an acquire builds its entry when held[] is full (it is then only
   // merged into the top entry or refused).
   HeldLock spare;
@@ -38,12 +52,17 @@ struct ThreadState {
   uint64_t chain_key;   // key of held[0..depth)
   // >0 while this thread is inside the validator or lockdep_off() is in
   // effect: acquires and releases are then not tracked.
+  //
+  // Kept apart on purpose: side by side, the compiler tests both with one
+  // 8-byte load, which cannot be forwarded from the 4-byte store of the
+  // previous hook's `--recursion` and stalls every hook (half of
+  // lock_release's time in a nested lock loop).
   uint32_t recursion;
-  uint32_t off_count;
   bool exit_hook_installed;
   // The `ip` argument of the hook being run: traces start at the frame that
   // returns there (the user's code), skipping the primitive's own frames.
   unsigned long hook_ip;
+  uint32_t off_count;
 
   // Simulated interrupt state. Zero is process context, irqs and bottom
   // halves enabled.

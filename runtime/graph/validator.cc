@@ -397,17 +397,30 @@ LOCKDEP_HOT void Push(GraphState& g, ThreadState& ts, const HeldLock& held, uint
   // new chain (Linux resets the chain key there), whose key names the context.
   bool new_context =
       ts.depth == 0 || ts.held[ts.depth - 1].irq_context != slot.irq_context;
-  uint64_t key = ExtendChainKey(
-      new_context ? ContextChainSeed(slot.irq_context) : ts.chain_key,
-      slot.class_id,
-      g.classes.at(slot.class_id).generation.load(std::memory_order_relaxed),
-      slot.read);
+  const uint64_t prev = new_context ? ContextChainSeed(slot.irq_context) : ts.chain_key;
+  const uint32_t generation =
+      g.classes.at(slot.class_id).generation.load(std::memory_order_relaxed);
+  const uint64_t link =
+      uint64_t{generation} << 32 | uint64_t{slot.class_id} << 2 | slot.read;
+  const bool validated = slot.check && !slot.trylock;
+  ChainMemo* memo = ts.depth < kChainMemoDepth ? &ts.chain_memo[ts.depth] : nullptr;
+  uint64_t key;
+  bool known = false;
+  if (memo != nullptr && memo->prev == prev && memo->link == link &&
+      memo->clears == g.chains.clears()) {
+    key = memo->key;
+    known = true;
+  } else {
+    key = ExtendChainKey(prev, slot.class_id, generation, slot.read);
+    if (validated) {
+      const uint32_t clears = g.chains.clears();  // before: a Clear() now misses
+      known = g.chains.Contains(key);
+      if (known && memo != nullptr) *memo = ChainMemo{prev, link, key, clears};
+    }
+  }
   slot.prev_chain_key = ts.chain_key;
   // With check_chains every hit is verified too (under the graph lock).
-  if (slot.check && !slot.trylock &&
-      (!g.chains.Contains(key) || ChainCheckEnabled())) {
-    ValidateChain(ts, slot, key, ra);
-  }
+  if (validated && (!known || ChainCheckEnabled())) ValidateChain(ts, slot, key, ra);
   ts.depth++;
   ts.chain_key = key;
 }
