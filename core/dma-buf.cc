@@ -6,16 +6,18 @@
 
 namespace {
 
-// Every exported buffer, for dma_buf_debug_show().
+// Every exported buffer, for dma_buf_debug_show(). Linux's db_list is one
+// struct initialised at module init; here it is constant-initialised, as
+// two objects: a member naming its own object in an aggregate's initializer
+// reads as a use before initialisation (clang warns).
 struct dma_buf_list {
-  struct list_head head;
-  struct mutex lock;
+  struct list_head& head;
+  struct mutex& lock;
 };
 
-dma_buf_list db_list = {
-    .head = LIST_HEAD_INIT(db_list.head),
-    .lock = __MUTEX_INITIALIZER(db_list.lock),
-};
+LIST_HEAD(db_list_head);
+DEFINE_MUTEX(db_list_lock);
+constexpr dma_buf_list db_list = {db_list_head, db_list_lock};
 
 // The convention of the exporter's map/unmap callbacks, checked right before
 // calling one: a dynamic exporter is called with the reservation lock held,

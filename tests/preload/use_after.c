@@ -6,6 +6,7 @@
      mutex_reinit, mutex_reassigned, stack_reuse, heap_reuse: clean */
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,7 +94,7 @@ static int mutex_reassigned(void) {
 
 /* Two frames in turn at one stack depth: the second's lock, set up by its
    initializer, lies where the first's destroyed one did. */
-__attribute__((noinline)) static void* rwlock_frame(int destroy) {
+__attribute__((noinline)) static uintptr_t rwlock_frame(int destroy) {
   pthread_rwlock_t l = PTHREAD_RWLOCK_INITIALIZER;
   if (destroy) {
     pthread_rwlock_init(&l, NULL);
@@ -104,12 +105,17 @@ __attribute__((noinline)) static void* rwlock_frame(int destroy) {
     pthread_rwlock_wrlock(&l);
     pthread_rwlock_unlock(&l);
   }
-  return &l; /* only compared, never used */
+  /* Only compared, never used: returned as a number, through an empty asm
+     (gcc may replace a returned pointer to a local with NULL, and then
+     every two frames would "match"). */
+  uintptr_t at = (uintptr_t)&l;
+  __asm__("" : "+r"(at));
+  return at;
 }
 
 static int stack_reuse(void) {
-  void* a = rwlock_frame(1);
-  void* b = rwlock_frame(0);
+  uintptr_t a = rwlock_frame(1);
+  uintptr_t b = rwlock_frame(0);
   printf("same address: %s\n", a == b ? "yes" : "no");
   return 0;
 }
