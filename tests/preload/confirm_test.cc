@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstdio>
+#include <fstream>
 #include <regex>
 #include <string>
 
@@ -159,6 +161,39 @@ TEST_F(ConfirmTest, DeadlockInAForkedChildIsReportedToo) {
   ChildResult r =
       Run({"--confirm", "--budget=60", Runfile("tests/preload/sure_deadlock"), "fork"});
   EXPECT_EQ(r.code, 67) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("WARNING: deadlock confirmed"));
+}
+
+// The dining philosophers: never deadlocked without steering in 20 runs,
+// so the recording run records, and always confirmed on the first try.
+//
+// LOCKDEP_OPTIONS=dump_graph=FILE: the recording run writes the graph
+// where the user asked, and the steering uses it.
+TEST_F(ConfirmTest, TheUsersDumpGraphIsWhereTheRecordingGoes) {
+  const std::string graph = Temp("users_dining.pb");
+  std::remove(graph.c_str());
+  ChildResult r = RunChild({Script(), "--confirm", "--tries=10", "--budget=120",
+                            Runfile("tests/preload/dining")},
+                           {"LOCKDEP_OPTIONS=dump_graph=" + graph, "LD_PRELOAD=",
+                            "LOCKDEP_GRAPH="});
+  EXPECT_EQ(r.code, 67) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("lock graph recorded in " + graph));
+  EXPECT_TRUE(std::ifstream(graph).good());
+}
+
+// dump_graph=PATH.%p names one file per process: the recording run cannot
+// pass its file on there, records in a file of its own and names it
+// (before, the user's option won over the script's, and the script found
+// no graph: "the recording run wrote no lock graph").
+TEST_F(ConfirmTest, APerProcessDumpGraphGetsTheRecordingItsOwnFile) {
+  const std::string pattern = Temp("users_dining.%p.pb");
+  ChildResult r = RunChild({Script(), "--confirm", "--tries=10", "--budget=120",
+                            Runfile("tests/preload/dining")},
+                           {"LOCKDEP_OPTIONS=exitcode=66:dump_graph=" + pattern,
+                            "LD_PRELOAD=", "LOCKDEP_GRAPH="});
+  EXPECT_EQ(r.code, 67) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("dump_graph=" + pattern +
+                               " names a file per process; the recording run writes "));
   EXPECT_THAT(r.err, HasSubstr("WARNING: deadlock confirmed"));
 }
 
