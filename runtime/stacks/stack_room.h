@@ -5,9 +5,11 @@
 // once glibc has carved the static TLS and its thread descriptor out of it.
 // The checker must never take such a program down.
 //
-// Limits: a thread's bounds come from glibc (pthread_getattr_np); code
-// running on another stack (a signal stack, a coroutine's) has unknown
-// room, reported as kUnknownStackRoom.
+// Limits: a thread's bounds come from glibc (pthread_getattr_np); the main
+// thread's from its stack top and RLIMIT_STACK (less than glibc's by the
+// arguments and environment above the top: on the safe side); code running
+// on another stack (a signal stack, a coroutine's) has unknown room,
+// reported as kUnknownStackRoom.
 #ifndef LOCKDEP_RUNTIME_STACK_ROOM_H_
 #define LOCKDEP_RUNTIME_STACK_ROOM_H_
 
@@ -28,7 +30,7 @@ inline constexpr size_t kUnwindStackRoom = 12 * 1024;
 // Bytes between the caller's frame and the low end of this thread's stack;
 // kUnknownStackRoom when the caller is not on it. Cost: two thread-local
 // loads after the thread's first call (which asks glibc; for the main
-// thread glibc reads /proc/self/maps, and allocates).
+// thread, whose answer from glibc reads /proc/self/maps, a getrlimit).
 size_t StackRoom();
 
 // True when `addr` lies in the calling thread's own stack. Cost as
