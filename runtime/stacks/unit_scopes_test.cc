@@ -126,8 +126,10 @@ TEST(UnitScopes, AgreesWithTheWalksItReplaces) {
   dwarf_end(dwarf);
   close(fd);
   // This unit alone has the functions above, in a namespace and classes.
+  // Whether a function's definition sits inside its namespace's DIE (and so
+  // has name scopes to compare) is the compiler's choice (gcc at -O1 puts
+  // them at the unit's top level); data members always sit in their class.
   EXPECT_GT(functions, 5);
-  EXPECT_GT(names_checked, 5);
   EXPECT_GT(member_names_checked, 5);
   EXPECT_EQ(scopes_checked, 4 * functions);
 }
