@@ -2,12 +2,14 @@
 
 #include <pthread.h>
 #include <sys/mman.h>
+#include <sys/auxv.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstring>
 
 extern "C" void* __libc_stack_end;  // ld.so's: the main thread's stack top
 
@@ -26,18 +28,28 @@ std::atomic<uint64_t> g_traces_left_out{0};
 
 // The main thread's stack without pthread_getattr_np, which for that thread
 // reads /proc/self/maps (a few hundred lines in a program with many shared
-// libraries: a quarter of a millisecond at every process's first trace).
-// The stack ends at the page above __libc_stack_end and may grow down to
-// its rlimit, as glibc computes it, less the gap check against the mapping
-// below (ASLR keeps that far away). False for other threads.
+// libraries: most of a millisecond at every process's first trace). As
+// glibc computes it: the stack ends at the page above __libc_stack_end, and
+// RLIMIT_STACK counts from the top of the stack's mapping, above the
+// arguments and environment; the kernel puts the program's file name
+// (AT_EXECFN) last there, so its end gives that top. Left out: glibc's
+// check against the mapping below (ASLR keeps it far away). False for
+// other threads, or when the limit is unlimited.
 bool LearnMainThreadBounds() {
   if (getpid() != static_cast<pid_t>(syscall(SYS_gettid))) return false;
   rlimit limit;
   if (getrlimit(RLIMIT_STACK, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return false;
   const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
   const uintptr_t high = (reinterpret_cast<uintptr_t>(__libc_stack_end) + page) & ~(page - 1);
-  if (limit.rlim_cur >= high) return false;
-  t_low = high - limit.rlim_cur;
+  uintptr_t top = high;
+  if (const auto* execfn = reinterpret_cast<const char*>(getauxval(AT_EXECFN))) {
+    const uintptr_t end = reinterpret_cast<uintptr_t>(execfn) + std::strlen(execfn) + 1;
+    if (end > top) top = (end + sizeof(void*) + page - 1) & ~(page - 1);
+  }
+  if (top - high >= limit.rlim_cur) return false;
+  const uintptr_t size = (limit.rlim_cur - (top - high)) & ~(page - 1);
+  if (size >= high) return false;
+  t_low = high - size;
   t_high = high;
   return true;
 }

@@ -6,8 +6,8 @@
 // The checker must never take such a program down.
 //
 // Limits: a thread's bounds come from glibc (pthread_getattr_np); the main
-// thread's from its stack top and RLIMIT_STACK (less than glibc's by the
-// arguments and environment above the top: on the safe side); code running
+// thread's are computed as glibc does, from its stack top, the top of its
+// arguments and environment, and RLIMIT_STACK; code running
 // on another stack (a signal stack, a coroutine's) has unknown room,
 // reported as kUnknownStackRoom.
 #ifndef LOCKDEP_RUNTIME_STACK_ROOM_H_
