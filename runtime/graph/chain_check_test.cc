@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "runtime/graph/chain_check.h"
+#include "runtime/graph/fake_lock.h"
 #include "runtime/lockdep.h"
 #include "runtime/report.h"
 #include "runtime/graph/validator.h"
@@ -17,20 +18,6 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
 lock_class_key key_a, key_b, key_c;
-
-struct FakeLock {
-  lockdep_map map;
-  FakeLock(const char* name, lock_class_key* key) { lockdep_init_map(&map, name, key, 0); }
-  void Lock() { lock_acquire(&map, 0, 0, 0, 1, nullptr, LOCKDEP_THIS_IP); }
-  void Unlock() { lock_release(&map, LOCKDEP_THIS_IP); }
-  ClassId id() const { return map.class_cache[0].load(); }
-};
-
-std::vector<ReportKind> Kinds() {
-  std::vector<ReportKind> kinds;
-  for (const Report& r : CollectedReports()) kinds.push_back(r.kind);
-  return kinds;
-}
 
 class ChainCheckTest : public ::testing::TestWithParam<bool> {
  protected:
@@ -77,12 +64,12 @@ TEST_P(ChainCheckTest, PlantedCollision) {
   a.Unlock();
   b.Unlock();
   if (GetParam()) {
-    EXPECT_THAT(Kinds(), ElementsAre(ReportKind::kChainKeyCollision,
+    EXPECT_THAT(CollectedKinds(), ElementsAre(ReportKind::kChainKeyCollision,
                                      ReportKind::kCircularDependency));
     EXPECT_EQ(CollectedReports()[0].title, "BUG: lockdep chain key collision");
   } else {
     // What the check exists for: the collision hid the deadlock.
-    EXPECT_THAT(Kinds(), IsEmpty());
+    EXPECT_THAT(CollectedKinds(), IsEmpty());
   }
 }
 
@@ -97,7 +84,7 @@ TEST_P(ChainCheckTest, GenuineHitsPass) {
     b.Unlock();
     a.Unlock();
   }
-  EXPECT_THAT(Kinds(), IsEmpty());
+  EXPECT_THAT(CollectedKinds(), IsEmpty());
 }
 
 INSTANTIATE_TEST_SUITE_P(CheckChains, ChainCheckTest, ::testing::Bool());

@@ -4,8 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "runtime/lockdep.h"
-#include "runtime/report.h"
+#include "runtime/graph/fake_lock.h"
 
 namespace lockdep {
 namespace {
@@ -14,21 +13,6 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
 lock_class_key key_a, key_b, key_c;
-
-struct FakeLock {
-  lockdep_map map;
-  FakeLock(const char* name, lock_class_key* key) { lockdep_init_map(&map, name, key, 0); }
-  __attribute__((noinline)) void Lock() {
-    lock_acquire(&map, 0, 0, 0, 1, nullptr, LOCKDEP_RET_IP);
-  }
-  __attribute__((noinline)) void Unlock() { lock_release(&map, LOCKDEP_RET_IP); }
-};
-
-std::vector<ReportKind> Kinds() {
-  std::vector<ReportKind> kinds;
-  for (const Report& r : CollectedReports()) kinds.push_back(r.kind);
-  return kinds;
-}
 
 class ChainMemoTest : public ::testing::Test {
  protected:
@@ -46,7 +30,7 @@ TEST_F(ChainMemoTest, PushesRememberedBeforeAResetAreValidatedAgain) {
   ResetForTesting();
   a.Lock(); b.Lock(); b.Unlock(); a.Unlock();
   b.Lock(); a.Lock(); a.Unlock(); b.Unlock();
-  EXPECT_THAT(Kinds(), ElementsAre(ReportKind::kCircularDependency));
+  EXPECT_THAT(CollectedKinds(), ElementsAre(ReportKind::kCircularDependency));
 }
 
 // The memo is keyed by the chain below, not by the depth alone: C on top of
@@ -57,7 +41,7 @@ TEST_F(ChainMemoTest, TheSameLockOnAnotherChainIsANewPush) {
   }
   a.Lock(); c.Lock(); c.Unlock(); a.Unlock();  // A -> C: new
   c.Lock(); a.Lock(); a.Unlock(); c.Unlock();  // closes A -> C -> A
-  EXPECT_THAT(Kinds(), ElementsAre(ReportKind::kCircularDependency));
+  EXPECT_THAT(CollectedKinds(), ElementsAre(ReportKind::kCircularDependency));
 }
 
 // A remembered push is still a push: order kept, nothing reported.
@@ -65,7 +49,7 @@ TEST_F(ChainMemoTest, RememberedPushesStayQuiet) {
   for (int i = 0; i < 100; ++i) {
     a.Lock(); b.Lock(); c.Lock(); c.Unlock(); b.Unlock(); a.Unlock();
   }
-  EXPECT_THAT(Kinds(), IsEmpty());
+  EXPECT_THAT(CollectedKinds(), IsEmpty());
 }
 
 }  // namespace

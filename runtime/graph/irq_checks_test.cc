@@ -2,6 +2,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "runtime/graph/fake_lock.h"
 #include "runtime/lockdep.h"
 #include "runtime/report.h"
 
@@ -13,16 +14,6 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 lock_class_key key_a, key_b, key_c;
-
-struct FakeLock {
-  lockdep_map map;
-  FakeLock(const char* name, lock_class_key* key, int spinning = 1) {
-    lockdep_init_map_wait(&map, name, key, 0, spinning);
-  }
-  // Out of line, like a real lock function, so LOCKDEP_RET_IP is the caller.
-  __attribute__((noinline)) void Lock(int read = 0) { lock_acquire(&map, 0, 0, read, 1, nullptr, LOCKDEP_RET_IP); }
-  __attribute__((noinline)) void Unlock() { lock_release(&map, LOCKDEP_RET_IP); }
-};
 
 // Runs `body` as a hard interrupt handler on this thread.
 template <typename F>
@@ -42,12 +33,9 @@ void InSoftirq(F body) {
 class IrqChecksTest : public ::testing::Test {
  protected:
   void SetUp() override { ResetForTesting(); }
-  std::vector<ReportKind> Kinds() {
-    std::vector<ReportKind> kinds;
-    for (const Report& r : CollectedReports()) kinds.push_back(r.kind);
-    return kinds;
-  }
-  FakeLock a{"A", &key_a}, b{"B", &key_b}, c{"C", &key_c};
+  std::vector<ReportKind> Kinds() { return CollectedKinds(); }
+  // Spinning locks, as the irq-safe locks of the kernel are.
+  FakeLock a{"A", &key_a, 1}, b{"B", &key_b, 1}, c{"C", &key_c, 1};
 };
 
 TEST_F(IrqChecksTest, UsedInIrqAndWithIrqsOnIsInconsistent) {

@@ -5,6 +5,7 @@
 
 #include <thread>
 
+#include "runtime/graph/fake_lock.h"
 #include "runtime/lockdep.h"
 #include "runtime/base/options.h"
 #include "runtime/report.h"
@@ -18,27 +19,10 @@ using ::testing::IsEmpty;
 
 lock_class_key key_a, key_b, key_c, key_d;
 
-struct FakeLock {
-  lockdep_map map;
-  FakeLock(const char* name, lock_class_key* key) {
-    lockdep_init_map(&map, name, key, 0);
-  }
-  // Out of line, like a real lock function, so LOCKDEP_RET_IP is the caller.
-  __attribute__((noinline)) void Lock(int read = 0, unsigned sub = 0) {
-    lock_acquire(&map, sub, 0, read, 1, nullptr, LOCKDEP_RET_IP);
-  }
-  __attribute__((noinline)) void TryLock() { lock_acquire(&map, 0, 1, 0, 1, nullptr, LOCKDEP_RET_IP); }
-  __attribute__((noinline)) void Unlock() { lock_release(&map, LOCKDEP_RET_IP); }
-};
-
 class ValidatorTest : public ::testing::Test {
  protected:
   void SetUp() override { ResetForTesting(); }
-  std::vector<ReportKind> Kinds() {
-    std::vector<ReportKind> kinds;
-    for (const Report& r : CollectedReports()) kinds.push_back(r.kind);
-    return kinds;
-  }
+  std::vector<ReportKind> Kinds() { return CollectedKinds(); }
   FakeLock a{"A", &key_a}, b{"B", &key_b}, c{"C", &key_c}, d{"D", &key_d};
 };
 
