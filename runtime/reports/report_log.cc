@@ -20,6 +20,11 @@ namespace lockdep {
 namespace {
 
 __thread uint32_t tls_defer_reports __attribute__((tls_model("initial-exec")));
+// Reports this thread queued and has not emitted: every graph-lock release
+// calls EmitDeferredReports(), and with none queued (nearly always) it need
+// not take the log's lock. A report is queued by the thread it is about
+// (its tid is the queuing thread's), so the count is this thread's own.
+__thread uint32_t tls_deferred_here __attribute__((tls_model("initial-exec")));
 std::atomic<void (*)()> before_halt{nullptr};
 
 struct ReportLog {
@@ -99,6 +104,7 @@ void EmitReport(Report report) {
   if (tls_defer_reports > 0) {
     InternalLock lock(l.mu);
     l.deferred.emplace_back(report.tid, std::move(report));
+    ++tls_deferred_here;
     return;
   }
   // Symbolised here, with no lockdep lock held (deferred_symbols.h), before
@@ -128,6 +134,8 @@ void EmitReport(Report report) {
 }
 
 void EmitDeferredReports() {
+  if (tls_deferred_here == 0) return;
+  tls_deferred_here = 0;
   ReportLog& l = Log();
   std::vector<Report> mine;
   {
