@@ -27,8 +27,10 @@ namespace lockdep {
 bool AppendScopesAt(Dwarf_Die* parent, Dwarf_Addr pc, std::vector<Dwarf_Die>* scopes);
 
 // Per-unit indexes of code ranges. Not synchronised (the symbolizer's lock
-// covers it). Each unit's index holds one entry per address range of a
-// function (about 48 bytes each), made at the unit's first lookup.
+// covers it). Made at a unit's first lookup, kept until Clear(): about 60
+// bytes per function range and per namespace, class or function DIE (a
+// GoogleTest unit built without optimisation: 1,866 ranges and 8,727
+// scopes, 0.6 MB).
 class UnitScopes {
  public:
   // As AppendScopesAt(cudie, pc, scopes), for the unit `cudie`.
