@@ -3,7 +3,8 @@
 // runs each in a fresh process and prints the table.
 //
 //   cold_start MODE N    MODE: first_use, new_dep, first_pass, nested4, pairs,
-//                              threads2, rss; prints "MODE N us_per_op"
+//                              threads2, threads2_near, rss;
+//                              prints "MODE N us_per_op"
 //
 // Locks are kernel-style struct mutex keyed with lockdep_set_class on a
 // static key array (one class per key, as a program with N init sites has);
@@ -136,8 +137,13 @@ int main(int argc, char** argv) {
     for (int r = 0; r < rounds; ++r) pass();
     us = NowUs() - t0;
     ops = long(rounds) * (nested ? 4 : n);
-  } else if (!std::strcmp(mode, "threads2")) {
+  } else if (!std::strcmp(mode, "threads2") || !std::strcmp(mode, "threads2_near")) {
     // Each thread its own two locks, nested, many times: per-thread cost.
+    // threads2: the second thread's locks 8 places on (another cache line);
+    // threads2_near: the next two in the array, whose lines the first
+    // thread's locks share (a lock array's neighbours).
+    const int other = mode[8] == '_' ? 2 : 8;
+    if (n < other + 2) return 2;
     auto work = [&](int base) {
       for (int r = 0; r < 200000; ++r) {
         locks[base].lock();
@@ -147,9 +153,9 @@ int main(int argc, char** argv) {
       }
     };
     work(0);
-    work(2);
+    work(other);
     const double t0 = NowUs();
-    std::thread a(work, 0), b(work, 2);
+    std::thread a(work, 0), b(work, other);
     a.join();
     b.join();
     us = NowUs() - t0;

@@ -18,16 +18,17 @@ median() {  # BINARY MODE N
   done | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
-printf "%-11s %6s | %10s | %10s | %10s | %9s | %9s\n" figure classes lockdep bare absl "x bare" "x absl"
-printf -- "------------------+------------+------------+------------+-----------+----------\n"
+printf "%-13s %6s | %10s | %10s | %10s | %9s | %9s\n" figure classes lockdep bare absl "x bare" "x absl"
+printf -- "--------------------+------------+------------+------------+-----------+----------\n"
 for row in "first_use 1000" "first_use 10000" "new_dep 1000" "new_dep 10000" \
-    "first_pass 1000" "first_pass 10000" "nested4 4" "pairs 1000" "threads2 4" \
+    "first_pass 1000" "first_pass 10000" "nested4 4" "pairs 1000" "threads2 16" \
+    "threads2_near 4" \
     "rss 10" "rss 10000"; do
   set -- $row
   l=$(median cold_start "$1" "$2")
   b=$(median cold_start_bare "$1" "$2")
   a=$(median cold_start_absl "$1" "$2")
-  printf "%-11s %6s | %10s | %10s | %10s | %9s | %9s\n" "$1" "$2" "$l" "$b" "$a" \
+  printf "%-13s %6s | %10s | %10s | %10s | %9s | %9s\n" "$1" "$2" "$l" "$b" "$a" \
     "$(awk -v l="$l" -v b="$b" 'BEGIN { if (b > 0) printf "%.1f", l / b }')" \
     "$(awk -v l="$l" -v a="$a" 'BEGIN { if (a > 0) printf "%.1f", l / a }')"
 done
