@@ -21,7 +21,7 @@ median() {  # BINARY MODE N
 printf "%-13s %6s | %10s | %10s | %10s | %9s | %9s\n" figure classes lockdep bare absl "x bare" "x absl"
 printf -- "--------------------+------------+------------+------------+-----------+----------\n"
 for row in "first_use 1000" "first_use 10000" "new_dep 1000" "new_dep 10000" \
-    "first_pass 1000" "first_pass 10000" "nested4 4" "pairs 1000" "threads2 16" \
+    "first_pass 1000" "first_pass 10000" "nested4 4" "nested4_off 4" "pairs 1000" "threads2 16" \
     "threads2_near 4" \
     "rss 10" "rss 10000"; do
   set -- $row
