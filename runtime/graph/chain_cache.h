@@ -23,15 +23,19 @@
 
 namespace lockdep {
 
-// Extends `chain_key` by one held lock (class id and read kind). Never returns
-// 0, which marks empty slots. The held lock is spread over all 64 bits before
-// it meets the key, so two (key, lock) pairs collide only by chance, never
-// because their small numbers differ in the same bits.
-// `generation` is the class's (class_registry.h): a chain through a class
-// that was removed and whose id was reused never matches the new one.
-inline uint64_t ExtendChainKey(uint64_t chain_key, ClassId id, uint32_t generation,
-                               int read) {
-  const uint64_t link = uint64_t{generation} << 18 | uint64_t{id} << 2 | uint64_t(read);
+// One held lock as a step of a chain key: its class id, the class's generation
+// (class_registry.h: a chain through a class that was removed and whose id
+// was reused never matches the new one) and its read kind, each in bits of
+// its own.
+inline uint64_t ChainStep(ClassId id, uint32_t generation, int read) {
+  return uint64_t{generation} << 32 | uint64_t{id} << 2 | uint64_t(read);
+}
+
+// Extends `chain_key` by one held lock (ChainStep). Never returns 0, which
+// marks empty slots. The link is spread over all 64 bits before it meets the
+// key, so two (key, lock) pairs collide only by chance, never because their
+// small numbers differ in the same bits.
+inline uint64_t ExtendChainKey(uint64_t chain_key, uint64_t link) {
   uint64_t x = chain_key ^ (link * 0x9e3779b97f4a7c15ULL);
   x ^= x >> 30;
   x *= 0xbf58476d1ce4e5b9ULL;
@@ -39,6 +43,10 @@ inline uint64_t ExtendChainKey(uint64_t chain_key, ClassId id, uint32_t generati
   x *= 0x94d049bb133111ebULL;
   x ^= x >> 31;
   return x ? x : 1;
+}
+inline uint64_t ExtendChainKey(uint64_t chain_key, ClassId id, uint32_t generation,
+                               int read) {
+  return ExtendChainKey(chain_key, ChainStep(id, generation, read));
 }
 
 // The key of an empty chain (a thread holding nothing); zero-initialised

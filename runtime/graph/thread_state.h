@@ -29,8 +29,8 @@ struct HeldLock {
   uint32_t references;      // >0: several locks of one class merged (nest_lock)
 };
 
-// A push this thread made before at one depth: lock `link` (class, its
-// generation, read mode) on the chain `prev` gave chain `key`, which the
+// A push this thread made before at one depth: lock `link` (ChainStep: class,
+// its generation, read mode) on the chain `prev` gave chain `key`, which the
 // chain table held while its clear count was `clears`. A loop that takes the
 // same locks in the same order finds each push here: no hash and no walk of
 // the table's pointers.

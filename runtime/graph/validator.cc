@@ -398,10 +398,9 @@ LOCKDEP_HOT void Push(GraphState& g, ThreadState& ts, const HeldLock& held, uint
   bool new_context =
       ts.depth == 0 || ts.held[ts.depth - 1].irq_context != slot.irq_context;
   const uint64_t prev = new_context ? ContextChainSeed(slot.irq_context) : ts.chain_key;
-  const uint32_t generation =
-      g.classes.at(slot.class_id).generation.load(std::memory_order_relaxed);
-  const uint64_t link =
-      uint64_t{generation} << 32 | uint64_t{slot.class_id} << 2 | slot.read;
+  const uint64_t link = ChainStep(
+      slot.class_id, g.classes.at(slot.class_id).generation.load(std::memory_order_relaxed),
+      slot.read);
   const bool validated = slot.check && !slot.trylock;
   ChainMemo* memo = ts.depth < kChainMemoDepth ? &ts.chain_memo[ts.depth] : nullptr;
   uint64_t key;
@@ -411,7 +410,7 @@ LOCKDEP_HOT void Push(GraphState& g, ThreadState& ts, const HeldLock& held, uint
     key = memo->key;
     known = true;
   } else {
-    key = ExtendChainKey(prev, slot.class_id, generation, slot.read);
+    key = ExtendChainKey(prev, link);
     if (validated) {
       const uint32_t clears = g.chains.clears();  // before: a Clear() now misses
       known = g.chains.Contains(key);
