@@ -2,10 +2,12 @@
 // two kernel-style mutexes in opposite orders, a few times each. Each hold
 // is short, so unsteered it rarely deadlocks; with LOCKDEP_OPTIONS
 // confirm_cycles= naming its own recorded graph, the runtime steers it into
-// the deadlock and ends it with status 67.
+// the deadlock and ends it with status 67. With the argument `meet`, each
+// thread waits for the other between its two locks: a sure deadlock.
 #include <pthread.h>
 
 #include <cstdio>
+#include <cstring>
 
 #include "instrument/kernel.h"
 
@@ -14,10 +16,17 @@ namespace {
 DEFINE_MUTEX(pool_lock);
 DEFINE_MUTEX(stats_lock);
 int counter;
+bool meet;
+pthread_barrier_t both_hold_one;
+
+void Meet() {
+  if (meet) pthread_barrier_wait(&both_hold_one);
+}
 
 void* Refill(void*) {
   for (int i = 0; i < 3; ++i) {
     mutex_lock(&pool_lock);
+    Meet();
     mutex_lock(&stats_lock);
     ++counter;
     mutex_unlock(&stats_lock);
@@ -29,6 +38,7 @@ void* Refill(void*) {
 void* Report(void*) {
   for (int i = 0; i < 3; ++i) {
     mutex_lock(&stats_lock);
+    Meet();
     mutex_lock(&pool_lock);
     ++counter;
     mutex_unlock(&pool_lock);
@@ -39,7 +49,9 @@ void* Report(void*) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  meet = argc > 1 && std::strcmp(argv[1], "meet") == 0;
+  pthread_barrier_init(&both_hold_one, nullptr, 2);
   pthread_t a, b;
   pthread_create(&a, nullptr, Refill, nullptr);
   pthread_create(&b, nullptr, Report, nullptr);

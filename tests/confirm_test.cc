@@ -2,6 +2,8 @@
 // same LOCKDEP_OPTIONS as lockdep-run --confirm sets, run by hand. The
 // preload side, and the tool, are tests/preload/confirm_test.cc.
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include <gmock/gmock.h>
@@ -47,6 +49,24 @@ TEST(ConfirmLinkedInTest, RecordedCycleIsSteeredIntoAndConfirmed) {
   // on the child's stderr; its exit status is ours, from _exit).
   EXPECT_THAT(first.err + steered.err, Not(HasSubstr("Sanitizer")));
   RecordProperty("tries", tries);
+}
+
+// A run the watchdog ends still writes the graph it asked for: lockdep-run's
+// recording run can deadlock by itself, and its graph is what the steered
+// runs read (CI once found that run's file missing).
+TEST(ConfirmLinkedInTest, ADeadlockTheWatchdogEndsStillWritesTheGraph) {
+  const std::string graph = Temp("met.pb");
+  const std::string options = "dump_graph=" + graph + ":confirm_watchdog=1";
+  lockdep::testing::ProbeRun r = lockdep::testing::RunProgram(kProbe, {"meet"}, options.c_str());
+  ASSERT_TRUE(r.exited) << r.err;
+  EXPECT_EQ(r.exit_code, 67) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("WARNING: deadlock confirmed"));
+  std::ifstream in(graph, std::ios::binary);
+  ASSERT_TRUE(in) << graph << " was not written\n" << r.err;
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Class names are stored as they are in the protobuf's strings.
+  EXPECT_THAT(bytes, HasSubstr("pool_lock"));
+  EXPECT_THAT(bytes, HasSubstr("stats_lock"));
 }
 
 // Without cycles, the watchdog alone: a clean program is left alone.

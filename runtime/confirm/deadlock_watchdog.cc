@@ -13,8 +13,9 @@
 #include "absl/strings/str_cat.h"
 #include "runtime/confirm/confirm.h"
 #include "runtime/confirm/confirm_report.h"
-#include "runtime/graph/validator.h"
 #include "runtime/confirm/wait_table.h"
+#include "runtime/graph/validator.h"
+#include "runtime/reports/report_log.h"
 
 namespace lockdep {
 namespace {
@@ -91,6 +92,9 @@ void* Watch(void*) {
         std::vector<WaitSlot> stuck;
         for (size_t i : cycle) stuck.push_back(slots[i]);
         ReportConfirmedDeadlock(stuck);
+        // The graph recorded so far is what a later steered run needs
+        // (lockdep-run's recording run can deadlock by itself).
+        RunBeforeHaltHook();
         _exit(kDeadlockConfirmedExit);
       }
     } else {

@@ -128,7 +128,7 @@ void EmitReport(Report report) {
   if (GetOptions().halt_on_report) {
     static const char kHalt[] = "lockdep: halt_on_report=1: aborting\n";
     (void)!write(STDERR_FILENO, kHalt, sizeof(kHalt) - 1);
-    if (void (*hook)() = before_halt.load(std::memory_order_acquire)) hook();
+    RunBeforeHaltHook();
     std::abort();
   }
 }
@@ -196,6 +196,10 @@ void BeginDeferringReports() { ++tls_defer_reports; }
 void EndDeferringReports() { --tls_defer_reports; }
 bool ReportsDeferred() { return tls_defer_reports > 0; }
 void SetBeforeHaltHook(void (*hook)()) { before_halt.store(hook, std::memory_order_release); }
+
+void RunBeforeHaltHook() {
+  if (void (*hook)() = before_halt.load(std::memory_order_acquire)) hook();
+}
 
 void SetReportSink(ReportSink sink) {
   user_sink.store(sink, std::memory_order_release);

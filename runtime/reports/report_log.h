@@ -38,9 +38,15 @@ size_t TotalReports();
 // exit status still reflects reports printed before.
 void ResetReports();
 
-// Runs `hook` right before halt_on_report=1 aborts (the graph dumps the
-// options ask for); set once at start-up by the process wiring.
+// Runs `hook` right before the process is ended from inside the runtime
+// (halt_on_report=1 aborting, the deadlock watchdog's _exit): the graph
+// dumps the options ask for, so a halted run loses nothing it learnt. Set
+// once at start-up by the process wiring.
 void SetBeforeHaltHook(void (*hook)());
+
+// Runs that hook, if set. It must not wait for the graph lock: the caller
+// may be ending the process because threads are stuck.
+void RunBeforeHaltHook();
 
 // The report log's lock, for the fork handlers (process/fork_safety.cc).
 InternalMutex& ReportLogMutex();
