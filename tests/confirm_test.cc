@@ -61,6 +61,7 @@ TEST(ConfirmLinkedInTest, ADeadlockTheWatchdogEndsStillWritesTheGraph) {
   ASSERT_TRUE(r.exited) << r.err;
   EXPECT_EQ(r.exit_code, 67) << r.err;
   EXPECT_THAT(r.err, HasSubstr("WARNING: deadlock confirmed"));
+  EXPECT_THAT(r.err, HasSubstr("lockdep: confirm: deadlock confirmed (unsteered)"));
   std::ifstream in(graph, std::ios::binary);
   ASSERT_TRUE(in) << graph << " was not written\n" << r.err;
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

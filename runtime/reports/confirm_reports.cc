@@ -52,10 +52,16 @@ void ReportDeadlockConfirmed(const DeadlockConfirmedFinding& f) {
   }
   w.Line("the process ends with exit status %d", f.exit_status);
   w.Emit();
-  WriteReportStream(f.cycle > 0 ? absl::StrCat("lockdep: confirm: cycle ", f.cycle,
-                                               " confirmed (seed ", f.seed, ")\n")
-                                : absl::StrCat("lockdep: confirm: deadlock confirmed (seed ",
-                                               f.seed, ")\n"));
+  // The seed only means something when a run steered (confirm_cycles=).
+  std::string summary;
+  if (f.cycle > 0) {
+    summary = absl::StrCat("lockdep: confirm: cycle ", f.cycle, " confirmed (seed ", f.seed, ")\n");
+  } else if (!f.cycles_path.empty()) {
+    summary = absl::StrCat("lockdep: confirm: deadlock confirmed (seed ", f.seed, ")\n");
+  } else {
+    summary = "lockdep: confirm: deadlock confirmed (unsteered)\n";
+  }
+  WriteReportStream(summary);
 }
 
 }  // namespace lockdep

@@ -8,7 +8,8 @@
 namespace lockdep {
 
 // Emits the report, then "lockdep: confirm: cycle K confirmed (seed S)" (or
-// "deadlock confirmed (seed S)" outside the predicted cycles) on the report
+// "deadlock confirmed (seed S)" outside the predicted cycles, "deadlock
+// confirmed (unsteered)" from the watch alone) on the report
 // stream. Allocates; symbolises.
 void ReportDeadlockConfirmed(const DeadlockConfirmedFinding& f);
 

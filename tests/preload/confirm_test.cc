@@ -131,6 +131,60 @@ TEST_F(ConfirmTest, PlantedDeadlockInACacheServerIsConfirmed) {
   EXPECT_THAT(r.err, HasSubstr("(&table_lock)"));
 }
 
+// Without --cycles, the report's replay line names the graph the tool
+// recorded: it is kept (it was once removed with the run's scratch
+// directory), and it replays.
+TEST_F(ConfirmTest, TheRecordedGraphIsKeptForTheReplayLine) {
+  ChildResult r =
+      Run({"--confirm", "--tries=10", "--budget=120", Runfile("tests/preload/dining")});
+  EXPECT_EQ(r.code, 67) << r.err;
+  if (r.err.find("the recording run deadlocked by itself") != std::string::npos) {
+    // Rare: nothing was steered, so there is nothing to replay or keep.
+    EXPECT_THAT(r.err, Not(HasSubstr("kept for --replay")));
+    return;
+  }
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.err, m, std::regex(R"(--confirm --cycles=(\S+) --replay=(\d+))")))
+      << r.err;
+  const std::string kept = m[1], seed = m[2];
+  EXPECT_THAT(r.err, HasSubstr("lockdep-run: the recorded lock graph is kept for --replay: " + kept));
+  ASSERT_TRUE(std::ifstream(kept).good()) << kept;
+  ChildResult again = Run({"--confirm", "--cycles=" + kept, "--replay=" + seed, "--tries=10",
+                           "--budget=120", Runfile("tests/preload/dining")});
+  EXPECT_EQ(again.code, 67) << again.err;
+  std::remove(kept.c_str());
+}
+
+// Nothing confirmed: the recording made for the run is not left behind.
+TEST_F(ConfirmTest, AnUnconfirmedRunLeavesNoRecordingBehind) {
+  const std::string dir = Temp("scratch");
+  RunChild({"/bin/rm", "-rf", dir}, {});
+  ASSERT_EQ(RunChild({"/bin/mkdir", "-p", dir}, {}).code, 0);
+  ChildResult r = RunChild({Script(), "--confirm", "--tries=1", "--budget=60",
+                            Runfile("tests/preload/abba")},
+                           {"LOCKDEP_OPTIONS=", "LD_PRELOAD=", "LOCKDEP_GRAPH=", "TMPDIR=" + dir});
+  EXPECT_EQ(r.code, 66) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("not reproduced"));
+  EXPECT_THAT(r.err, Not(HasSubstr("kept for --replay")));
+  ChildResult ls = RunChild({"/bin/ls", "-A", dir}, {});
+  EXPECT_EQ(ls.out, "") << "left in " << dir;
+}
+
+// Bad input is refused before any run, in one line that says why.
+TEST_F(ConfirmTest, BadArgumentsAreRefusedUpFront) {
+  const std::string bad = Temp("not_a_graph.pb");
+  RunChild({"/bin/sh", "-c", "echo junk > \"$0\"", bad}, {});
+  ChildResult corrupt = Run({"--confirm", "--cycles=" + bad, Runfile("tests/preload/abba")});
+  EXPECT_EQ(corrupt.code, 2);
+  EXPECT_THAT(corrupt.err, HasSubstr("is not a lock graph file"));
+  EXPECT_THAT(corrupt.err, Not(HasSubstr("WARNING:"))) << "the program ran";
+  for (const char* zero : {"--tries=0", "--budget=0"}) {
+    ChildResult r = Run({"--confirm", zero, Runfile("tests/preload/abba")});
+    EXPECT_EQ(r.code, 2) << zero;
+    EXPECT_THAT(r.err, HasSubstr("must be at least 1")) << zero;
+  }
+}
+
 // A program that never takes the cycle's locks: every site unreached, and
 // the run ends on its own.
 TEST_F(ConfirmTest, ProgramThatNeverReachesTheCycleSaysSo) {
@@ -153,6 +207,7 @@ TEST_F(ConfirmTest, DeadlockOfTheRecordingRunIsReportedNotWaitedFor) {
   EXPECT_THAT(r.err,
               HasSubstr("found by the deadlock watch (confirm_watchdog=1), without steering"));
   EXPECT_THAT(r.err, HasSubstr("lockdep-run: the recording run deadlocked by itself"));
+  EXPECT_THAT(r.err, HasSubstr("lockdep: confirm: deadlock confirmed (unsteered)"));
 }
 
 // The same in a child forked after the watch started: the child gets a

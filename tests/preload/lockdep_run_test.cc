@@ -2,6 +2,7 @@
 // and LOCKDEP_OPTIONS (dump_graph first, the user's options kept), passes
 // the program's exit status through and says where the graph went.
 #include <dirent.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -137,6 +138,47 @@ TEST_F(LockdepRunTest, MergedGraphsOfTwoRunsKeepTheirClassesApart) {
   ChildResult cycles = RunChild({Runfile("tools/lockgraph"), "cycles", both}, {});
   EXPECT_EQ(cycles.code, 1) << cycles.out;
   EXPECT_THAT(cycles.out, HasSubstr("cycle 1: &ledger -> &journal -> &ledger"));
+}
+
+// LOCKDEP_OPTIONS may separate its entries with spaces, as the runtime
+// reads them: the user's dump_graph is still found and named.
+TEST_F(LockdepRunTest, FindsTheUsersDumpGraphAmongSpaceSeparatedOptions) {
+  const std::string dir = TempDir("spaced");
+  ChildResult r = RunChild(
+      {Script(), "--graph", dir + "/ignored.pb", Runfile("tests/preload/abba")},
+      {"LOCKDEP_OPTIONS=verbosity=1 dump_graph=" + dir + "/users.%p.pb", "LD_PRELOAD=",
+       "LOCKDEP_GRAPH="});
+  EXPECT_EQ(r.code, 66) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("lockdep-run: lock graph written to " + dir + "/users."));
+  EXPECT_THAT(r.err, ::testing::Not(HasSubstr("no lock graph file was written")));
+  EXPECT_EQ(Entries(dir), 1);
+}
+
+// A path LOCKDEP_OPTIONS cannot carry is refused, not cut at the space;
+// a missing program is said in the tool's words.
+TEST_F(LockdepRunTest, RefusesWhatItCannotRun) {
+  const std::string dir = TempDir("my dir");
+  ChildResult spaced = RunChild({Script(), "--graph", dir + "/", Runfile("tests/preload/abba")},
+                                {"LOCKDEP_OPTIONS=", "LD_PRELOAD=", "LOCKDEP_GRAPH="});
+  EXPECT_EQ(spaced.code, 2);
+  EXPECT_THAT(spaced.err, HasSubstr("contains a space, ':' or ','"));
+  EXPECT_THAT(spaced.err, ::testing::Not(HasSubstr("WARNING:"))) << "the program ran";
+  ChildResult missing = RunChild({Script(), dir + "/no_such_program"},
+                                 {"LOCKDEP_OPTIONS=", "LD_PRELOAD=", "LOCKDEP_GRAPH="});
+  EXPECT_EQ(missing.code, 127);
+  EXPECT_THAT(missing.err, HasSubstr("lockdep-run: " + dir + "/no_such_program: no such program"));
+}
+
+// halt_on_report=1 aborts the program: the graph is still written, and
+// the tool says how it ended instead of bash's "line N: PID Aborted".
+TEST_F(LockdepRunTest, AProgramKilledByASignalIsSaidPlainly) {
+  const std::string dir = TempDir("halted");
+  ChildResult r = RunChild({Script(), "--graph", dir + "/g.pb", Runfile("tests/preload/abba")},
+                           {"LOCKDEP_OPTIONS=halt_on_report=1", "LD_PRELOAD=", "LOCKDEP_GRAPH="});
+  EXPECT_EQ(r.code, 128 + SIGABRT) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("abba was killed by SIGABRT"));
+  EXPECT_THAT(r.err, ::testing::Not(HasSubstr("Aborted")));
+  EXPECT_THAT(r.err, HasSubstr("lockdep-run: lock graph written to " + dir + "/g.pb"));
 }
 
 TEST_F(LockdepRunTest, HelpAndUsage) {
