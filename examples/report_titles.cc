@@ -22,4 +22,21 @@ const char* TitlePhrase(ReportKind kind) {
   return "?";
 }
 
+std::string KindLabel(ReportKind kind) {
+  switch (kind) {
+    case ReportKind::kIrqSafeToUnsafe:
+      return "irq-safe -> irq-unsafe lock order detected";
+    case ReportKind::kIrqAssertFailed:
+      return "lockdep_assert_irqs_* failed";
+    case ReportKind::kWarnOn:
+      return "WARNING (WARN_ON)";
+    case ReportKind::kKernelBug:
+      return "kernel BUG (BUG_ON)";
+    case ReportKind::kLimitReached:
+      return "a lockdep limit too low";
+    default:
+      return TitlePhrase(kind);
+  }
+}
+
 }  // namespace examples

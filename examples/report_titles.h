@@ -14,8 +14,11 @@ namespace examples {
 bool IsReportTitle(const std::string& line);
 // The kind of a title line; nullopt for a title no kind's phrase matches.
 std::optional<lockdep::ReportKind> KindOfTitle(const std::string& title);
-// The phrase a title of `kind` contains.
+// The phrase a title of `kind` contains (a fragment for some kinds: " PID: ").
 const char* TitlePhrase(lockdep::ReportKind kind);
+// The kind as a person reads it in a summary: its phrase, or for the kinds
+// whose phrase is only a fragment of the title, words that say what it is.
+std::string KindLabel(lockdep::ReportKind kind);
 
 }  // namespace examples
 

@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -126,14 +127,14 @@ std::string Verdict(const Scenario& s, const Outcome& o) {
     if (got[kind] != n && !(s.repeats_ok && got[kind] >= n)) {
       problems.push_back(absl::StrFormat(
           "%d x \"%s\"", got[kind],
-          examples::TitlePhrase(static_cast<ReportKind>(kind))));
+          examples::KindLabel(static_cast<ReportKind>(kind))));
     }
   }
   for (const auto& [kind, n] : got) {
     if (want.count(kind) == 0 && n > 0) {
       problems.push_back(absl::StrFormat(
           "unexpected \"%s\"",
-          examples::TitlePhrase(static_cast<ReportKind>(kind))));
+          examples::KindLabel(static_cast<ReportKind>(kind))));
     }
   }
   for (const std::string& t : unexpected) problems.push_back("unexpected " + t);
@@ -149,11 +150,35 @@ std::string Verdict(const Scenario& s, const Outcome& o) {
   return absl::StrJoin(problems, "; ");
 }
 
+// The expected reports, each kind once with its count ("2 x ..."), in the
+// order the scenario lists them.
 std::string ExpectedText(const Scenario& s) {
   if (s.expected.empty()) return "none (clean)";
+  std::vector<ReportKind> order;
+  std::map<ReportKind, int> count;
+  for (ReportKind k : s.expected) {
+    if (count[k]++ == 0) order.push_back(k);
+  }
   std::vector<std::string> phrases;
-  for (ReportKind k : s.expected) phrases.push_back(examples::TitlePhrase(k));
+  for (ReportKind k : order) {
+    phrases.push_back(count[k] == 1 ? examples::KindLabel(k)
+                                    : absl::StrFormat("%d x %s", count[k], examples::KindLabel(k)));
+  }
   return absl::StrJoin(phrases, " + ");
+}
+
+// `text` in lines of at most `width` (longer only for a longer word),
+// broken at spaces.
+std::vector<std::string> WrapAt(const std::string& text, size_t width) {
+  std::vector<std::string> lines(1);
+  for (absl::string_view word : absl::StrSplit(text, ' ', absl::SkipEmpty())) {
+    if (!lines.back().empty() && lines.back().size() + 1 + word.size() > width) {
+      lines.emplace_back();
+    }
+    if (!lines.back().empty()) lines.back() += ' ';
+    absl::StrAppend(&lines.back(), word);
+  }
+  return lines;
 }
 
 std::string DefaultOutDir() {
@@ -235,10 +260,13 @@ int main(int argc, char** argv) {
     rows.push_back({&s, problems, graph, reports});
   }
 
+  // A long list of expected reports wraps onto lines of its own rather
+  // than widening every row.
+  constexpr size_t kExpectedMax = 50;
   size_t name_w = 8, expected_w = 15;
   for (const Row& r : rows) {
     name_w = std::max(name_w, std::strlen(r.s->name));
-    expected_w = std::max(expected_w, ExpectedText(*r.s).size());
+    expected_w = std::min(kExpectedMax, std::max(expected_w, ExpectedText(*r.s).size()));
   }
   Say(absl::StrFormat("\n%-*s  %-*s  %s\n", name_w, "scenario", expected_w,
                       "expected report", "caught"));
@@ -246,8 +274,12 @@ int main(int argc, char** argv) {
                       std::string(expected_w, '-'), "------"));
   int caught = 0, graphs = 0, clean = 0;
   for (const Row& r : rows) {
-    Say(absl::StrFormat("%-*s  %-*s  %s\n", name_w, r.s->name, expected_w,
-                        ExpectedText(*r.s),
+    std::vector<std::string> lines = WrapAt(ExpectedText(*r.s), expected_w);
+    for (size_t i = 0; i + 1 < lines.size(); ++i) {
+      Say(absl::StrFormat("%-*s  %s\n", name_w, i == 0 ? r.s->name : "", lines[i]));
+    }
+    Say(absl::StrFormat("%-*s  %-*s  %s\n", name_w, lines.size() == 1 ? r.s->name : "",
+                        expected_w, lines.back(),
                         r.problems.empty() ? "yes" : "NO: " + r.problems));
     caught += r.problems.empty();
     if (r.reports.empty()) {

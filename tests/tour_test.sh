@@ -19,6 +19,13 @@ grep -q "scenarios behaved as expected" "$TEST_TMPDIR/ok.txt" || {
 if grep -q "  NO: " "$TEST_TMPDIR/ok.txt"; then
   echo "FAIL: a scenario was not caught"; exit 1
 fi
+# Kinds whose title phrase is a fragment are named in words, and a long
+# list of expected reports wraps instead of widening the whole table.
+grep -q -- "--> expected: kernel BUG (BUG_ON); caught" "$TEST_TMPDIR/ok.txt" || {
+  echo "FAIL: the BUG_ON scenario's expectation is not named"; exit 1; }
+if awk 'length($0) > 120 && /^[a-z_0-9]+ +[a-z]/' "$TEST_TMPDIR/ok.txt" | grep -q .; then
+  echo "FAIL: a summary row is wider than 120 columns"; exit 1
+fi
 [[ -d $out ]] || { echo "FAIL: --out=$out was not created"; exit 1; }
 grep -q "$out/<scenario>.pb" "$TEST_TMPDIR/ok.txt" || {
   echo "FAIL: the tour does not say where the graphs go"; exit 1; }

@@ -64,6 +64,12 @@ bool ParseVariant(const std::string& name, Variant* v);
 // like false for the clean ones.
 bool ExpectedReport(Variant v, lockdep::ReportKind* kind);
 
+// True when that report may come more than once, each time a true finding:
+// kWorkqueueAnswer has two cycles through its waits (priv->mutex ->
+// cmd_done -> priv->mutex, and through cmd_sem), and which one a run sees
+// first, or whether it sees both, depends on which sender waits first.
+bool ExpectedReportMayRepeat(Variant v);
+
 struct Options {
   Variant variant = Variant::kCorrect;
   std::chrono::milliseconds duration{1000};
@@ -87,9 +93,8 @@ struct Stats {
 Stats RunDriver(const Options& options);
 
 // The lock classes and dependencies of a design, as the driver's code takes
-// them (the correct design for every variant but kBigLock), for people.
-// TODO(graph-dump): print the runtime's own graph (LOCKDEP_OPTIONS=dump_text)
-// once the graph-dump issue lands, instead of this description.
+// them (the correct design for every variant but kBigLock), for people. The
+// graph a run really learnt is LOCKDEP_OPTIONS=dump_text=FILE's.
 std::string DescribeLockGraph(Variant v);
 
 }  // namespace ipw
