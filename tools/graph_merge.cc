@@ -165,6 +165,7 @@ void GraphMerger::Add(const graph::Graph& from, const std::string& path) {
   s->set_reports(s->reports() + o.reports());
   s->set_validation_off(s->validation_off() || o.validation_off());
   s->set_lock_stat(s->lock_stat() || o.lock_stat());
+  s->set_max_lock_depth(std::max(s->max_lock_depth(), o.max_lock_depth()));
 }
 
 graph::Graph GraphMerger::Take() {

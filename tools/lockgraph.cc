@@ -9,10 +9,12 @@
 
 ABSL_FLAG(std::string, o, "", "output file (merge, svg, html)");
 ABSL_FLAG(std::string, around, "", "dot, svg, html: only (html: first) the classes within --depth of this class");
-ABSL_FLAG(int32_t, depth, 2, "dot, svg, html: how many dependencies away from --around");
+ABSL_FLAG(int32_t, depth, 2, "dot, svg, html: how many dependencies away from --around (0 or more)");
 ABSL_FLAG(bool, cycles_only, false, "dot, svg: only classes and dependencies on cycles");
 ABSL_FLAG(std::string, mark, "", "dot, svg, html: highlight these classes (comma-separated)");
-ABSL_FLAG(int32_t, max_cycles, 100, "cycles, dot, svg: report at most this many cycles");
+ABSL_FLAG(int32_t, max_cycles, 100,
+          "cycles, dot, svg, html: report at most this many cycles (cycles: 1 or more; "
+          "dot, svg, html: 0 draws none)");
 ABSL_FLAG(bool, hide_gated, false,
           "cycles: leave out the cycles whose every dependency was taken holding one "
           "common lock");

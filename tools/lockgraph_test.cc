@@ -84,6 +84,7 @@ Graph FixedGraph() {
   s->set_chains(7);
   s->set_stack_traces(2);
   s->set_stack_trace_entries(3);
+  s->set_max_lock_depth(2);
   auto* l = g.mutable_limits();
   l->set_max_classes(8192);
   l->set_max_dependencies(16384);
@@ -115,7 +116,7 @@ lockdep_stats:
  dependency chains:                       7 [max: 65536]
  stack-trace entries:                     3 [max: 524288]
  number of stack traces:                  2 [max: 65536]
- max locking depth:                      48
+ max locking depth:                       2 [max: 48]
  reports:                                 0
  debug_locks:                             1
 )";
@@ -284,6 +285,20 @@ TEST_F(TwoRuns, MergeWritesTheUnion) {
   EXPECT_EQ(r.exit_code, 1);
 }
 
+// "max locking depth" is the deepest stack the run had (two locks), as in
+// Linux's lockdep_stats, not the limit; a merge keeps the deepest, and
+// says the limits are each run's.
+TEST_F(TwoRuns, TextSaysTheDepthReachedAndWhoseLimitsTheyAre) {
+  Outcome r = Lockgraph({"text", Tmp("ab.pb")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("max locking depth: +2 \\[max: 48\\]"));
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("lock-classes: +2 \\[max: [0-9]+\\]"));
+  r = Lockgraph({"text", Tmp("ab.pb"), Tmp("ba.pb")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("max locking depth: +2 \\[max per run: 48\\]"));
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("lock-classes: +2 \\[max per run: [0-9]+\\]"));
+}
+
 TEST_F(TwoRuns, DiffReportsWhatTheNewGraphAdds) {
   Outcome r = Lockgraph({"diff", Tmp("ab.pb"), Tmp("ab.pb")});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -367,6 +382,10 @@ TEST(BadInput, OneLineAndExitTwo) {
       {{"stat", std::getenv("TEST_TMPDIR") ? std::getenv("TEST_TMPDIR") : "/tmp"}, "directory"},
       {{"text", "--bogus", Tmp("good.pb")}, "unknown flag --bogus"},
       {{"dot", "--depth=many", Tmp("good.pb")}, "bad value 'many' for --depth"},
+      {{"cycles", "--max-cycles=x", Tmp("good.pb")}, "bad value 'x' for --max-cycles"},
+      {{"cycles", "--max-cycles=0", Tmp("good.pb")}, "cycles: --max-cycles must be 1 or more"},
+      {{"dot", "--max-cycles=-1", Tmp("good.pb")}, "--max-cycles must be 0 or more"},
+      {{"html", "--depth=-1", Tmp("good.pb"), "-o", Tmp("t.html")}, "--depth must be 0 or more"},
       {{"merge", Tmp("good.pb"), "-o"}, "needs a value"},
       {{"merge", Tmp("good.pb")}, "merge needs -o OUT"},
       {{"frobnicate", Tmp("good.pb")}, "unknown verb 'frobnicate'"},

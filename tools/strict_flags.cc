@@ -57,8 +57,11 @@ absl::StatusOr<ParsedArgs> ParseStrictFlags(int argc, char** argv) {
     }
     std::string error;
     if (!flag->ParseFrom(value, &error)) {
+      // Named as the user writes it (--max-cycles), not as absl spells it.
+      std::string spelt = name;
+      std::replace(spelt.begin(), spelt.end(), '_', '-');
       return absl::InvalidArgumentError(
-          absl::StrCat("bad value '", value, "' for --", name, ": ", error));
+          absl::StrCat("bad value '", value, "' for --", spelt, " (", flag->Help(), ")"));
     }
   }
   return result;

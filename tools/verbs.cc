@@ -92,10 +92,9 @@ absl::StatusOr<std::string> Dot(const graph::Graph& g, const VerbOptions& o, Pro
   if (!o.around.empty()) {
     absl::StatusOr<std::vector<uint32_t>> centre = FindClasses(g, o.around);
     if (!centre.ok()) return centre.status();
-    if (o.depth < 0) return absl::InvalidArgumentError("--depth must be 0 or more");
     dot.keep = Neighbourhood(index, *centre, o.depth);
   }
-  return GraphDot(index, FindCycles(index, size_t(std::max(o.max_cycles, 0)), progress), dot);
+  return GraphDot(index, FindCycles(index, size_t(o.max_cycles), progress), dot);
 }
 
 // Runs Graphviz: dot -Tsvg -o OUT, the DOT text on its stdin.
@@ -149,7 +148,7 @@ absl::StatusOr<int> Html(const graph::Graph& g, const std::vector<std::string>& 
   absl::StatusOr<std::vector<uint32_t>> marked = Marked(g, o.mark);
   if (!marked.ok()) return marked.status();
   view.marked = *marked;
-  const CycleSearch cycles = FindCycles(index, size_t(std::max(o.max_cycles, 0)), progress);
+  const CycleSearch cycles = FindCycles(index, size_t(o.max_cycles), progress);
   progress->Phase(absl::StrCat("writing ", o.output));
   if (absl::Status s = WriteTextFile(o.output, GraphHtml(index, cycles, view)); !s.ok()) return s;
   return 0;
@@ -158,7 +157,7 @@ absl::StatusOr<int> Html(const graph::Graph& g, const std::vector<std::string>& 
 absl::StatusOr<int> Cycles(const graph::Graph& g, const VerbOptions& o, Progress* progress,
                            std::FILE* out) {
   GraphIndex index(g);
-  const CycleSearch search = FindCycles(index, size_t(std::max(o.max_cycles, 1)), progress);
+  const CycleSearch search = FindCycles(index, size_t(o.max_cycles), progress);
   std::string text;
   size_t shown = 0, hidden = 0;
   for (size_t i = 0; i < search.cycles.size(); ++i) {
@@ -335,7 +334,7 @@ constexpr VerbSpec kVerbs[] = {
     {"html",
      "html FILE... -o OUT.html  an interactive page: search, neighbourhoods,\n"
      "    [--around=CLASS]      cycles, stacks; one file, nothing fetched\n"
-     "    [--mark=CLASS,...]\n",
+     "    [--depth=N] [--mark=CLASS,...]\n",
      true, HtmlVerb, nullptr},
     {"merge", "merge -o OUT FILE...      write the union as one graph file\n", true, MergeVerb,
      nullptr},
@@ -392,6 +391,12 @@ absl::StatusOr<int> RunVerb(absl::string_view verb, const std::vector<std::strin
   if (spec->needs_output && o.output.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(verb, " needs -o OUT"));
   }
+  // Checked before any file is read: a bad number is not worth a long load.
+  if (o.max_cycles < 0) return absl::InvalidArgumentError("--max-cycles must be 0 or more");
+  if (verb == "cycles" && o.max_cycles == 0) {
+    return absl::InvalidArgumentError("cycles: --max-cycles must be 1 or more");
+  }
+  if (o.depth < 0) return absl::InvalidArgumentError("--depth must be 0 or more");
   Progress progress;
   if (spec->over_args != nullptr) return spec->over_args(args, o, &progress, out);
   absl::StatusOr<graph::Graph> g = Load(args, &progress);

@@ -186,6 +186,7 @@ graph::Graph BuildGraphProto(const GraphSnapshot& snap) {
   st->set_reports(snap.reports);
   st->set_validation_off(snap.validation_off);
   st->set_lock_stat(snap.lock_stat);
+  st->set_max_lock_depth(snap.max_lock_depth);
   return g;
 }
 

@@ -111,6 +111,7 @@ GraphSnapshot TakeGraphSnapshot(bool wait_for_lock) {
     CopyGraphUnlocked(g, &s);
   }
   s.reports = TotalReports();
+  s.max_lock_depth = MaxLockDepthSeen();
   s.validation_off = !ValidationEnabled();
   s.lock_stat = LockStatOn();
   if (s.lock_stat) s.lock_stats = LockStatSnapshot();
@@ -174,6 +175,7 @@ void GraphSnapshot::MergeFrom(const GraphSnapshot& other) {
   stack_traces = std::max(stack_traces, other.stack_traces);
   stack_trace_entries = std::max(stack_trace_entries, other.stack_trace_entries);
   reports = std::max(reports, other.reports);
+  max_lock_depth = std::max(max_lock_depth, other.max_lock_depth);
   validation_off = validation_off || other.validation_off;
   lock_stat = lock_stat || other.lock_stat;
   if (other.lock_stat) lock_stats = other.lock_stats;

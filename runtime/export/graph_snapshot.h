@@ -36,6 +36,7 @@ struct GraphSnapshot {
   std::vector<Edge> edges;
   std::vector<std::vector<uintptr_t>> traces;
   uint64_t chains = 0, stack_traces = 0, stack_trace_entries = 0, reports = 0;
+  uint32_t max_lock_depth = 0;  // the deepest held-lock stack seen
   bool validation_off = false;
   bool lock_stat = false;
   std::vector<LockStatRecord> lock_stats;

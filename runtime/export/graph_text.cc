@@ -149,9 +149,11 @@ std::string GraphText(const graph::Graph& graph) {
   const graph::Stats& s = graph.stats();
   const graph::Limits& l = graph.limits();
   absl::StrAppend(&out, "\nlockdep_stats:\n");
+  // The limits are one process's: a merge of several runs may pass them.
+  const char* per = graph.processes_size() > 1 ? " per run" : "";
   auto row = [&](const char* name, uint64_t value, uint64_t max) {
     if (max) {
-      absl::StrAppendFormat(&out, " %-30s %11u [max: %u]\n", name, value, max);
+      absl::StrAppendFormat(&out, " %-30s %11u [max%s: %u]\n", name, value, per, max);
     } else {
       absl::StrAppendFormat(&out, " %-30s %11u\n", name, value);
     }
@@ -161,7 +163,7 @@ std::string GraphText(const graph::Graph& graph) {
   row("dependency chains:", s.chains(), l.max_chains());
   row("stack-trace entries:", s.stack_trace_entries(), l.max_trace_entries());
   row("number of stack traces:", s.stack_traces(), l.max_traces());
-  row("max locking depth:", l.max_lock_depth(), 0);
+  row("max locking depth:", s.max_lock_depth(), l.max_lock_depth());
   row("reports:", s.reports(), 0);
   absl::StrAppend(&out, " debug_locks:                   ", s.validation_off() ? "          0" : "          1",
                   "\n");

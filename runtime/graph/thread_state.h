@@ -49,6 +49,7 @@ struct ThreadState {
   // merged into the top entry or refused).
   HeldLock spare;
   uint32_t depth;
+  uint32_t max_depth;   // the deepest this thread's stack has been
   uint64_t chain_key;   // key of held[0..depth)
   // >0 while this thread is inside the validator or lockdep_off() is in
   // effect: acquires and releases are then not tracked.

@@ -27,6 +27,7 @@ namespace lockdep {
 
 std::atomic<bool> g_validation_enabled{true};
 std::atomic<uint64_t> g_untracked_handler_acquisitions{0};
+std::atomic<uint32_t> g_max_lock_depth{0};
 
 }  // namespace lockdep
 
@@ -389,6 +390,14 @@ LOCKDEP_COLD void ValidateChain(ThreadState& ts, const HeldLock& next, uint64_t 
 // Pushes `held` on ts. The fast path builds it in place (held is the free
 // slot ts.held[ts.depth]): copying a just-written 48-byte struct stalls on
 // store forwarding.
+LOCKDEP_COLD void RaiseMaxDepth(ThreadState& ts) {
+  ts.max_depth = ts.depth;
+  uint32_t seen = g_max_lock_depth.load(std::memory_order_relaxed);
+  while (seen < ts.depth &&
+         !g_max_lock_depth.compare_exchange_weak(seen, ts.depth, std::memory_order_relaxed)) {
+  }
+}
+
 LOCKDEP_HOT void Push(GraphState& g, ThreadState& ts, const HeldLock& held, uintptr_t ra) {
   HeldLock& slot = ts.held[ts.depth];
   if (&slot != &held) slot = held;
@@ -422,6 +431,7 @@ LOCKDEP_HOT void Push(GraphState& g, ThreadState& ts, const HeldLock& held, uint
   if (validated && (!known || ChainCheckEnabled())) ValidateChain(ts, slot, key, ra);
   ts.depth++;
   ts.chain_key = key;
+  if (__builtin_expect(ts.depth > ts.max_depth, 0)) RaiseMaxDepth(ts);
 }
 
 // Re-pushes held[from..depth) after held[from] was removed or changed, so the
@@ -573,6 +583,8 @@ LOCKDEP_HOT void Release(ThreadState& ts, lockdep_map* map, unsigned long ip, ui
 }
 
 }  // namespace
+
+uint32_t MaxLockDepthSeen() { return g_max_lock_depth.load(std::memory_order_relaxed); }
 
 void OnThreadExit(ThreadState& ts) {
   if (ts.depth > 0 && g_validation_enabled.load(std::memory_order_relaxed)) {
