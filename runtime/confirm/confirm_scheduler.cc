@@ -45,9 +45,14 @@ struct CycleRun {
   std::vector<int> classes;  // Targets::classes index per position
   std::atomic<int> waiting[kMaxCycleLength] = {};
   std::atomic<bool> reached[kMaxCycleLength] = {};
+  // Pauses at a position that ran out with no other position ever taken:
+  // past kLonelyPauses, a program that takes the pair in a loop but never
+  // concurrently would pay a pause per pass for nothing.
+  std::atomic<int> lonely[kMaxCycleLength] = {};
   std::atomic<uint32_t> released{0};
   std::atomic<int> most_together{0};  // positions occupied at once, at most
   std::atomic<uint64_t> meetings{0};  // times every position was occupied
+  std::atomic<uint64_t> pauses{0};    // pauses made at its dependencies
   // Classes held (besides the cycle's own) at every pause at any of its
   // dependencies: Goodlock's gate locks, as this run saw them.
   SpinMutex gate_mu;
@@ -153,15 +158,22 @@ void NoteGate(CycleRun& run, const ThreadState& ts) {
   });
 }
 
+// Full pauses at a position before it pauses only one time in 16 (the
+// seed still decides which), once each of them met nobody.
+constexpr int kLonelyPauses = 4;
+
 // Holds this thread at position `e` of `run` until the cycle is in place or
 // `pause_ns` passes.
 void Pause(CycleRun& run, int e, uint64_t pause_ns) {
   run.reached[e].store(true);
+  run.pauses.fetch_add(1);
   const uint32_t generation = run.released.load();
   run.waiting[e].fetch_add(1);
   const uint64_t end = MonotonicNs() + pause_ns;
+  int most_here = 0;
   for (;;) {
     const int together = run.Occupied();
+    most_here = std::max(most_here, together);
     int most = run.most_together.load();
     while (together > most && !run.most_together.compare_exchange_weak(most, together)) {
     }
@@ -172,7 +184,10 @@ void Pause(CycleRun& run, int e, uint64_t pause_ns) {
       run.meetings.fetch_add(1);
       break;
     }
-    if (MonotonicNs() >= end) break;
+    if (MonotonicNs() >= end) {
+      if (most_here <= 1) run.lonely[e].fetch_add(1);
+      break;
+    }
     timespec tick{0, 1000000};
     nanosleep(&tick, nullptr);
   }
@@ -204,7 +219,8 @@ bool Steer(ThreadState& ts, lockdep_map* map) {
           return false;
         }
         const uint64_t r = NextRandom();
-        if ((r & 3) == 0) {
+        const bool worn_out = run.lonely[e].load() >= kLonelyPauses && ((r >> 2) & 15) != 0;
+        if ((r & 3) == 0 || worn_out) {
           run.reached[e].store(true);
           return false;
         }
@@ -321,7 +337,8 @@ std::string ConfirmSummary() {
       const int needed = run.size() == 1 ? 2 : run.size();
       reason = absl::StrCat("the threads never ran concurrently (at most ",
                             std::max(run.most_together.load(), 1), " of the ", needed,
-                            " positions of the cycle taken at once)");
+                            " positions of the cycle taken at once; ", run.pauses.load(),
+                            " pause(s))");
     } else {
       reason = absl::StrCat("the threads met at the cycle's dependencies ", run.meetings.load(),
                             " time(s) without deadlocking (other lock instances?)");
