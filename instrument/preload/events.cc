@@ -15,6 +15,7 @@
 #include "instrument/preload/lock_classes.h"
 #include "instrument/preload/lock_entry.h"
 #include "instrument/preload/real.h"
+#include "runtime/stacks/stack_room.h"
 #include "instrument/preload/reentry.h"
 
 namespace lockdep::preload {
@@ -56,6 +57,17 @@ struct ThreadStart {
 
 void* RunThread(void* p) {
   auto* ts = static_cast<ThreadStart*>(p);
+  // The thread's stack bounds come from pthread_getattr_np, which holds the
+  // thread's glibc lock while it reallocates. Asked first from inside the
+  // program's own pthread_getattr_np (Rust's stack-overflow guard, whose
+  // realloc is jemalloc's, whose trylock is interposed), it would wait for
+  // that lock for ever: asked now, before the program's code runs, with
+  // the interposers standing aside (its realloc may be the program's, whose
+  // own locks must not be classed from inside its thread set-up).
+  {
+    Busy busy;
+    (void)StackRoom();
+  }
   void* ret = ts->start(ts->arg);
   // Returning from the start routine is the thread's exit: what it took on
   // the way is what a joiner waits for (pthread_exit() is not seen).

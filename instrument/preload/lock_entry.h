@@ -42,12 +42,23 @@ inline LockEntry* EntryFor(const volatile void* p, LockType type, uintptr_t ra) 
   return ClassifyFirstUse(addr, type);
 }
 
-// A trylock refused on a lock destroyed or freed before (glibc answers
-// EINVAL, or anything) is still a use of it: reported like an acquire.
-inline void ReportIfDead(const volatile void* p, LockType type, uintptr_t ra) {
-  if (PassThrough()) return;
-  LockEntry* e = FindLock(reinterpret_cast<uintptr_t>(p));
-  if (e && e->fate.load(std::memory_order_relaxed) != LockFate::kLive) EntryFor(p, type, ra);
+// What a trylock's acquire needs, found before the real trylock is tried:
+// once it succeeds the program holds the lock, and a lock's first use (its
+// class from the call site) and a wrapper's call site are symbolised, which
+// allocates. A program whose malloc takes that very lock by trylock
+// (jemalloc, in rustc and cargo) would then wait for itself. A lock
+// destroyed before is reported here, as any acquire of it (entry nullptr).
+// Cost: EntryFor's, and UserCallSite's.
+struct TryAcquire {
+  LockEntry* entry = nullptr;  // nullptr: pass through, or nothing to track
+  uintptr_t site = 0;          // UserCallSite(ra)
+};
+inline TryAcquire PrepareTryAcquire(const volatile void* p, LockType type, uintptr_t ra) {
+  TryAcquire t;
+  if (PassThrough()) return t;
+  t.entry = EntryFor(p, type, ra);
+  if (t.entry != nullptr) t.site = UserCallSite(ra);
+  return t;
 }
 
 // The calling thread's kernel id, cached (reset in a fork child). glibc

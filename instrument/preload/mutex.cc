@@ -112,19 +112,13 @@ int pthread_mutex_clocklock(pthread_mutex_t* m, clockid_t c, const struct timesp
 }
 
 int pthread_mutex_trylock(pthread_mutex_t* m) {
+  const TryAcquire t = PrepareTryAcquire(m, LockType::kMutex, LOCKDEP_PRELOAD_RA);
   int ret = Real().mutex_trylock(m);
-  if (!Acquired(ret)) {
-    ReportIfDead(m, LockType::kMutex, LOCKDEP_PRELOAD_RA);
-    return ret;
-  }
-  if (PassThrough()) return ret;
+  if (!Acquired(ret) || t.entry == nullptr) return ret;
   // A recursive trylock that only counted up is no new acquire.
   if (Kind(m) == PTHREAD_MUTEX_RECURSIVE_NP && m->__data.__count > 1) return ret;
-  if (LockEntry* e = EntryFor(m, LockType::kMutex, LOCKDEP_PRELOAD_RA)) {
-    lock_acquire(&e->map, 0, 1, kLockdepWrite, 1, nullptr,
-                 UserCallSite(LOCKDEP_PRELOAD_RA));
-    NoteAcquired(e, kLockdepWrite);
-  }
+  lock_acquire(&t.entry->map, 0, 1, kLockdepWrite, 1, nullptr, t.site);
+  NoteAcquired(t.entry, kLockdepWrite);
   return ret;
 }
 

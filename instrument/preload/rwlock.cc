@@ -37,12 +37,14 @@ int BlockingLock(pthread_rwlock_t* l, int read, uintptr_t ra, F real) {
   return ret;
 }
 
-int TryLock(pthread_rwlock_t* l, int read, uintptr_t ra, int ret) {
-  if (ret != 0 || PassThrough()) return ret;
-  if (LockEntry* e = EntryFor(l, LockType::kRwlock, ra)) {
-    lock_acquire(&e->map, 0, 1, read, 1, nullptr, UserCallSite(ra));
-    NoteAcquired(e, read);
-  }
+// `try_lock` is the real trylock, tried after the entry is found (lock_entry.h).
+template <typename Try>
+int TryLock(pthread_rwlock_t* l, int read, uintptr_t ra, Try try_lock) {
+  const TryAcquire t = PrepareTryAcquire(l, LockType::kRwlock, ra);
+  int ret = try_lock();
+  if (ret != 0 || t.entry == nullptr) return ret;
+  lock_acquire(&t.entry->map, 0, 1, read, 1, nullptr, t.site);
+  NoteAcquired(t.entry, read);
   return ret;
 }
 
@@ -94,11 +96,11 @@ int pthread_rwlock_clockwrlock(pthread_rwlock_t* l, clockid_t c, const struct ti
 }
 
 int pthread_rwlock_tryrdlock(pthread_rwlock_t* l) {
-  return TryLock(l, ReadKind(l), LOCKDEP_PRELOAD_RA, Real().rwlock_tryrdlock(l));
+  return TryLock(l, ReadKind(l), LOCKDEP_PRELOAD_RA, [l] { return Real().rwlock_tryrdlock(l); });
 }
 
 int pthread_rwlock_trywrlock(pthread_rwlock_t* l) {
-  return TryLock(l, kLockdepWrite, LOCKDEP_PRELOAD_RA, Real().rwlock_trywrlock(l));
+  return TryLock(l, kLockdepWrite, LOCKDEP_PRELOAD_RA, [l] { return Real().rwlock_trywrlock(l); });
 }
 
 int pthread_rwlock_unlock(pthread_rwlock_t* l) {

@@ -38,13 +38,11 @@ int pthread_spin_lock(pthread_spinlock_t* l) {
 }
 
 int pthread_spin_trylock(pthread_spinlock_t* l) {
+  const TryAcquire t = PrepareTryAcquire(l, LockType::kSpin, LOCKDEP_PRELOAD_RA);
   int ret = Real().spin_trylock(l);
-  if (ret != 0 || PassThrough()) return ret;
-  if (LockEntry* e = EntryFor(l, LockType::kSpin, LOCKDEP_PRELOAD_RA)) {
-    lock_acquire(&e->map, 0, 1, kLockdepWrite, 1, nullptr,
-                 UserCallSite(LOCKDEP_PRELOAD_RA));
-    NoteAcquired(e, kLockdepWrite);
-  }
+  if (ret != 0 || t.entry == nullptr) return ret;
+  lock_acquire(&t.entry->map, 0, 1, kLockdepWrite, 1, nullptr, t.site);
+  NoteAcquired(t.entry, kLockdepWrite);
   return ret;
 }
 

@@ -56,11 +56,13 @@ bool LearnMainThreadBounds() {
 
 void LearnBounds() {
   if (LearnMainThreadBounds()) return;
+  // Unknown until glibc answers: pthread_getattr_np holds the thread's own
+  // glibc lock while it reallocates, and an allocator whose locks are
+  // interposed (rustc's jemalloc, under the preload library) may come back
+  // here; asking again would wait for that lock for ever.
+  t_high = 1;
   pthread_attr_t attr;
-  if (pthread_getattr_np(pthread_self(), &attr) != 0) {
-    t_high = 1;  // asked once; unknown
-    return;
-  }
+  if (pthread_getattr_np(pthread_self(), &attr) != 0) return;
   void* base = nullptr;
   size_t size = 0;
   pthread_attr_getstack(&attr, &base, &size);

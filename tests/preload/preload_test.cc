@@ -337,6 +337,15 @@ TEST_F(PreloadTest, SmallThreadStacksRunToTheEnd) {
   EXPECT_THAT(r.out, HasSubstr("small_stack: 200 units of work"));
 }
 
+// A program whose own malloc takes a mutex with trylock (as jemalloc does,
+// in rustc and cargo): the library's first look at that lock symbolises,
+// which allocates, and once did so holding it: the program hung at start.
+TEST_F(PreloadTest, AnAllocatorTakingItsLockByTrylockRuns) {
+  ChildResult r = Run("own_malloc");
+  ExpectClean(r);
+  EXPECT_THAT(r.out, HasSubstr("own_malloc: 400 entries"));
+}
+
 TEST_F(PreloadTest, SmallThreadStacksStillGetTheirInversionReported) {
   ChildResult r = Run("small_stack", {"abba"});
   ExpectReport(r, kCircular);
