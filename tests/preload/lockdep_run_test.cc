@@ -181,6 +181,32 @@ TEST_F(LockdepRunTest, AProgramKilledByASignalIsSaidPlainly) {
   EXPECT_THAT(r.err, HasSubstr("lockdep-run: lock graph written to " + dir + "/g.pb"));
 }
 
+// With --graph the program runs as the script's child: a TERM to the
+// script alone (timeout --foreground sends it to its child only) reaches
+// the program too, instead of
+// leaving it running without its parent.
+TEST_F(LockdepRunTest, ASignalToTheToolReachesTheProgram) {
+  const std::string dir = TempDir("signalled");
+  const std::string pid_file = dir + "/pid";
+  ChildResult r = RunChild({"/usr/bin/timeout", "--foreground", "2", Script(), "--graph",
+                            dir + "/g.pb", "/bin/sh", "-c", "echo $$ > \"$0\"; exec sleep 60",
+                            pid_file},
+                           {"LOCKDEP_OPTIONS=", "LD_PRELOAD=", "LOCKDEP_GRAPH="});
+  EXPECT_EQ(r.code, 124) << r.err;  // timeout's: it had to send TERM
+  ChildResult cat = RunChild({"/bin/cat", pid_file}, {});
+  const pid_t pid = static_cast<pid_t>(std::atol(cat.out.c_str()));
+  ASSERT_GT(pid, 0) << cat.out;
+  // The program (sleep, in the shell's place) was ended by the TERM; give
+  // the kernel a moment to reap it.
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    gone = kill(pid, 0) != 0;
+    if (!gone) usleep(50 * 1000);
+  }
+  EXPECT_TRUE(gone) << "pid " << pid << " still runs\n" << r.err;
+  if (!gone) kill(pid, SIGKILL);
+}
+
 TEST_F(LockdepRunTest, HelpAndUsage) {
   ChildResult help = RunChild({Script(), "--help"}, {});
   EXPECT_EQ(help.code, 0);
