@@ -27,7 +27,6 @@ namespace lockdep {
 
 std::atomic<bool> g_validation_enabled{true};
 std::atomic<uint64_t> g_untracked_handler_acquisitions{0};
-std::atomic<uint32_t> g_max_lock_depth{0};
 
 }  // namespace lockdep
 
@@ -387,9 +386,11 @@ LOCKDEP_COLD void ValidateChain(ThreadState& ts, const HeldLock& next, uint64_t 
   }
 }
 
-// Pushes `held` on ts. The fast path builds it in place (held is the free
-// slot ts.held[ts.depth]): copying a just-written 48-byte struct stalls on
-// store forwarding.
+// MaxLockDepthSeen()'s. A thread raises it only when it passes its own
+// deepest (ThreadState::max_depth), so the shared line is written a few
+// times per thread, not on every acquire.
+std::atomic<uint32_t> g_max_lock_depth{0};
+
 LOCKDEP_COLD void RaiseMaxDepth(ThreadState& ts) {
   ts.max_depth = ts.depth;
   uint32_t seen = g_max_lock_depth.load(std::memory_order_relaxed);
@@ -398,6 +399,9 @@ LOCKDEP_COLD void RaiseMaxDepth(ThreadState& ts) {
   }
 }
 
+// Pushes `held` on ts. The fast path builds it in place (held is the free
+// slot ts.held[ts.depth]): copying a just-written 48-byte struct stalls on
+// store forwarding.
 LOCKDEP_HOT void Push(GraphState& g, ThreadState& ts, const HeldLock& held, uintptr_t ra) {
   HeldLock& slot = ts.held[ts.depth];
   if (&slot != &held) slot = held;

@@ -86,11 +86,9 @@ void SetLockObservers(AcquireObserver acquired, ReleaseObserver released);
 // Off after a fixed limit is hit; read on every hook (relaxed).
 extern std::atomic<bool> g_validation_enabled;
 
-// The deepest held-lock stack any thread has had (Linux's
-// max_lockdep_depth, /proc/lockdep_stats' "max locking depth"). Raised by
-// a thread only when it passes its own deepest (ThreadState::max_depth), so
-// the shared line is written a few times per thread, not per acquire.
-extern std::atomic<uint32_t> g_max_lock_depth;
+// The deepest held-lock stack any thread has had since start-up (Linux's
+// max_lockdep_depth, /proc/lockdep_stats' "max locking depth"). Cost: a
+// relaxed load.
 uint32_t MaxLockDepthSeen();
 
 // Forgets class `id` (lockdep_unregister_key, lockdep_free_key_range).
